@@ -1,0 +1,90 @@
+//===- DecomposeFusedOps.cpp - fused hybrid ops to their parts ------------===//
+//
+// Rewrites hybrid.gated_mlp and hybrid.add_rms_norm into the primitive ops
+// they fuse, for lowerings that have no fused kernel for them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/IR/HybridOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "hybrid-decompose-fused-ops"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDDECOMPOSEFUSEDOPSPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+
+/// The result type of `linear(input, weight)`: input's leading dims and
+/// element type, weight's output dim.
+RankedTensorType linearResultType(Value input, Value weight) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(inputType.getShape().drop_back());
+  shape.push_back(cast<RankedTensorType>(weight.getType()).getDimSize(0));
+  return RankedTensorType::get(shape, inputType.getElementType());
+}
+
+struct DecomposeGatedMLP : OpRewritePattern<GatedMLPOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatedMLPOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    RankedTensorType hiddenType = linearResultType(x, op.getGate());
+    Value gate = LinearOp::create(rewriter, loc, hiddenType, x, op.getGate(),
+                                  Value());
+    Value up =
+        LinearOp::create(rewriter, loc, hiddenType, x, op.getUp(), Value());
+    Value act = ActivationOp::create(rewriter, loc, hiddenType,
+                                     op.getActivationAttr(), gate);
+    Value prod = arith::MulFOp::create(rewriter, loc, act, up);
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), prod,
+                                          op.getDown(), Value());
+    return success();
+  }
+};
+
+struct DecomposeAddRMSNorm : OpRewritePattern<AddRMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddRMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value sum =
+        arith::AddFOp::create(rewriter, loc, op.getInput(), op.getResidual());
+    Value normed = RMSNormOp::create(rewriter, loc, sum.getType(), sum,
+                                     op.getWeight(), op.getEpsilonAttr());
+    rewriter.replaceOp(op, {normed, sum});
+    return success();
+  }
+};
+
+struct HybridDecomposeFusedOpsPass
+    : mlir::hybrid::impl::HybridDecomposeFusedOpsPassBase<HybridDecomposeFusedOpsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    Operation *root = getOperation();
+    int64_t fused = 0;
+    root->walk([&](Operation *op) {
+      if (isa<GatedMLPOp, AddRMSNormOp>(op))
+        ++fused;
+    });
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm>(&getContext());
+    if (failed(applyPatternsGreedily(root, std::move(patterns))))
+      return signalPassFailure();
+    numDecomposed += fused;
+  }
+};
+
+} // namespace

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything,
+# runs the lit suite (check-hybridc) and the GoogleTest unit tests (ctest),
+# and ends with one summary line: "hybridc: N passed, N failed, N skipped".
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${HYBRIDC_BUILD_DIR:-$root/build}"
+
+"$root/scripts/bootstrap.sh" || exit 1
+"$root/scripts/build.sh" || { echo "hybridc: build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+lit_log="$build/lit.log"
+/usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$lit_log"
+lit_status=${PIPESTATUS[0]}
+
+ctest_log="$build/ctest.log"
+ctest_status=0
+if [ -f "$build/CTestTestfile.cmake" ]; then
+  (cd "$build" && ctest --output-on-failure -j2) 2>&1 | tee "$ctest_log"
+  ctest_status=${PIPESTATUS[0]}
+else
+  : > "$ctest_log"
+fi
+
+python3 - "$lit_log" "$ctest_log" <<'PY'
+import re, sys
+lit = open(sys.argv[1]).read()
+ctest = open(sys.argv[2]).read()
+def count(pattern, text):
+    m = re.search(pattern, text)
+    return int(m.group(1)) if m else 0
+passed = count(r"Passed\s*:\s*(\d+)", lit) + count(r"Expectedly Failed\s*:\s*(\d+)", lit)
+failed = sum(count(r"%s\s*:\s*(\d+)" % k, lit) for k in
+             ("\n  Failed", "Unexpectedly Passed", "Unresolved", "Timed Out"))
+skipped = count(r"Unsupported\s*:\s*(\d+)", lit)
+m = re.search(r"(\d+)% tests passed, (\d+) tests? failed out of (\d+)", ctest)
+if m:
+    total, bad = int(m.group(3)), int(m.group(2))
+    skipped_ct = len(re.findall(r"\*\*\*Skipped|Not Run", ctest))
+    passed += total - bad - skipped_ct
+    failed += bad
+    skipped += skipped_ct
+print(f"hybridc: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+
+[ "$lit_status" -eq 0 ] && [ "$ctest_status" -eq 0 ]

@@ -1,0 +1,44 @@
+// RUN: hybrid-opt %s -split-input-file --hybrid-decompose-fused-ops | FileCheck %s
+
+// Tests that a gated MLP becomes two projections, the activation of the gate
+// projection times the up projection, and the down projection.
+// CHECK-LABEL: func.func @gated_mlp
+// CHECK-SAME: (%[[X:.+]]: tensor<1x?x32xf32>, %[[G:.+]]: tensor<64x32xbf16>, %[[U:.+]]: tensor<64x32xbf16>, %[[D:.+]]: tensor<32x64xbf16>)
+// CHECK: %[[GX:.+]] = hybrid.linear %[[X]], %[[G]] : tensor<1x?x32xf32>, tensor<64x32xbf16> -> tensor<1x?x64xf32>
+// CHECK: %[[UX:.+]] = hybrid.linear %[[X]], %[[U]] : tensor<1x?x32xf32>, tensor<64x32xbf16> -> tensor<1x?x64xf32>
+// CHECK: %[[A:.+]] = hybrid.activation gelu_tanh %[[GX]]
+// CHECK: %[[M:.+]] = arith.mulf %[[A]], %[[UX]] : tensor<1x?x64xf32>
+// CHECK: %[[Y:.+]] = hybrid.linear %[[M]], %[[D]] : tensor<1x?x64xf32>, tensor<32x64xbf16> -> tensor<1x?x32xf32>
+// CHECK: return %[[Y]]
+func.func @gated_mlp(%x: tensor<1x?x32xf32>, %g: tensor<64x32xbf16>, %u: tensor<64x32xbf16>,
+                     %d: tensor<32x64xbf16>) -> tensor<1x?x32xf32> {
+  %0 = hybrid.gated_mlp %x, %g, %u, %d activation gelu_tanh
+      : tensor<1x?x32xf32>, tensor<64x32xbf16>, tensor<64x32xbf16>, tensor<32x64xbf16> -> tensor<1x?x32xf32>
+  return %0 : tensor<1x?x32xf32>
+}
+
+// -----
+
+// Tests that add+norm becomes the add and the norm of the sum, and that the
+// sum replaces the residual result.
+// CHECK-LABEL: func.func @add_rms_norm
+// CHECK-SAME: (%[[X:.+]]: tensor<2x8xf32>, %[[R:.+]]: tensor<2x8xf32>, %[[W:.+]]: tensor<8xf32>)
+// CHECK: %[[S:.+]] = arith.addf %[[X]], %[[R]] : tensor<2x8xf32>
+// CHECK: %[[N:.+]] = hybrid.rms_norm %[[S]] weight(%[[W]] : tensor<8xf32>) eps 1.000000e-05
+// CHECK: return %[[N]], %[[S]]
+func.func @add_rms_norm(%x: tensor<2x8xf32>, %r: tensor<2x8xf32>, %w: tensor<8xf32>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %n, %s = hybrid.add_rms_norm %x, %r weight(%w : tensor<8xf32>) eps 1.0e-5 : tensor<2x8xf32>
+  return %n, %s : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that ops that are not fused are left alone.
+// CHECK-LABEL: func.func @untouched
+// CHECK: hybrid.rms_norm
+// CHECK-NOT: arith.
+func.func @untouched(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = hybrid.rms_norm %x eps 1.0e-5 : tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
