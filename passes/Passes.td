@@ -38,4 +38,50 @@ def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// CPU lowering
+//===----------------------------------------------------------------------===//
+
+def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
+  let summary = "Lowers hybrid ops to linalg, tensor, scf, arith and math";
+  let description = [{
+    Rewrites every hybrid op except `hybrid.weight` into upstream ops on
+    tensors, keeping value semantics so that one-shot bufferization decides
+    what is updated in place:
+    - projections, norms, rope and pointwise ops become `linalg.generic`;
+    - `attention` inserts the new keys/values into its cache operands with
+      `tensor.insert_slice` and computes each output row in an `scf.forall`
+      over (batch, token, head) with an online softmax over the visible rows;
+    - `causal_conv1d` becomes two `linalg.generic`s (output, new window);
+    - `selective_scan` and `ssd_scan` become an `scf.forall` over the
+      independent lanes around the sequential recurrence;
+    - `moe` becomes dense routing: every expert weighted by its gate;
+    - fused ops are first decomposed (see hybrid-decompose-fused-ops).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Turns hybrid.weight ops into leading function arguments";
+  let description = [{
+    Every `hybrid.weight "name"` of a function becomes one of its leading
+    arguments, once per name, in order of first use, tagged
+    `{hybrid.weight = "name"}`: the calling convention the runtime binds
+    checkpoint tensors to (docs/ABI.md).
+
+    ```mlir
+    func.func @f(%x: tensor<4xf32>) {
+      %w = hybrid.weight "w" : tensor<4xf32>
+    ```
+    becomes
+    ```mlir
+    func.func @f(%w: tensor<4xf32> {hybrid.weight = "w"}, %x: tensor<4xf32>) {
+    ```
+  }];
+}
+
 #endif // HYBRIDC_PASSES_TD

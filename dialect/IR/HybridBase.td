@@ -59,6 +59,14 @@ def Hybrid_ActivationAttr : I32EnumAttr<"ActivationKind",
   let cppNamespace = "::mlir::hybrid";
 }
 
+def Hybrid_RouterScoringAttr : I32EnumAttr<"RouterScoring",
+    "how a mixture-of-experts router turns logits into expert scores", [
+      I32EnumAttrCase<"softmax", 0>,
+      I32EnumAttrCase<"sigmoid", 1>
+    ]> {
+  let cppNamespace = "::mlir::hybrid";
+}
+
 //===----------------------------------------------------------------------===//
 // Type constraints
 //===----------------------------------------------------------------------===//

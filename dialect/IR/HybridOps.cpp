@@ -267,9 +267,10 @@ OpFoldResult ScaleOp::fold(FoldAdaptor) {
 
 LogicalResult RMSNormOp::verify() {
   if (failed(checkInputRankAtLeast1(*this, getInput())) ||
-      failed(checkEpsilon(*this, getEpsilon())))
+      failed(checkEpsilon(*this, getEpsilon())) ||
+      failed(checkNormParam(*this, "weight", getWeight(), getInput())))
     return failure();
-  return checkNormParam(*this, "weight", getWeight(), getInput());
+  return checkNormParam(*this, "bias", getBias(), getInput());
 }
 
 LogicalResult LayerNormOp::verify() {
@@ -505,6 +506,9 @@ LogicalResult MoEOp::verify() {
       failed(checkShape(*this, "result", getResult(), "[..., dim]",
                         cast<RankedTensorType>(getInput().getType())
                             .getShape())))
+    return failure();
+  if (failed(checkOptionalShape(*this, "selection_bias", getSelectionBias(),
+                                "[experts]", {experts})))
     return failure();
   int64_t topK = getTopKAttr().getInt();
   if (topK <= 0 || (!ShapedType::isDynamic(experts) && topK > experts))

@@ -177,23 +177,26 @@ def Hybrid_ScaleOp : Hybrid_Op<"scale", [Pure, SameOperandsAndResultType]> {
 //===----------------------------------------------------------------------===//
 
 def Hybrid_RMSNormOp : Hybrid_Op<"rms_norm",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+    [Pure, AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
   let summary = "RMS normalization over the last dimension";
   let description = [{
-    `y = x / sqrt(mean(x², -1) + eps) * weight`. The optional weight has the
-    shape of the trailing dims of `input` (usually `[D]`; `[H, Dh]` gives a
-    per-head norm of a `[B, T, H, Dh]` view). A Gemma-style `(1 + w)` weight
-    is expressed by the producer of `weight`, not by a flag.
+    `y = x / sqrt(mean(x², -1) + eps) * weight + bias`. The optional weight
+    and bias have the shape of the trailing dims of `input` (usually `[D]`;
+    `[H, Dh]` gives a per-head norm of a `[B, T, H, Dh]` view). A
+    Gemma-style `(1 + w)` weight is expressed by the producer of `weight`,
+    not by a flag; the bias is what Zonos' final norm adds.
 
     ```mlir
-    %y = hybrid.rms_norm %x weight %w eps 1.0e-05 : tensor<1x?x64xf32>, tensor<64xf32>
+    %y = hybrid.rms_norm %x weight(%w : tensor<64xf32>) eps 1.0e-05 : tensor<1x?x64xf32>
     ```
   }];
   let arguments = (ins Hybrid_FloatTensor:$input,
-                       Optional<Hybrid_FloatTensor>:$weight, F64Attr:$epsilon);
+                       Optional<Hybrid_FloatTensor>:$weight,
+                       Optional<Hybrid_FloatTensor>:$bias, F64Attr:$epsilon);
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
-    $input (`weight` `(` $weight^ `:` type($weight) `)`)? `eps` $epsilon
+    $input (`weight` `(` $weight^ `:` type($weight) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)? `eps` $epsilon
     attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
@@ -530,32 +533,42 @@ def Hybrid_GatedMLPOp : Hybrid_Op<"gated_mlp", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Hybrid_MoEOp : Hybrid_Op<"moe", [Pure,
+def Hybrid_MoEOp : Hybrid_Op<"moe", [Pure, AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>]> {
-  let summary = "mixture of experts: softmax router, top-k, expert MLPs";
+  let summary = "mixture of experts: router, top-k, expert MLPs";
   let description = [{
-    Per token: `p = softmax(x routerᵀ)` over E experts, keep the `top_k`
-    largest (renormalized to sum 1 when `normalize_top_k`), and return
-    `Σ p_e · expert_e(x)`. An expert is `down_e(act(gate_e x) · up_e x)`, or
-    `down_e(act(up_e x))` when `gate` is absent. Expert weights are stacked:
-    `gate`/`up` `[E, I, D]`, `down` `[E, D, I]`, `router` `[E, D]`.
-    Shared experts are ordinary MLPs added by the producer.
+    Per token: scores `s = softmax(x routerᵀ)` (or `sigmoid`, with
+    `scoring sigmoid`) over E experts; the `top_k` experts with the largest
+    `s + selection_bias` are chosen (the bias, DeepSeek-V3's and
+    Nemotron-H's score correction, only steers the choice); their scores are
+    renormalized to sum 1 when `normalize_top_k` and multiplied by
+    `routed_scale`, and the result is `Σ s_e · expert_e(x)`. An expert is
+    `down_e(act(gate_e x) · up_e x)`, or `down_e(act(up_e x))` when `gate` is
+    absent. Expert weights are stacked: `gate`/`up` `[E, I, D]`, `down`
+    `[E, D, I]`, `router` `[E, D]`. Shared experts are ordinary MLPs added by
+    the producer.
 
     ```mlir
-    %y = hybrid.moe %x router %r gate %g up %u down %d top_k 2 activation silu
-        : tensor<1x?x64xf32>, tensor<4x64xf32>, tensor<4x128x64xf32>, tensor<4x128x64xf32>, tensor<4x64x128xf32>
+    %y = hybrid.moe %x router %r gate(%g : tensor<4x128x64xf32>) up %u down %d top_k 2 activation silu
+        : tensor<1x?x64xf32>, tensor<4x64xf32>, tensor<4x128x64xf32>, tensor<4x64x128xf32>
     ```
   }];
   let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$router,
-                       Optional<Hybrid_FloatTensor>:$gate,
                        Hybrid_FloatTensor:$up, Hybrid_FloatTensor:$down,
+                       Optional<Hybrid_FloatTensor>:$gate,
+                       Optional<Hybrid_FloatTensor>:$selection_bias,
                        I64Attr:$top_k, Hybrid_ActivationAttr:$activation,
-                       UnitAttr:$normalize_top_k);
+                       DefaultValuedAttr<Hybrid_RouterScoringAttr,
+                           "::mlir::hybrid::RouterScoring::softmax">:$scoring,
+                       UnitAttr:$normalize_top_k,
+                       DefaultValuedAttr<F64Attr, "1.0">:$routed_scale);
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
     $input `router` $router (`gate` `(` $gate^ `:` type($gate) `)`)?
-    `up` $up `down` $down
-    `top_k` $top_k `activation` $activation attr-dict
+    `up` $up `down` $down `top_k` $top_k `activation` $activation
+    (`scoring` $scoring^)?
+    (`selection_bias` `(` $selection_bias^ `:` type($selection_bias) `)`)?
+    attr-dict
     `:` type($input) `,` type($router) `,` type($up) `,` type($down)
   }];
   let hasVerifier = 1;

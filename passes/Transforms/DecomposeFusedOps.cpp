@@ -7,6 +7,7 @@
 
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "passes/Transforms/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
@@ -63,7 +64,8 @@ struct DecomposeAddRMSNorm : OpRewritePattern<AddRMSNormOp> {
     Value sum =
         arith::AddFOp::create(rewriter, loc, op.getInput(), op.getResidual());
     Value normed = RMSNormOp::create(rewriter, loc, sum.getType(), sum,
-                                     op.getWeight(), op.getEpsilonAttr());
+                                     op.getWeight(), /*bias=*/Value(),
+                                     op.getEpsilonAttr());
     rewriter.replaceOp(op, {normed, sum});
     return success();
   }
@@ -80,7 +82,7 @@ struct HybridDecomposeFusedOpsPass
         ++fused;
     });
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm>(&getContext());
+    populateDecomposeFusedOpsPatterns(patterns);
     if (failed(applyPatternsGreedily(root, std::move(patterns))))
       return signalPassFailure();
     numDecomposed += fused;
@@ -88,3 +90,8 @@ struct HybridDecomposeFusedOpsPass
 };
 
 } // namespace
+
+void mlir::hybrid::populateDecomposeFusedOpsPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm>(patterns.getContext());
+}

@@ -177,6 +177,14 @@ func.func @rms_norm_weight(%x: tensor<1x8x32xf32>, %w: tensor<16xf32>) {
 
 // -----
 
+func.func @rms_norm_bias(%x: tensor<1x8x32xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'hybrid.rms_norm' op bias must have the shape of the trailing dims of the input [1, 8, 32], got 'tensor<8xf32>'}}
+  %0 = hybrid.rms_norm %x bias(%b : tensor<8xf32>) eps 1.0e-5 : tensor<1x8x32xf32>
+  return
+}
+
+// -----
+
 func.func @rms_norm_rank(%x: tensor<f32>) {
   // expected-error @+1 {{'hybrid.rms_norm' op input must have rank >= 1}}
   %0 = hybrid.rms_norm %x eps 1.0e-5 : tensor<f32>
@@ -668,6 +676,14 @@ func.func @moe_top_k(%x: tensor<1x8x32xf32>, %r: tensor<4x32xf32>, %u: tensor<4x
 func.func @moe_rank(%x: tensor<f32>, %r: tensor<4x32xf32>, %u: tensor<4x64x32xf32>, %d: tensor<4x32x64xf32>) {
   // expected-error @+1 {{'hybrid.moe' op input must have rank >= 1}}
   %0 = hybrid.moe %x router %r up %u down %d top_k 2 activation silu : tensor<f32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
+  return
+}
+
+// -----
+
+func.func @moe_selection_bias(%x: tensor<1x8x32xf32>, %r: tensor<4x32xf32>, %u: tensor<4x64x32xf32>, %d: tensor<4x32x64xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{selection_bias must have shape [experts] = [4], got 'tensor<8xf32>'}}
+  %0 = hybrid.moe %x router %r up %u down %d top_k 2 activation relu2 scoring sigmoid selection_bias(%b : tensor<8xf32>) : tensor<1x8x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
   return
 }
 

@@ -51,6 +51,8 @@ func.func @norms(%x: tensor<1x?x32xf32>, %r: tensor<1x?x32xf32>, %z: tensor<1x?x
   %1 = hybrid.rms_norm %0 eps 1.0e-06 : tensor<1x?x32xf32>
   // CHECK: hybrid.rms_norm %{{.*}} weight(%{{.*}} : tensor<4x8xf32>) eps 1.000000e-05 : tensor<1x?x4x8xf32>
   %h = hybrid.rms_norm %xh weight(%hw : tensor<4x8xf32>) eps 1.0e-05 : tensor<1x?x4x8xf32>
+  // CHECK: hybrid.rms_norm %{{.*}} weight(%{{.*}} : tensor<32xf32>) bias(%{{.*}} : tensor<32xf32>) eps 1.000000e-05 : tensor<1x?x32xf32>
+  %hb = hybrid.rms_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) eps 1.0e-05 : tensor<1x?x32xf32>
   // CHECK: hybrid.layer_norm %{{.*}} weight(%{{.*}} : tensor<32xf32>) bias(%{{.*}} : tensor<32xf32>) eps 1.000000e-05 : tensor<1x?x32xf32>
   %2 = hybrid.layer_norm %1 weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) eps 1.0e-05 : tensor<1x?x32xf32>
   // CHECK: hybrid.layer_norm %{{.*}} eps 1.000000e-05 : tensor<1x?x32xf32>
@@ -120,7 +122,7 @@ func.func @mamba2(%x: tensor<1x?x8x16xf32>, %dt: tensor<1x?x8xf32>, %a: tensor<8
 // CHECK-LABEL: func.func @feed_forward
 func.func @feed_forward(%x: tensor<1x?x32xf32>, %g: tensor<64x32xf32>, %u: tensor<64x32xf32>,
                         %d: tensor<32x64xf32>, %r: tensor<4x32xf32>, %eg: tensor<4x64x32xf32>,
-                        %eu: tensor<4x64x32xf32>, %ed: tensor<4x32x64xf32>) -> tensor<1x?x32xf32> {
+                        %eu: tensor<4x64x32xf32>, %ed: tensor<4x32x64xf32>, %sb: tensor<4xf32>) -> tensor<1x?x32xf32> {
   // CHECK: hybrid.gated_mlp %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} activation silu : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
   %0 = hybrid.gated_mlp %x, %g, %u, %d activation silu
       : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
@@ -130,7 +132,10 @@ func.func @feed_forward(%x: tensor<1x?x32xf32>, %g: tensor<64x32xf32>, %u: tenso
   // CHECK: hybrid.moe %{{.*}} router %{{.*}} up %{{.*}} down %{{.*}} top_k 1 activation relu2 : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
   %2 = hybrid.moe %1 router %r up %eu down %ed top_k 1 activation relu2
       : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
-  return %2 : tensor<1x?x32xf32>
+  // CHECK: hybrid.moe %{{.*}} router %{{.*}} up %{{.*}} down %{{.*}} top_k 2 activation relu2 scoring sigmoid selection_bias(%{{.*}} : tensor<4xf32>) {normalize_top_k, routed_scale = 2.500000e+00 : f64} : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
+  %3 = hybrid.moe %2 router %r up %eu down %ed top_k 2 activation relu2 scoring sigmoid selection_bias(%sb : tensor<4xf32>) {normalize_top_k, routed_scale = 2.5 : f64}
+      : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
+  return %3 : tensor<1x?x32xf32>
 }
 
 // CHECK-LABEL: func.func @sampling

@@ -1,0 +1,288 @@
+//===- AttentionPatterns.cpp - rope and attention -------------------------===//
+//
+// `hybrid.attention` lowers in two steps on tensors:
+//   1. the new keys/values are inserted into the caches at each sequence's
+//      position (tensor.insert_slice into the cache operands, which
+//      bufferize in place into the caller's buffers);
+//   2. an scf.forall over (batch, token, head) computes each output row with
+//      the online softmax over the visible cache rows only, so a decode step
+//      reads `position + 1` rows (or the window), never `max_seq`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::lowering;
+
+namespace {
+
+struct LowerRoPE : OpRewritePattern<RoPEOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RoPEOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = op.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type elt = type.getElementType();
+    int64_t rotary = op.getRotaryDim();
+    int64_t half = rotary / 2;
+    double theta = op.getTheta().convertToDouble();
+    bool interleaved = op.getInterleaved();
+    Type f64 = rewriter.getF64Type();
+    Value result = mapElements(
+        rewriter, loc, x, elt, ValueRange{x, op.getPosition()},
+        {identityMap(ctx, 4), leadingMap(ctx, 4, 1)},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value bi = linalg::IndexOp::create(b, l, 0);
+          Value ti = linalg::IndexOp::create(b, l, 1);
+          Value hi = linalg::IndexOp::create(b, l, 2);
+          Value di = linalg::IndexOp::create(b, l, 3);
+          Value rot = indexConst(b, l, rotary);
+          Value inRotary =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, rot);
+          // Pair index i, partner feature and the sign of the partner term.
+          Value pair, partner, first;
+          Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
+          if (interleaved) {
+            pair = arith::DivUIOp::create(b, l, di, indexConst(b, l, 2));
+            partner = arith::XOrIOp::create(b, l, di, one);
+            first = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq,
+                arith::RemUIOp::create(b, l, di, indexConst(b, l, 2)), zero);
+          } else {
+            Value h = indexConst(b, l, half);
+            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, h);
+            pair = arith::SelectOp::create(b, l, first, di,
+                                           arith::SubIOp::create(b, l, di, h));
+            partner = arith::SelectOp::create(
+                b, l, first, arith::AddIOp::create(b, l, di, h),
+                arith::SubIOp::create(b, l, di, h));
+          }
+          // Outside the rotary part the partner index is clamped (unused).
+          partner = arith::SelectOp::create(b, l, inRotary, partner, di);
+          Value other = extract(b, l, x, {bi, ti, hi, partner});
+          // angle = (position + t) * theta^(-2i / rotary), in f64.
+          Value pos = arith::AddIOp::create(
+              b, l, args[1],
+              arith::IndexCastOp::create(b, l, b.getI64Type(), ti));
+          Value posF = arith::SIToFPOp::create(b, l, f64, pos);
+          Value iF = arith::SIToFPOp::create(
+              b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), pair));
+          Value expo = arith::MulFOp::create(
+              b, l, iF, floatConst(b, l, f64, -2.0 / static_cast<double>(rotary)));
+          Value invFreq =
+              math::PowFOp::create(b, l, floatConst(b, l, f64, theta), expo);
+          Value angle = arith::MulFOp::create(b, l, posF, invFreq);
+          Value cosv = castFloat(b, l, math::CosOp::create(b, l, angle), elt);
+          Value sinv = castFloat(b, l, math::SinOp::create(b, l, angle), elt);
+          Value signedOther = arith::SelectOp::create(
+              b, l, first, arith::NegFOp::create(b, l, other), other);
+          Value rotated = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, args[0], cosv),
+              arith::MulFOp::create(b, l, signedOther, sinv));
+          return arith::SelectOp::create(b, l, inRotary, rotated, args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Converts every element of `t` to `elt` (a no-op when it already is).
+Value castTensor(OpBuilder &b, Location loc, Value t, Type elt) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (type.getElementType() == elt)
+    return t;
+  return mapElements(b, loc, t, elt, ValueRange{t},
+                     {identityMap(b.getContext(), type.getRank())},
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       return castFloat(nb, l, args[0], elt);
+                     });
+}
+
+/// Inserts `rows` ([B, T, H, Dh]) into `cache` ([B, S, H, Dh]) at row
+/// position[b] of each sequence b.
+Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache,
+                 Value position) {
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  Value batch = tensor::DimOp::create(b, loc, rows, 0);
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  rows = castTensor(b, loc, rows, cacheType.getElementType());
+  auto loop = scf::ForOp::create(
+      b, loc, c0, batch, c1, ValueRange{cache},
+      [&](OpBuilder &nb, Location l, Value bi, ValueRange iters) {
+        Value p = toIndex(nb, l, extract(nb, l, position, {bi}));
+        SmallVector<OpFoldResult> sizes = sizesOf(nb, l, rows);
+        sizes[0] = nb.getIndexAttr(1);
+        SmallVector<OpFoldResult> strides(4, nb.getIndexAttr(1));
+        SmallVector<OpFoldResult> srcOffsets = {bi, nb.getIndexAttr(0),
+                                                nb.getIndexAttr(0),
+                                                nb.getIndexAttr(0)};
+        SmallVector<int64_t> sliceShape(rowsType.getShape());
+        sliceShape[0] = 1;
+        auto sliceType = RankedTensorType::get(sliceShape,
+                                               cacheType.getElementType());
+        Value slice = tensor::ExtractSliceOp::create(
+            nb, l, sliceType, rows, srcOffsets, sizes, strides);
+        SmallVector<OpFoldResult> dstOffsets = {bi, p, nb.getIndexAttr(0),
+                                                nb.getIndexAttr(0)};
+        Value updated = tensor::InsertSliceOp::create(
+            nb, l, slice, iters[0], dstOffsets, sizes, strides);
+        scf::YieldOp::create(nb, l, updated);
+      });
+  return loop.getResult(0);
+}
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value q = op.getQuery();
+    auto qType = cast<RankedTensorType>(q.getType());
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    int64_t heads = qType.getDimSize(2), kvHeads = kType.getDimSize(2);
+    int64_t headDim = qType.getDimSize(3);
+    if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
+        ShapedType::isDynamic(headDim))
+      return rewriter.notifyMatchFailure(op, "dynamic head counts");
+    int64_t group = heads / kvHeads;
+    Type f = qType.getElementType();
+    double scale = op.getScale().convertToDouble();
+    int64_t window = op.getWindow(), sink = op.getSink();
+    Value position = op.getPosition();
+
+    Value keyCache = insertRows(rewriter, loc, op.getKey(), op.getKeyCache(),
+                                position);
+    Value valueCache = insertRows(rewriter, loc, op.getValue(),
+                                  op.getValueCache(), position);
+
+    SmallVector<OpFoldResult> ubs = {
+        tensor::getMixedSize(rewriter, loc, q, 0),
+        tensor::getMixedSize(rewriter, loc, q, 1), rewriter.getIndexAttr(heads)};
+    auto forall = scf::ForallOp::create(rewriter, loc, ubs,
+                                        ValueRange{op.getInit()}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value bi = body->getArgument(0), ti = body->getArgument(1),
+          hi = body->getArgument(2);
+    Value out = body->getArgument(3);
+    OpBuilder &b = rewriter;
+    Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+    Value dh = indexConst(b, loc, headDim);
+    Value p = arith::AddIOp::create(
+        b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti);
+    Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
+    Value end = arith::AddIOp::create(b, loc, p, c1);
+
+    Value acc0 = filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0);
+    Value m0 = floatConst(b, loc, f, -std::numeric_limits<double>::infinity());
+    Value l0 = floatConst(b, loc, f, 0.0);
+
+    // One online-softmax step per visible row j in [from, to).
+    auto attend = [&](Value from, Value to, ValueRange init) {
+      return scf::ForOp::create(
+                 b, loc, from, to, c1, init,
+                 [&](OpBuilder &nb, Location l, Value j, ValueRange it) {
+                   auto dot = scf::ForOp::create(
+                       nb, l, c0, dh, c1,
+                       ValueRange{floatConst(nb, l, f, 0.0)},
+                       [&](OpBuilder &db, Location dl, Value d, ValueRange s) {
+                         Value qv = extract(db, dl, q, {bi, ti, hi, d});
+                         Value kv = castFloat(
+                             db, dl, extract(db, dl, keyCache, {bi, j, kvh, d}),
+                             f);
+                         Value prod = arith::MulFOp::create(
+                             db, dl, qv, kv, reassocFlags(db.getContext()));
+                         scf::YieldOp::create(
+                             db, dl,
+                             ValueRange{arith::AddFOp::create(
+                                 db, dl, s[0], prod,
+                                 reassocFlags(db.getContext()))});
+                       });
+                   Value score = arith::MulFOp::create(
+                       nb, l, dot.getResult(0), floatConst(nb, l, f, scale));
+                   Value mNew = arith::MaximumFOp::create(nb, l, it[0], score);
+                   Value corr = math::ExpOp::create(
+                       nb, l, arith::SubFOp::create(nb, l, it[0], mNew));
+                   Value pj = math::ExpOp::create(
+                       nb, l, arith::SubFOp::create(nb, l, score, mNew));
+                   Value lNew = arith::AddFOp::create(
+                       nb, l, arith::MulFOp::create(nb, l, it[1], corr), pj);
+                   auto upd = scf::ForOp::create(
+                       nb, l, c0, dh, c1, ValueRange{it[2]},
+                       [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
+                         Value old = extract(db, dl, a[0], {d});
+                         Value vv = castFloat(
+                             db, dl,
+                             extract(db, dl, valueCache, {bi, j, kvh, d}), f);
+                         Value nv = arith::AddFOp::create(
+                             db, dl, arith::MulFOp::create(db, dl, old, corr),
+                             arith::MulFOp::create(db, dl, pj, vv));
+                         scf::YieldOp::create(
+                             db, dl,
+                             ValueRange{tensor::InsertOp::create(db, dl, nv,
+                                                                 a[0], {d})});
+                       });
+                   scf::YieldOp::create(
+                       nb, l, ValueRange{mNew, lNew, upd.getResult(0)});
+                 })
+          .getResults();
+    };
+
+    SmallVector<Value> carried = {m0, l0, acc0};
+    if (window > 0) {
+      // Rows [lo, p] plus the sink rows [0, min(sink, lo)).
+      Value w1 = indexConst(b, loc, window);
+      Value lo = arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, end, w1),
+          arith::SubIOp::create(b, loc, end, w1), c0);
+      if (sink > 0) {
+        Value sinkEnd = arith::MinUIOp::create(b, loc, indexConst(b, loc, sink), lo);
+        carried = llvm::to_vector_of<Value>(attend(c0, sinkEnd, carried));
+      }
+      carried = llvm::to_vector_of<Value>(attend(lo, end, carried));
+    } else {
+      carried = llvm::to_vector_of<Value>(attend(c0, end, carried));
+    }
+
+    // out[b, t, h, :] = acc / l.
+    Value lSum = carried[1];
+    auto fin = scf::ForOp::create(
+        b, loc, c0, dh, c1, ValueRange{carried[2]},
+        [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
+          Value v = arith::DivFOp::create(db, dl, extract(db, dl, a[0], {d}),
+                                          lSum);
+          scf::YieldOp::create(
+              db, dl, ValueRange{tensor::InsertOp::create(db, dl, v, a[0], {d})});
+        });
+    auto terminator = forall.getTerminator();
+    b.setInsertionPointToStart(terminator.getBody());
+    SmallVector<OpFoldResult> offsets = {bi, ti, hi, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(1),
+                                       b.getIndexAttr(headDim)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, fin.getResult(0), out,
+                                          offsets, sizes, strides);
+    rewriter.replaceOp(op, {forall.getResult(0), keyCache, valueCache});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::hybrid::populateHybridToLinalgAttentionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<LowerRoPE, LowerAttention>(patterns.getContext());
+}

@@ -1,0 +1,52 @@
+//===- HybridToLinalg.cpp - the hybrid-convert-to-linalg pass -------------===//
+
+#include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
+#include "passes/Passes.h"
+#include "passes/Transforms/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "hybrid-convert-to-linalg"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDCONVERTTOLINALGPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+struct HybridConvertToLinalgPass
+    : mlir::hybrid::impl::HybridConvertToLinalgPassBase<
+          HybridConvertToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateDecomposeFusedOpsPatterns(patterns);
+    populateHybridToLinalgProjectionPatterns(patterns);
+    populateHybridToLinalgNormPatterns(patterns);
+    populateHybridToLinalgAttentionPatterns(patterns);
+    populateHybridToLinalgScanPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Everything but the weights must be gone.
+    WalkResult result = getOperation()->walk([](Operation *op) {
+      if (isa<HybridDialect>(op->getDialect()) && !isa<WeightOp>(op)) {
+        op->emitOpError() << "could not be lowered to linalg";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace

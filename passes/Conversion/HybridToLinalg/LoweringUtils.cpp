@@ -1,0 +1,196 @@
+//===- LoweringUtils.cpp - helpers shared by the hybrid lowerings ---------===//
+
+#include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace mlir::hybrid::lowering {
+
+Value floatConst(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value castFloat(OpBuilder &b, Location loc, Value value, Type type) {
+  Type from = value.getType();
+  if (from == type)
+    return value;
+  if (cast<FloatType>(from).getWidth() < cast<FloatType>(type).getWidth())
+    return arith::ExtFOp::create(b, loc, type, value);
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+Value extract(OpBuilder &b, Location loc, Value t, ValueRange indices) {
+  return tensor::ExtractOp::create(b, loc, t, indices);
+}
+
+Value toIndex(OpBuilder &b, Location loc, Value value) {
+  if (value.getType().isIndex())
+    return value;
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), value);
+}
+
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value t) {
+  return tensor::getMixedSizes(b, loc, t);
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type elementType, double value) {
+  Value empty = emptyTensor(b, loc, sizes, elementType);
+  Value fill = isa<FloatType>(elementType)
+                   ? floatConst(b, loc, elementType, value)
+                   : arith::ConstantOp::create(
+                         b, loc, elementType,
+                         b.getIntegerAttr(elementType,
+                                          static_cast<int64_t>(value)));
+  return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
+}
+
+AffineMap identityMap(MLIRContext *ctx, int64_t rank) {
+  return AffineMap::getMultiDimIdentityMap(rank, ctx);
+}
+
+AffineMap trailingMap(MLIRContext *ctx, int64_t rank, int64_t n) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = rank - n; i < rank; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+AffineMap leadingMap(MLIRContext *ctx, int64_t rank, int64_t n) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < n; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value mapElements(OpBuilder &b, Location loc, Value like, Type resultElt,
+                  ValueRange inputs, ArrayRef<AffineMap> maps, BodyFn body) {
+  auto likeType = cast<RankedTensorType>(like.getType());
+  int64_t rank = likeType.getRank();
+  Value init = emptyTensor(b, loc, sizesOf(b, loc, like), resultElt);
+  SmallVector<AffineMap> allMaps(maps);
+  allMaps.push_back(identityMap(b.getContext(), rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, allMaps,
+      iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
+                    llvm::function_ref<Value(OpBuilder &, Location, Value)>
+                        transform) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  sizes.pop_back();
+  Value init = filledTensor(b, loc, sizes, accType, 0.0);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {identityMap(ctx, rank),
+                                 leadingMap(ctx, rank, rank - 1)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value term = transform(nb, nloc, castFloat(nb, nloc, args[0], accType));
+        Value sum = arith::AddFOp::create(nb, nloc, args[1], term,
+                                          reassocFlags(nb.getContext()));
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  return generic.getResult(0);
+}
+
+Value softplus(OpBuilder &b, Location loc, Value x) {
+  // torch: x > 20 ? x : log1p(exp(x)).
+  Type t = x.getType();
+  Value threshold = floatConst(b, loc, t, 20.0);
+  Value big = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                    threshold);
+  Value soft =
+      math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+  return arith::SelectOp::create(b, loc, big, x, soft);
+}
+
+Value silu(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value one = floatConst(b, loc, t, 1.0);
+  Value negExp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  Value denom = arith::AddFOp::create(b, loc, one, negExp);
+  return arith::DivFOp::create(b, loc, x, denom);
+}
+
+Value applyActivation(OpBuilder &b, Location loc, ActivationKind kind,
+                      Value x) {
+  Type t = x.getType();
+  auto c = [&](double v) { return floatConst(b, loc, t, v); };
+  switch (kind) {
+  case ActivationKind::identity:
+    return x;
+  case ActivationKind::silu:
+    return silu(b, loc, x);
+  case ActivationKind::sigmoid: {
+    Value negExp =
+        math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(
+        b, loc, c(1.0), arith::AddFOp::create(b, loc, c(1.0), negExp));
+  }
+  case ActivationKind::relu:
+    return arith::MaximumFOp::create(b, loc, x, c(0.0));
+  case ActivationKind::relu2: {
+    Value r = arith::MaximumFOp::create(b, loc, x, c(0.0));
+    return arith::MulFOp::create(b, loc, r, r);
+  }
+  case ActivationKind::softplus:
+    return softplus(b, loc, x);
+  case ActivationKind::gelu: {
+    // 0.5 x (1 + erf(x / sqrt(2)))
+    Value scaled = arith::MulFOp::create(b, loc, x, c(M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    Value onePlus = arith::AddFOp::create(b, loc, c(1.0), erf);
+    return arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, c(0.5), x), onePlus);
+  }
+  case ActivationKind::gelu_tanh: {
+    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    Value x3 = arith::MulFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, c(0.044715), x3));
+    Value th = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, c(std::sqrt(2.0 / M_PI)), inner));
+    Value onePlus = arith::AddFOp::create(b, loc, c(1.0), th);
+    return arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, c(0.5), x), onePlus);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx) {
+  return arith::FastMathFlagsAttr::get(
+      ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+}
+
+} // namespace mlir::hybrid::lowering

@@ -1,0 +1,87 @@
+//===- LoweringUtils.h - helpers shared by the hybrid lowerings -*- C++ -*-===//
+//
+// Small builders for the tensor-level IR that hybrid ops lower to: constants,
+// casts, empty/filled tensors, elementwise linalg.generic ops with broadcast
+// maps, and the scalar math of activations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRIDC_PASSES_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
+#define HYBRIDC_PASSES_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
+
+#include "dialect/IR/HybridOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace mlir {
+namespace hybrid {
+namespace lowering {
+
+using BodyFn = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// Float constant of type `type` (a scalar float type).
+Value floatConst(OpBuilder &b, Location loc, Type type, double value);
+/// Index constant.
+Value indexConst(OpBuilder &b, Location loc, int64_t value);
+/// Extends or truncates a float scalar to `type`.
+Value castFloat(OpBuilder &b, Location loc, Value value, Type type);
+/// Element `indices` of tensor `t` (indices of index type).
+Value extract(OpBuilder &b, Location loc, Value t, ValueRange indices);
+/// Index-typed value of `value` (an integer scalar).
+Value toIndex(OpBuilder &b, Location loc, Value value);
+
+/// Sizes of `t`, static where known.
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value t);
+/// `tensor.empty` of the given sizes.
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType);
+/// A tensor of the given sizes filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type elementType, double value);
+
+/// Identity map of `rank` dims.
+AffineMap identityMap(MLIRContext *ctx, int64_t rank);
+/// (d0 .. d{rank-1}) -> (d{rank-n} .. d{rank-1}): an operand covering the
+/// trailing `n` dims (norm weights, biases).
+AffineMap trailingMap(MLIRContext *ctx, int64_t rank, int64_t n);
+/// (d0 .. d{rank-1}) -> (d0 .. d{n-1}): an operand covering the leading dims.
+AffineMap leadingMap(MLIRContext *ctx, int64_t rank, int64_t n);
+
+/// A parallel linalg.generic over the iteration space of `like` whose body
+/// computes one element of type `resultElt` from the elements of `inputs`
+/// (each read through the matching map of `maps`).
+Value mapElements(OpBuilder &b, Location loc, Value like, Type resultElt,
+                  ValueRange inputs, ArrayRef<AffineMap> maps, BodyFn body);
+
+/// Sum over the last dimension of `f(x)`, keeping the leading dims, in
+/// `accType`. `transform` maps one element (already in accType) to the term.
+Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
+                    llvm::function_ref<Value(OpBuilder &, Location, Value)>
+                        transform);
+
+/// The scalar activation `kind` of `x`.
+Value applyActivation(OpBuilder &b, Location loc, ActivationKind kind,
+                      Value x);
+/// torch.nn.functional.softplus (threshold 20).
+Value softplus(OpBuilder &b, Location loc, Value x);
+/// x * sigmoid(x).
+Value silu(OpBuilder &b, Location loc, Value x);
+
+/// Fast-math flags for arithmetic whose reassociation we allow (reductions).
+arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx);
+
+} // namespace lowering
+
+/// Patterns that lower hybrid ops to linalg / tensor / scf / arith / math.
+void populateHybridToLinalgProjectionPatterns(RewritePatternSet &patterns);
+void populateHybridToLinalgNormPatterns(RewritePatternSet &patterns);
+void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns);
+void populateHybridToLinalgScanPatterns(RewritePatternSet &patterns);
+
+} // namespace hybrid
+} // namespace mlir
+
+#endif // HYBRIDC_PASSES_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
