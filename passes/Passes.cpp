@@ -1,21 +1,127 @@
 //===- Passes.cpp - hybridc pass and pipeline registration ----------------===//
+//
+// The named pipelines. Each stage is a list of (pass, why it runs there)
+// pairs, so the order can be read and replayed with hybrid-opt
+// (`--hybrid-cpu-pipeline`, or each stage alone).
+//
+//===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlir {
 namespace hybrid {
 namespace {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+struct Stage {
+  const char *pass;
+  const char *why;
+};
+
+LogicalResult addStage(OpPassManager &pm, ArrayRef<Stage> stages) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      stages, os, [&](const Stage &s) { os << s.pass; }, ",");
+  return parsePassPipeline(text, pm, llvm::errs());
+}
 } // namespace
 
-void registerHybridPasses() { registerHybridcPasses(); }
+void buildHybridCPULoopsPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  SmallVector<Stage> stages = {
+      {"hybrid-convert-to-linalg",
+       "every hybrid op but the weights becomes linalg/tensor/scf"},
+      {"hybrid-bind-weights",
+       "weights become the leading arguments the runtime binds"},
+      {"hybrid-build-manifest{target=cpu}",
+       "the ABI is read off the tensor-level signature, before bufferization "
+       "turns results into out-params"},
+      {"func.func(convert-elementwise-to-linalg)",
+       "residual adds and gates on tensors become linalg.generic"},
+      {"canonicalize,cse", "fold the reshapes and constants of the lowering"},
+      {"func.func(linalg-fuse-elementwise-ops)",
+       "one pass over memory for chains of pointwise ops"},
+      {"canonicalize,cse", ""},
+      {"one-shot-bufferize{bufferize-function-boundaries "
+       "function-boundary-type-conversion=identity-layout-map}",
+       "state operands bufferize in place onto the caller's buffers"},
+      {"hybrid-return-state-in-place",
+       "the ABI returns state through its arguments, not as results"},
+      {"buffer-results-to-out-params{modify-public-functions}",
+       "logits become a caller-provided buffer"},
+      {"canonicalize", ""},
+      {"buffer-deallocation-pipeline", "free every temporary"},
+      {"func.func(convert-linalg-to-parallel-loops)",
+       "parallel dims become scf.parallel, reductions scf.for innermost"},
+      {"func.func(scf-forall-to-parallel)", "the lanes of attention and scans"},
+      {"canonicalize,cse", ""},
+  };
+  (void)options;
+  if (failed(addStage(pm, stages)))
+    llvm::report_fatal_error("hybridc: malformed hybrid-cpu loops pipeline");
+}
+
+void buildHybridCPULLVMPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options) {
+  SmallVector<Stage> stages;
+  if (options.threads)
+    stages.push_back({"convert-scf-to-openmp",
+                      "outermost scf.parallel loops run on libomp threads"});
+  SmallVector<Stage> rest = {
+      {"expand-strided-metadata",
+       "subviews to descriptor arithmetic (emits affine.apply)"},
+      {"lower-affine", "after expand-strided-metadata, which creates it"},
+      {"finalize-memref-to-llvm", ""},
+      {"func.func(convert-math-to-llvm)", "exp, log, rsqrt as LLVM intrinsics"},
+      {"convert-math-to-libm", "erf and pow have no intrinsic: libm"},
+      {"convert-scf-to-cf", ""},
+      {"convert-arith-to-llvm", ""},
+      {"convert-index-to-llvm", ""},
+      {"convert-func-to-llvm", "with _mlir_ciface_ wrappers for the entries"},
+      {"convert-cf-to-llvm", ""},
+      {"convert-openmp-to-llvm", ""},
+      {"reconcile-unrealized-casts", ""},
+      {"hybrid-emit-cpu-entry-points",
+       "the void(void**) entries and the manifest symbol of docs/ABI.md"},
+  };
+  stages.append(rest.begin(), rest.end());
+  if (failed(addStage(pm, stages)))
+    llvm::report_fatal_error("hybridc: malformed hybrid-cpu llvm pipeline");
+}
+
+void buildHybridCPUPipeline(OpPassManager &pm,
+                            const CPUPipelineOptions &options) {
+  buildHybridCPULoopsPipeline(pm, options);
+  buildHybridCPULLVMPipeline(pm, options);
+}
+
+void registerHybridPasses() {
+  registerHybridcPasses();
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-pipeline",
+      "hybrid IR to the LLVM dialect of a CPU artifact (both stages)",
+      buildHybridCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-loops-pipeline",
+      "hybrid IR to bufferized scf loops (stage 1 of hybrid-cpu-pipeline)",
+      buildHybridCPULoopsPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-llvm-pipeline",
+      "scf loops to the LLVM dialect (stage 2 of hybrid-cpu-pipeline)",
+      buildHybridCPULLVMPipeline);
+}
 
 } // namespace hybrid
 } // namespace mlir

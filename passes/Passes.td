@@ -84,4 +84,55 @@ def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
   }];
 }
 
+def HybridBuildManifestPass : Pass<"hybrid-build-manifest",
+                                   "::mlir::ModuleOp"> {
+  let summary = "Describes the module's ABI as the artifact manifest";
+  let description = [{
+    Runs after hybrid-bind-weights, on tensors. From the `hybrid.model`
+    module attribute and the `hybrid.weight` / `hybrid.role` /
+    `hybrid.state` argument and result attributes of every public function,
+    builds the JSON manifest of docs/ABI.md (weights, per-sequence state,
+    entry points with their arguments in final ABI order) and stores it in
+    the `hybrid.manifest` module attribute. Marks the entry points
+    `llvm.emit_c_interface`.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "Backend the artifact is for (the manifest's target.kind)">
+  ];
+}
+
+def HybridReturnStateInPlacePass : Pass<"hybrid-return-state-in-place",
+                                        "::mlir::ModuleOp"> {
+  let summary = "Drops state results that bufferized onto their argument";
+  let description = [{
+    Runs after one-shot bufferization of function boundaries. A result
+    tagged `{hybrid.state = "name"}` must be the buffer of the argument with
+    the same tag: the state was updated in place and the result is dropped.
+    If bufferization had to write the new state elsewhere, it is copied into
+    the argument first (and counted, since a copy costs a pass over the
+    state), so that the caller's buffer always holds the new state.
+  }];
+  let statistics = [
+    Statistic<"numInPlace", "num-in-place", "State results updated in place">,
+    Statistic<"numCopied", "num-copied", "State results copied back">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// CPU target
+//===----------------------------------------------------------------------===//
+
+def HybridEmitCPUEntryPointsPass : Pass<"hybrid-emit-cpu-entry-points",
+                                        "::mlir::ModuleOp"> {
+  let summary = "Emits the artifact's exported symbols in the LLVM dialect";
+  let description = [{
+    Runs on the LLVM dialect. For every `_mlir_ciface_NAME` function emits
+    `hybrid_entry_NAME(ptr args)`, which calls it with `args[i]` as the i-th
+    memref descriptor pointer, and `hybrid_artifact_manifest()`, which
+    returns the `hybrid.manifest` text (docs/ABI.md).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // HYBRIDC_PASSES_TD

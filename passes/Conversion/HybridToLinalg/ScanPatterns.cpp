@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -198,7 +199,8 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
           Value h0 = lane1d(b, loc, stateOut, r.stateOffsets, r.stateSizes,
                             stateDim);
           Value y0 = lane1d(b, loc, yOut, r.yOffsets, r.ySizes,
-                            ShapedType::kDynamic);
+                            getConstantIntValue(seqSize).value_or(
+                                ShapedType::kDynamic));
           Value dBias = deltaBias ? extract(b, loc, deltaBias, {di}) : Value();
           Value dSkip = skip ? castFloat(b, loc, extract(b, loc, skip, {di}), f)
                              : Value();
@@ -296,7 +298,8 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
           Value s0 = lane1d(b, loc, stateOut, r.stateOffsets, r.stateSizes,
                             stateDim);
           Value y0 = lane1d(b, loc, yOut, r.yOffsets, r.ySizes,
-                            ShapedType::kDynamic);
+                            getConstantIntValue(seqSize).value_or(
+                                ShapedType::kDynamic));
           Value av = castFloat(b, loc, extract(b, loc, a, {hi}), f);
           Value bias = dtBias ? extract(b, loc, dtBias, {hi}) : Value();
           Value dSkip = skip ? castFloat(b, loc, extract(b, loc, skip, {hi}), f)

@@ -1,0 +1,84 @@
+//===- EmitEntryPoints.cpp - exported symbols of a CPU artifact -----------===//
+//
+// The runtime calls every entry point the same way, `void f(void **args)`,
+// whatever its arity (docs/ABI.md): no libffi, no per-model glue.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#define DEBUG_TYPE "hybrid-emit-cpu-entry-points"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDEMITCPUENTRYPOINTSPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+struct HybridEmitCPUEntryPointsPass
+    : mlir::hybrid::impl::HybridEmitCPUEntryPointsPassBase<
+          HybridEmitCPUEntryPointsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = module.getLoc();
+
+    SmallVector<LLVM::LLVMFuncOp> ifaces;
+    for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+      if (f.getName().starts_with("_mlir_ciface_") && !f.isExternal())
+        ifaces.push_back(f);
+    for (LLVM::LLVMFuncOp iface : ifaces) {
+      StringRef name = iface.getName().drop_front(strlen("_mlir_ciface_"));
+      auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                              {ptr});
+      auto entry = LLVM::LLVMFuncOp::create(
+          b, loc, ("hybrid_entry_" + name).str(), type);
+      Block *block = entry.addEntryBlock(b);
+      OpBuilder body = OpBuilder::atBlockBegin(block);
+      SmallVector<Value> operands;
+      for (unsigned i = 0; i < iface.getNumArguments(); ++i) {
+        if (!isa<LLVM::LLVMPointerType>(iface.getArgumentTypes()[i])) {
+          iface.emitError("expected descriptor pointers only");
+          return signalPassFailure();
+        }
+        Value slot = LLVM::GEPOp::create(
+            body, loc, ptr, ptr, block->getArgument(0),
+            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+        operands.push_back(LLVM::LoadOp::create(body, loc, ptr, slot));
+      }
+      LLVM::CallOp::create(body, loc, iface, operands);
+      LLVM::ReturnOp::create(body, loc, ValueRange{});
+    }
+
+    auto manifest = module->getAttrOfType<StringAttr>("hybrid.manifest");
+    if (!manifest) {
+      module.emitError("no hybrid.manifest: run hybrid-build-manifest first");
+      return signalPassFailure();
+    }
+    std::string text = manifest.getValue().str();
+    text.push_back('\0');
+    auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                              text.size());
+    auto global = LLVM::GlobalOp::create(
+        b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal,
+        "hybrid_manifest_text", b.getStringAttr(text));
+    auto getter = LLVM::LLVMFuncOp::create(
+        b, loc, "hybrid_artifact_manifest",
+        LLVM::LLVMFunctionType::get(ptr, {}));
+    OpBuilder body = OpBuilder::atBlockBegin(getter.addEntryBlock(b));
+    Value address = LLVM::AddressOfOp::create(body, loc, global);
+    LLVM::ReturnOp::create(body, loc, address);
+  }
+};
+} // namespace

@@ -1,0 +1,188 @@
+//===- BuildManifest.cpp - the artifact manifest from the IR --------------===//
+//
+// The manifest is derived from the IR, not from the config, so it describes
+// exactly what was compiled: every weight argument's name, dtype and shape,
+// every state argument's per-sequence shape, and each entry point's
+// arguments in the order the final (bufferized) function takes them:
+// weights, tokens, position, states, then the output buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#define DEBUG_TYPE "hybrid-build-manifest"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDBUILDMANIFESTPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+std::optional<StringRef> dtypeName(Type t) {
+  if (t.isF32())
+    return StringRef("f32");
+  if (t.isBF16())
+    return StringRef("bf16");
+  if (t.isF16())
+    return StringRef("f16");
+  if (t.isF64())
+    return StringRef("f64");
+  if (t.isInteger(64))
+    return StringRef("i64");
+  if (t.isInteger(32))
+    return StringRef("i32");
+  return std::nullopt;
+}
+
+/// A shape with "B" and "T" for the dynamic batch and token dims.
+llvm::json::Array symbolicShape(ArrayRef<int64_t> shape) {
+  llvm::json::Array out;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (!ShapedType::isDynamic(d))
+      out.push_back(d);
+    else
+      out.push_back(i == 0 ? "B" : "T");
+  }
+  return out;
+}
+
+llvm::json::Array staticShape(ArrayRef<int64_t> shape) {
+  llvm::json::Array out;
+  for (int64_t d : shape)
+    out.push_back(d);
+  return out;
+}
+
+struct HybridBuildManifestPass
+    : mlir::hybrid::impl::HybridBuildManifestPassBase<HybridBuildManifestPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto model = module->getAttrOfType<DictionaryAttr>("hybrid.model");
+    if (!model) {
+      module.emitError("hybrid-build-manifest needs the hybrid.model attribute");
+      return signalPassFailure();
+    }
+    llvm::json::Object modelJson;
+    int64_t maxSeq = 0;
+    for (NamedAttribute attr : model) {
+      if (auto s = dyn_cast<StringAttr>(attr.getValue()))
+        modelJson[attr.getName().str()] = s.getValue().str();
+      else if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
+        modelJson[attr.getName().str()] = i.getInt();
+      if (attr.getName() == "max_seq")
+        maxSeq = cast<IntegerAttr>(attr.getValue()).getInt();
+    }
+
+    llvm::json::Array weights, states, entries;
+    llvm::StringSet<> seenWeights, seenStates;
+    bool failedAny = false;
+    auto fail = [&](Operation *op, const Twine &msg) {
+      op->emitError(msg);
+      failedAny = true;
+    };
+
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      llvm::json::Array args;
+      for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+        auto tensor = dyn_cast<RankedTensorType>(type);
+        if (!tensor) {
+          fail(func, "entry point arguments must be ranked tensors");
+          continue;
+        }
+        std::optional<StringRef> dtype = dtypeName(tensor.getElementType());
+        if (!dtype) {
+          fail(func, "unsupported element type in an entry point");
+          continue;
+        }
+        if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+          if (seenWeights.insert(name.getValue()).second)
+            weights.push_back(llvm::json::Object{
+                {"name", name.getValue()},
+                {"dtype", *dtype},
+                {"shape", staticShape(tensor.getShape())}});
+          args.push_back(llvm::json::Object{{"role", "weight"},
+                                            {"name", name.getValue()}});
+        } else if (auto name =
+                       func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
+          if (seenStates.insert(name.getValue()).second) {
+            // "layers.N.kind" -> layer N.
+            int64_t layer = -1;
+            StringRef rest = name.getValue();
+            if (rest.consume_front("layers."))
+              rest.consumeInteger(10, layer);
+            states.push_back(llvm::json::Object{
+                {"name", name.getValue()},
+                {"layer", layer},
+                {"dtype", *dtype},
+                {"shape", staticShape(tensor.getShape().drop_front())}});
+          }
+          args.push_back(llvm::json::Object{{"role", "state"},
+                                            {"name", name.getValue()}});
+        } else if (auto role =
+                       func.getArgAttrOfType<StringAttr>(i, "hybrid.role")) {
+          args.push_back(
+              llvm::json::Object{{"role", role.getValue()},
+                                 {"dtype", *dtype},
+                                 {"shape", symbolicShape(tensor.getShape())}});
+        } else {
+          fail(func, "entry point argument #" + Twine(i) +
+                         " has no hybrid.weight/state/role attribute");
+        }
+      }
+      // Results that are not state become output buffers, in order.
+      for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+        if (func.getResultAttrOfType<StringAttr>(i, "hybrid.state"))
+          continue;
+        auto role = func.getResultAttrOfType<StringAttr>(i, "hybrid.role");
+        auto tensor = dyn_cast<RankedTensorType>(type);
+        if (!role || !tensor) {
+          fail(func, "entry point result #" + Twine(i) +
+                         " must be a tensor with a hybrid.role");
+          continue;
+        }
+        args.push_back(llvm::json::Object{
+            {"role", role.getValue()},
+            {"dtype", *dtypeName(tensor.getElementType())},
+            {"shape", symbolicShape(tensor.getShape())}});
+      }
+      entries.push_back(llvm::json::Object{
+          {"name", func.getName()},
+          {"symbol", ("hybrid_entry_" + func.getName()).str()},
+          {"args", std::move(args)}});
+      func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+    }
+    if (failedAny)
+      return signalPassFailure();
+
+    llvm::json::Object manifest{
+        {"format", "hybridc-artifact"},
+        {"version", 1},
+        {"model", std::move(modelJson)},
+        {"target", llvm::json::Object{{"kind", target}}},
+        {"max_seq", maxSeq},
+        {"weights", std::move(weights)},
+        {"state", std::move(states)},
+        {"entry_points", std::move(entries)}};
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << llvm::json::Value(std::move(manifest));
+    module->setAttr("hybrid.manifest", StringAttr::get(&getContext(), text));
+  }
+};
+} // namespace
