@@ -65,6 +65,18 @@ def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
   ];
 }
 
+def HybridFuseElementwisePass : Pass<"hybrid-fuse-elementwise"> {
+  let summary = "Fuses chains of elementwise linalg ops, keeping kernels apart";
+  let description = [{
+    Upstream's elementwise fusion, controlled: a producer is fused into its
+    consumer only when it has a single use, and never into an op tagged
+    `hybrid.kernel` (the GEMMs of `hybrid.linear`), where fusing a norm or an
+    activation into the operand would recompute it once per output feature
+    and hide the op from the target's micro-kernel.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Turns hybrid.weight ops into leading function arguments";
   let description = [{
@@ -133,6 +145,30 @@ def HybridEmitCPUEntryPointsPass : Pass<"hybrid-emit-cpu-entry-points",
     returns the `hybrid.manifest` text (docs/ABI.md).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
+  let summary = "Lowers hybrid.linear GEMMs on buffers to a vector micro-kernel";
+  let description = [{
+    Runs after bufferization on the `linalg.generic`s tagged
+    `hybrid.kernel = "linear"` (`out[..., n] += Σ_k x[..., k] · w[n, k]`).
+    Each becomes an `scf.parallel` over blocks of `rows` output features
+    (threads split the weight matrix, which is read once per call), a loop
+    over the tokens, and an inner loop over `k` that keeps `rows` vector
+    accumulators of `lanes` f32 in registers, with `vector.load` of the
+    contiguous weight rows (widened from bf16/f16 in registers) and
+    `vector.fma`. A decode step's GEMV is then bound by memory bandwidth.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "16",
+           "f32 lanes per accumulator (16 = one AVX-512 register)">,
+    Option<"rows", "rows", "int64_t", "4",
+           "output features per block (accumulators kept in registers)">
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+  ];
 }
 
 #endif // HYBRIDC_PASSES_TD

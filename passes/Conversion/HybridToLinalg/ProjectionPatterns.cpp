@@ -103,6 +103,9 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
                                             reassocFlags(b.getContext()));
           linalg::YieldOp::create(b, l, sum);
         });
+    // Kept apart from elementwise fusion and lowered by the target's
+    // micro-kernel (hybrid-cpu-vectorize-linear).
+    matmul->setAttr("hybrid.kernel", rewriter.getStringAttr("linear"));
     rewriter.replaceOp(op, matmul.getResult(0));
     return success();
   }

@@ -1,0 +1,47 @@
+//===- Config.h - Read a model description into a ModelSpec -----*- C++ -*-===//
+//
+// Three readers produce the same validated ModelSpec:
+//   - native hybridc JSON ("format": "hybridc"; schema in docs/Frontend.md),
+//   - HuggingFace config.json ("model_type": one of supportedHFModelTypes()),
+//   - Zonos config.json (a "backbone" object, mamba_ssm conventions).
+// Every failure is a ConfigError; no exception escapes, whatever the input.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRIDC_FRONTEND_CONFIG_H
+#define HYBRIDC_FRONTEND_CONFIG_H
+
+#include "frontend/ConfigError.h"
+#include "frontend/ModelSpec.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <vector>
+
+namespace hybrid::frontend {
+
+// `path` is a JSON file or a directory holding config.json. The format is
+// detected: "format": "hybridc" -> native, "backbone" -> Zonos,
+// "model_type" -> HuggingFace.
+Expected<ModelSpec> loadModelSpec(const std::string &path);
+
+// The same, from JSON text; `file` names it in errors. Accepts the Infinity,
+// -Infinity and NaN tokens Python's json module writes.
+Expected<ModelSpec> parseModelSpec(const std::string &text, const std::string &file);
+
+// Format detection on a parsed document (see loadModelSpec).
+std::optional<SourceFormat> detectFormat(const nlohmann::json &config);
+
+// The individual readers. Each returns a spec that passed validate().
+Expected<ModelSpec> parseNativeConfig(const nlohmann::json &config, const std::string &file);
+Expected<ModelSpec> parseHFConfig(const nlohmann::json &config, const std::string &file);
+Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::string &file);
+
+// llama, mistral, mamba, mamba2, jamba, bamba, falcon_h1, nemotron_h,
+// granitemoehybrid.
+const std::vector<std::string> &supportedHFModelTypes();
+
+} // namespace hybrid::frontend
+
+#endif // HYBRIDC_FRONTEND_CONFIG_H

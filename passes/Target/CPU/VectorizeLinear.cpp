@@ -1,0 +1,192 @@
+//===- VectorizeLinear.cpp - GEMM/GEMV micro-kernel for the CPU -----------===//
+//
+// out[..., n] += Σ_k x[..., k] · w[n, k] with w row-major [N, K]: both
+// operands are contiguous along k, so the kernel keeps `rows` vector
+// accumulators (one per output feature of the block) and streams each weight
+// row exactly once per token block. Threads split N: every thread reads a
+// disjoint slice of the weights, which is what a bandwidth-bound decode step
+// wants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "hybrid-cpu-vectorize-linear"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDVECTORIZELINEARPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+/// Whether the innermost dimension of `type` is contiguous.
+bool innermostContiguous(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return !strides.empty() && strides.back() == 1;
+}
+
+Value widen(OpBuilder &b, Location loc, Value v, Type elt) {
+  Type from = getElementTypeOrSelf(v.getType());
+  if (from == elt)
+    return v;
+  Type to = elt;
+  if (auto vt = dyn_cast<VectorType>(v.getType()))
+    to = VectorType::get(vt.getShape(), elt);
+  return arith::ExtFOp::create(b, loc, to, v);
+}
+
+struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
+  VectorizeLinear(MLIRContext *ctx, int64_t lanes, int64_t rows)
+      : OpRewritePattern(ctx), lanes(lanes), rows(rows) {}
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    auto kind = op->getAttrOfType<StringAttr>("hybrid.kernel");
+    if (!kind || kind.getValue() != "linear" || !op.hasPureBufferSemantics() ||
+        op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+      return failure();
+    Location loc = op.getLoc();
+    Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
+    Value out = op.getDpsInits()[0];
+    auto xType = cast<MemRefType>(x.getType());
+    auto wType = cast<MemRefType>(w.getType());
+    auto outType = cast<MemRefType>(out.getType());
+    if (wType.getRank() != 2 || !wType.hasStaticShape() ||
+        !innermostContiguous(xType) || !innermostContiguous(wType))
+      return rewriter.notifyMatchFailure(op, "needs static contiguous rows");
+    int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+    int64_t block = rows;
+    while (block > 1 && n % block != 0)
+      block /= 2;
+    int64_t kMain = k - k % lanes;
+    Type f = outType.getElementType();
+    auto vecF = VectorType::get({lanes}, f);
+    auto vecX = VectorType::get({lanes}, xType.getElementType());
+    auto vecW = VectorType::get({lanes}, wType.getElementType());
+    int64_t lead = xType.getRank() - 1;
+    auto fast = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+
+    OpBuilder &b = rewriter;
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    Value c0 = idx(0), c1 = idx(1);
+    SmallVector<Value> leadUbs;
+    for (int64_t d = 0; d < lead; ++d)
+      leadUbs.push_back(memref::DimOp::create(b, loc, x, d));
+
+    scf::ParallelOp::create(
+        b, loc, ValueRange{c0}, ValueRange{idx(n / block)}, ValueRange{c1},
+        [&](OpBuilder &pb, Location pl, ValueRange blockIv) {
+          Value n0 = arith::MulIOp::create(pb, pl, blockIv[0],
+                                           arith::ConstantIndexOp::create(
+                                               pb, pl, block));
+          SmallVector<Value> rowsIdx;
+          for (int64_t j = 0; j < block; ++j)
+            rowsIdx.push_back(arith::AddIOp::create(
+                pb, pl, n0, arith::ConstantIndexOp::create(pb, pl, j)));
+          scf::buildLoopNest(
+              pb, pl, SmallVector<Value>(lead, c0), leadUbs,
+              SmallVector<Value>(lead, c1),
+              [&](OpBuilder &lb, Location ll, ValueRange leadIvs) {
+                Value zero = arith::ConstantOp::create(
+                    lb, ll, vecF, DenseElementsAttr::get(
+                                      vecF, lb.getFloatAttr(f, 0.0)));
+                SmallVector<Value> init(block, zero);
+                auto kLoop = scf::ForOp::create(
+                    lb, ll, c0, arith::ConstantIndexOp::create(lb, ll, kMain),
+                    arith::ConstantIndexOp::create(lb, ll, lanes), init,
+                    [&](OpBuilder &kb, Location kl, Value kv, ValueRange acc) {
+                      SmallVector<Value> xIdx(leadIvs);
+                      xIdx.push_back(kv);
+                      Value xv = widen(
+                          kb, kl, vector::LoadOp::create(kb, kl, vecX, x, xIdx),
+                          f);
+                      SmallVector<Value> next;
+                      for (int64_t j = 0; j < block; ++j) {
+                        Value wv = widen(kb, kl,
+                                         vector::LoadOp::create(
+                                             kb, kl, vecW, w,
+                                             ValueRange{rowsIdx[j], kv}),
+                                         f);
+                        next.push_back(
+                            vector::FMAOp::create(kb, kl, vecF, xv, wv, acc[j]));
+                      }
+                      scf::YieldOp::create(kb, kl, next);
+                    });
+                SmallVector<Value> sums;
+                for (int64_t j = 0; j < block; ++j)
+                  sums.push_back(vector::ReductionOp::create(
+                      lb, ll, vector::CombiningKind::ADD, kLoop.getResult(j),
+                      fast));
+                if (kMain < k) {
+                  auto tail = scf::ForOp::create(
+                      lb, ll, arith::ConstantIndexOp::create(lb, ll, kMain),
+                      arith::ConstantIndexOp::create(lb, ll, k), c1, sums,
+                      [&](OpBuilder &tb, Location tl, Value kv, ValueRange s) {
+                        SmallVector<Value> xIdx(leadIvs);
+                        xIdx.push_back(kv);
+                        Value xs = widen(tb, tl,
+                                         memref::LoadOp::create(tb, tl, x, xIdx),
+                                         f);
+                        SmallVector<Value> next;
+                        for (int64_t j = 0; j < block; ++j) {
+                          Value ws = widen(
+                              tb, tl,
+                              memref::LoadOp::create(tb, tl, w,
+                                                     ValueRange{rowsIdx[j], kv}),
+                              f);
+                          next.push_back(arith::AddFOp::create(
+                              tb, tl, s[j],
+                              arith::MulFOp::create(tb, tl, xs, ws)));
+                        }
+                        scf::YieldOp::create(tb, tl, next);
+                      });
+                  sums = llvm::to_vector_of<Value>(tail.getResults());
+                }
+                for (int64_t j = 0; j < block; ++j) {
+                  SmallVector<Value> oIdx(leadIvs);
+                  oIdx.push_back(rowsIdx[j]);
+                  Value old = memref::LoadOp::create(lb, ll, out, oIdx);
+                  memref::StoreOp::create(
+                      lb, ll, arith::AddFOp::create(lb, ll, old, sums[j]), out,
+                      oIdx);
+                }
+              });
+        });
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  int64_t lanes, rows;
+};
+
+struct HybridVectorizeLinearPass
+    : mlir::hybrid::impl::HybridVectorizeLinearPassBase<
+          HybridVectorizeLinearPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<VectorizeLinear>(&getContext(), lanes, rows);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
