@@ -190,10 +190,12 @@ LogicalResult EmbeddingOp::verify() {
   if (failed(checkShape(*this, "result", getResult(), "[ids..., dim]",
                         expected)))
     return failure();
-  if (getResult().getType().getElementType() !=
-      getTable().getType().getElementType())
-    return emitOpError() << "result element type must match the table's "
-                         << getTable().getType().getElementType();
+  // Rows may be widened (bf16 table, f32 activations), never narrowed.
+  auto tableElt = cast<FloatType>(getTable().getType().getElementType());
+  auto resultElt = cast<FloatType>(getResult().getType().getElementType());
+  if (resultElt.getWidth() < tableElt.getWidth())
+    return emitOpError() << "result element type " << resultElt
+                         << " is narrower than the table's " << tableElt;
   return success();
 }
 

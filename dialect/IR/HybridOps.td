@@ -73,7 +73,8 @@ def Hybrid_EmbeddingOp : Hybrid_Op<"embedding", [Pure]> {
   let summary = "gathers rows of an embedding table";
   let description = [{
     `result[..., :] = table[ids[...], :]` for a table `[V, D]` and integer ids
-    of any shape. Ids outside `[0, V)` are a runtime error the lowering
+    of any shape; rows may be widened to the result's element type (a bf16
+    table feeding f32 activations). Ids outside `[0, V)` are a runtime error the lowering
     checks; they never read out of bounds.
 
     ```mlir

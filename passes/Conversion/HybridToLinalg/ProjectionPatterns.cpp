@@ -36,14 +36,15 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
     // Iterate over the result; the id comes from the leading dims.
     SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, op.getIds());
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
-    Value like = emptyTensor(rewriter, loc, sizes, elementTypeOf(table));
+    Type resultElt = elementTypeOf(op.getResult());
+    Value like = emptyTensor(rewriter, loc, sizes, resultElt);
     Value result = mapElements(
-        rewriter, loc, like, elementTypeOf(table), ValueRange{op.getIds()},
+        rewriter, loc, like, resultElt, ValueRange{op.getIds()},
         {leadingMap(ctx, rank, rank - 1)},
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = toIndex(b, l, args[0]);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
-          return extract(b, l, table, {row, col});
+          return castFloat(b, l, extract(b, l, table, {row, col}), resultElt);
         });
     rewriter.replaceOp(op, result);
     return success();
