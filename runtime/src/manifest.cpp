@@ -1,0 +1,496 @@
+//===- manifest.cpp - Parsing and validating the artifact manifest --------===//
+
+#include "runtime/src/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+#include <set>
+
+namespace hyb {
+
+using json = nlohmann::json;
+
+const char *argRoleName(ArgRole role) {
+  switch (role) {
+  case ArgRole::Weight: return "weight";
+  case ArgRole::State: return "state";
+  case ArgRole::Tokens: return "tokens";
+  case ArgRole::Position: return "position";
+  case ArgRole::Logits: return "logits";
+  case ArgRole::NextToken: return "next_token";
+  }
+  return "?";
+}
+
+const EntryPointDecl *Manifest::findEntryPoint(const std::string &name) const {
+  for (const auto &e : entryPoints)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+namespace {
+
+/// A short description of |v| for messages. Containers are described by
+/// size, never serialized: dump() recurses, and a hostile header can nest
+/// deeply enough to overflow the stack.
+std::string describe(const json &v) {
+  if (v.is_array()) {
+    bool flat = v.size() <= 8;
+    for (const json &e : v)
+      flat = flat && e.is_primitive();
+    if (!flat)
+      return "an array of " + std::to_string(v.size()) + " elements";
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i)
+      s += (i ? ", " : "") + describe(v[i]);
+    return s + "]";
+  }
+  if (v.is_object())
+    return "an object of " + std::to_string(v.size()) + " keys";
+  std::string s = v.dump();
+  if (s.size() > 60)
+    s = s.substr(0, 57) + "...";
+  return s;
+}
+
+hyb_status_t fieldError(const std::string &path, const std::string &expected,
+                        const json &got) {
+  return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
+               "': expected ", expected, ", got ", describe(got));
+}
+
+hyb_status_t missing(const std::string &path) {
+  return error(HYB_STATUS_INVALID_FORMAT, "manifest: missing field '", path,
+               "'");
+}
+
+std::string join(const std::string &path, const std::string &key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+/// Looks up |key| in |obj| (an object). |*out| is null if absent.
+hyb_status_t lookup(const json &obj, const std::string &path, const char *key,
+                    bool required, const json **out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    *out = nullptr;
+    return required ? missing(join(path, key)) : nullptr;
+  }
+  *out = &*it;
+  return nullptr;
+}
+
+hyb_status_t getString(const json &obj, const std::string &path,
+                       const char *key, bool required, std::string *out) {
+  const json *v;
+  HYB_RETURN_IF_ERROR(lookup(obj, path, key, required, &v));
+  if (!v)
+    return nullptr;
+  if (!v->is_string())
+    return fieldError(join(path, key), "a string", *v);
+  *out = v->get<std::string>();
+  return nullptr;
+}
+
+hyb_status_t getInt(const json &obj, const std::string &path, const char *key,
+                    bool required, int64_t minValue, int64_t *out) {
+  const json *v;
+  HYB_RETURN_IF_ERROR(lookup(obj, path, key, required, &v));
+  if (!v)
+    return nullptr;
+  std::string expected = "an integer >= " + std::to_string(minValue);
+  if (!v->is_number_integer())
+    return fieldError(join(path, key), expected, *v);
+  if (v->is_number_unsigned() &&
+      v->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+    return fieldError(join(path, key), expected, *v);
+  int64_t i = v->get<int64_t>();
+  if (i < minValue)
+    return fieldError(join(path, key), expected, *v);
+  *out = i;
+  return nullptr;
+}
+
+hyb_status_t getDtype(const json &obj, const std::string &path, bool required,
+                      bool *present, hyb_dtype_t *out) {
+  std::string text;
+  const json *v;
+  HYB_RETURN_IF_ERROR(lookup(obj, path, "dtype", required, &v));
+  *present = v != nullptr;
+  if (!v)
+    return nullptr;
+  HYB_RETURN_IF_ERROR(getString(obj, path, "dtype", true, &text));
+  if (!parseDtype(text, out))
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "dtype"), "': unknown dtype '", text,
+                 "' (expected f32, bf16, f16, i64 or i32)");
+  return nullptr;
+}
+
+/// A tensor declaration of `weights` or `state`.
+hyb_status_t parseTensorDecl(const json &v, const std::string &path,
+                             bool isState, TensorDecl *out) {
+  if (!v.is_object())
+    return fieldError(path, "an object", v);
+  HYB_RETURN_IF_ERROR(getString(v, path, "name", true, &out->name));
+  if (out->name.empty())
+    return fieldError(join(path, "name"), "a non-empty string", v["name"]);
+  bool present;
+  HYB_RETURN_IF_ERROR(getDtype(v, path, true, &present, &out->dtype));
+  const json *shape;
+  HYB_RETURN_IF_ERROR(lookup(v, path, "shape", true, &shape));
+  if (!shape->is_array())
+    return fieldError(join(path, "shape"), "an array of integers", *shape);
+  if (shape->size() > HYB_MAX_RANK)
+    return fieldError(join(path, "shape"),
+                      "at most " + std::to_string(HYB_MAX_RANK) + " dims",
+                      *shape);
+  uint64_t numel = 1;
+  for (size_t i = 0; i < shape->size(); ++i) {
+    const json &d = (*shape)[i];
+    std::string dpath = join(path, "shape") + "[" + std::to_string(i) + "]";
+    if (!d.is_number_integer() ||
+        (d.is_number_unsigned() &&
+         d.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) ||
+        d.get<int64_t>() < 0)
+      return fieldError(dpath, "a non-negative integer", d);
+    int64_t dim = d.get<int64_t>();
+    out->shape.push_back(dim);
+    if (__builtin_mul_overflow(numel, uint64_t(dim), &numel))
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                   join(path, "shape"), "': ", formatShape(out->shape),
+                   " overflows");
+  }
+  out->numElements = numel;
+  if (__builtin_mul_overflow(numel, uint64_t(dtypeSize(out->dtype)),
+                             &out->numBytes) ||
+      out->numBytes > uint64_t(std::numeric_limits<int64_t>::max()))
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "shape"), "': ", formatShape(out->shape),
+                 " overflows");
+  if (isState)
+    HYB_RETURN_IF_ERROR(getInt(v, path, "layer", false, -1, &out->layer));
+  return nullptr;
+}
+
+/// Parses an argument's "shape" (dims "B", "T" or integers).
+hyb_status_t parseDims(const json &v, const std::string &path,
+                       std::vector<Dim> *out) {
+  if (!v.is_array())
+    return fieldError(path, "an array of \"B\", \"T\" or integers", v);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const json &d = v[i];
+    std::string dpath = path + "[" + std::to_string(i) + "]";
+    if (d.is_string() && d.get<std::string>() == "B")
+      out->push_back({Dim::Batch, 0});
+    else if (d.is_string() && d.get<std::string>() == "T")
+      out->push_back({Dim::Tokens, 0});
+    else if (d.is_number_integer() && !d.is_number_unsigned() &&
+             d.get<int64_t>() >= 0)
+      out->push_back({Dim::Fixed, d.get<int64_t>()});
+    else if (d.is_number_unsigned() &&
+             d.get<uint64_t>() <=
+                 uint64_t(std::numeric_limits<int64_t>::max()))
+      out->push_back({Dim::Fixed, int64_t(d.get<uint64_t>())});
+    else
+      return fieldError(dpath, "\"B\", \"T\" or a non-negative integer", d);
+  }
+  return nullptr;
+}
+
+std::string formatDims(const std::vector<Dim> &dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += dims[i].kind == Dim::Batch    ? std::string("\"B\"")
+         : dims[i].kind == Dim::Tokens ? std::string("\"T\"")
+                                       : std::to_string(dims[i].value);
+  }
+  return s + "]";
+}
+
+struct EntryContext {
+  const Manifest &m;
+  EntryPointDecl &entry;
+  std::string path;
+  int64_t fixedT; // 0 = symbolic, n = T is fixed to n
+};
+
+/// Checks |dims| against |expected| where a Tokens dim in |expected| may be
+/// spelled "T" or, for fixed-T entry points, the number fixedT.
+hyb_status_t checkDims(EntryContext &ctx, const std::string &path,
+                       const std::vector<Dim> &dims,
+                       const std::vector<Dim> &expected) {
+  bool ok = dims.size() == expected.size();
+  for (size_t i = 0; ok && i < dims.size(); ++i) {
+    const Dim &d = dims[i], &e = expected[i];
+    if (e.kind == Dim::Tokens) {
+      if (d.kind == Dim::Tokens)
+        continue;
+      if (d.kind == Dim::Fixed && ctx.fixedT != 0 && d.value == ctx.fixedT)
+        continue;
+      ok = false;
+    } else if (d.kind != e.kind || (e.kind == Dim::Fixed && d.value != e.value)) {
+      ok = false;
+    }
+  }
+  if (!ok)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
+                 "': expected ", formatDims(expected), ", got ",
+                 formatDims(dims));
+  return nullptr;
+}
+
+hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
+                      ArgDecl *out) {
+  if (!v.is_object())
+    return fieldError(path, "an object", v);
+  std::string role;
+  HYB_RETURN_IF_ERROR(getString(v, path, "role", true, &role));
+  static const std::pair<const char *, ArgRole> kRoles[] = {
+      {"weight", ArgRole::Weight},     {"state", ArgRole::State},
+      {"tokens", ArgRole::Tokens},     {"position", ArgRole::Position},
+      {"logits", ArgRole::Logits},     {"next_token", ArgRole::NextToken}};
+  bool known = false;
+  for (const auto &r : kRoles)
+    if (role == r.first) {
+      out->role = r.second;
+      known = true;
+    }
+  if (!known)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "role"), "': unknown role '", role,
+                 "' (expected weight, state, tokens, position, logits or "
+                 "next_token)");
+
+  bool hasDtype;
+  hyb_dtype_t dtype;
+  const json *shapeJson;
+  HYB_RETURN_IF_ERROR(lookup(v, path, "shape", false, &shapeJson));
+  std::vector<Dim> dims;
+  if (shapeJson)
+    HYB_RETURN_IF_ERROR(parseDims(*shapeJson, join(path, "shape"), &dims));
+
+  if (out->role == ArgRole::Weight || out->role == ArgRole::State) {
+    bool isState = out->role == ArgRole::State;
+    std::string name;
+    HYB_RETURN_IF_ERROR(getString(v, path, "name", true, &name));
+    const auto &decls = isState ? ctx.m.state : ctx.m.weights;
+    size_t index = decls.size();
+    for (size_t i = 0; i < decls.size(); ++i)
+      if (decls[i].name == name)
+        index = i;
+    if (index == decls.size())
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                   join(path, "name"), "': '", name, "' is not listed in '",
+                   isState ? "state" : "weights", "'");
+    out->tensorIndex = index;
+    const TensorDecl &decl = decls[index];
+    HYB_RETURN_IF_ERROR(getDtype(v, path, false, &hasDtype, &dtype));
+    if (hasDtype && dtype != decl.dtype)
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                   join(path, "dtype"), "': ", dtypeName(dtype), " but '",
+                   name, "' is declared ", dtypeName(decl.dtype));
+    if (shapeJson) {
+      std::vector<Dim> expected;
+      if (isState)
+        expected.push_back({Dim::Batch, 0});
+      for (int64_t d : decl.shape)
+        expected.push_back({Dim::Fixed, d});
+      HYB_RETURN_IF_ERROR(checkDims(ctx, join(path, "shape"), dims, expected));
+    }
+    return nullptr;
+  }
+
+  // I/O arguments: dtype and shape are required and fixed by the ABI.
+  HYB_RETURN_IF_ERROR(getDtype(v, path, true, &hasDtype, &dtype));
+  if (!shapeJson)
+    return missing(join(path, "shape"));
+  hyb_dtype_t expectedDtype = HYB_DTYPE_I64;
+  std::vector<Dim> expected = {{Dim::Batch, 0}, {Dim::Tokens, 0}};
+  switch (out->role) {
+  case ArgRole::Position:
+    expected = {{Dim::Batch, 0}};
+    break;
+  case ArgRole::Logits:
+    expectedDtype = HYB_DTYPE_F32;
+    expected.push_back({Dim::Fixed, ctx.m.vocabSize});
+    break;
+  default:
+    break;
+  }
+  if (dtype != expectedDtype)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "dtype"), "': a '", role, "' argument must be ",
+                 dtypeName(expectedDtype), ", got ", dtypeName(dtype));
+  return checkDims(ctx, join(path, "shape"), dims, expected);
+}
+
+hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path,
+                             EntryPointDecl *out) {
+  if (!v.is_object())
+    return fieldError(path, "an object", v);
+  HYB_RETURN_IF_ERROR(getString(v, path, "name", true, &out->name));
+  HYB_RETURN_IF_ERROR(getString(v, path, "symbol", true, &out->symbol));
+  if (out->name.empty())
+    return fieldError(join(path, "name"), "a non-empty string", v["name"]);
+  if (out->symbol.empty())
+    return fieldError(join(path, "symbol"), "a non-empty string",
+                      v["symbol"]);
+  const json *args;
+  HYB_RETURN_IF_ERROR(lookup(v, path, "args", true, &args));
+  if (!args->is_array())
+    return fieldError(join(path, "args"), "an array", *args);
+
+  // T: prefill takes any T; decode and decode_greedy take T = 1; other
+  // entry points take what their shapes say (a number fixes it).
+  int64_t fixedT = 0;
+  if (out->name == "decode" || out->name == "decode_greedy")
+    fixedT = 1;
+  else if (out->name != "prefill")
+    for (const auto &a : *args)
+      if (a.is_object() && a.contains("shape") && a["shape"].is_array() &&
+          a["shape"].size() >= 2 && a["shape"][1].is_number_integer() &&
+          a["shape"][1].get<int64_t>() >= 1)
+        fixedT = a["shape"][1].get<int64_t>();
+  out->fixedTokens = fixedT;
+  EntryContext ctx{m, *out, path, fixedT};
+
+  int counts[6] = {0, 0, 0, 0, 0, 0};
+  for (size_t i = 0; i < args->size(); ++i) {
+    ArgDecl arg;
+    std::string apath = join(path, "args") + "[" + std::to_string(i) + "]";
+    HYB_RETURN_IF_ERROR(parseArg(ctx, (*args)[i], apath, &arg));
+    int &count = counts[static_cast<int>(arg.role)];
+    if (arg.role != ArgRole::Weight && arg.role != ArgRole::State && count)
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", apath,
+                   "': entry point '", out->name, "' has a second '",
+                   argRoleName(arg.role), "' argument");
+    ++count;
+    out->args.push_back(arg);
+  }
+  out->hasLogits = counts[int(ArgRole::Logits)] > 0;
+  out->hasNextToken = counts[int(ArgRole::NextToken)] > 0;
+  auto require = [&](ArgRole role) -> hyb_status_t {
+    if (counts[int(role)] == 0)
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                   join(path, "args"), "': entry point '", out->name,
+                   "' needs a '", argRoleName(role), "' argument");
+    return nullptr;
+  };
+  if (out->name == "prefill" || out->name == "decode" ||
+      out->name == "decode_greedy") {
+    HYB_RETURN_IF_ERROR(require(ArgRole::Tokens));
+    HYB_RETURN_IF_ERROR(require(ArgRole::Position));
+    HYB_RETURN_IF_ERROR(require(out->name == "decode_greedy"
+                                    ? ArgRole::NextToken
+                                    : ArgRole::Logits));
+  }
+  return nullptr;
+}
+
+} // namespace
+
+hyb_status_t parseManifest(const std::string &text, Manifest *out) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::exception &e) {
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest is not valid JSON: ",
+                 e.what());
+  }
+  if (!root.is_object())
+    return fieldError("<root>", "an object", root);
+  Manifest m;
+  m.text = text;
+
+  std::string format;
+  HYB_RETURN_IF_ERROR(getString(root, "", "format", true, &format));
+  if (format != kManifestFormat)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field 'format': expected "
+                 "\"", kManifestFormat, "\", got \"", format, "\"");
+  const json *version;
+  HYB_RETURN_IF_ERROR(lookup(root, "", "version", true, &version));
+  if (!version->is_number_integer())
+    return fieldError("version", "an integer", *version);
+  m.version = version->get<int64_t>();
+  if (m.version != kManifestVersion)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest version ",
+                 describe(*version), " is not supported: this runtime reads "
+                 "version ", kManifestVersion,
+                 " (rebuild the artifact with a matching hybridc)");
+
+  const json *model, *target;
+  HYB_RETURN_IF_ERROR(lookup(root, "", "model", true, &model));
+  if (!model->is_object())
+    return fieldError("model", "an object", *model);
+  HYB_RETURN_IF_ERROR(getString(*model, "model", "name", true, &m.modelName));
+  HYB_RETURN_IF_ERROR(
+      getString(*model, "model", "config_hash", true, &m.configHash));
+  HYB_RETURN_IF_ERROR(
+      getInt(*model, "model", "vocab_size", true, 1, &m.vocabSize));
+  HYB_RETURN_IF_ERROR(
+      getInt(*model, "model", "hidden_size", false, 1, &m.hiddenSize));
+  HYB_RETURN_IF_ERROR(
+      getInt(*model, "model", "num_layers", false, 0, &m.numLayers));
+
+  HYB_RETURN_IF_ERROR(lookup(root, "", "target", true, &target));
+  if (!target->is_object())
+    return fieldError("target", "an object", *target);
+  HYB_RETURN_IF_ERROR(getString(*target, "target", "kind", true, &m.targetKind));
+  if (m.targetKind != "cpu" && m.targetKind != "cuda")
+    return error(HYB_STATUS_INVALID_FORMAT,
+                 "manifest field 'target.kind': expected \"cpu\" or \"cuda\", "
+                 "got \"", m.targetKind, "\"");
+  HYB_RETURN_IF_ERROR(
+      getString(*target, "target", "triple", false, &m.targetTriple));
+  HYB_RETURN_IF_ERROR(getString(*target, "target", "cpu", false, &m.targetCpu));
+
+  HYB_RETURN_IF_ERROR(getInt(root, "", "max_seq", true, 1, &m.maxSeq));
+
+  for (const char *section : {"weights", "state"}) {
+    bool isState = std::string(section) == "state";
+    const json *list;
+    HYB_RETURN_IF_ERROR(lookup(root, "", section, true, &list));
+    if (!list->is_array())
+      return fieldError(section, "an array", *list);
+    auto &decls = isState ? m.state : m.weights;
+    std::set<std::string> names;
+    for (size_t i = 0; i < list->size(); ++i) {
+      TensorDecl decl;
+      std::string path = std::string(section) + "[" + std::to_string(i) + "]";
+      HYB_RETURN_IF_ERROR(parseTensorDecl((*list)[i], path, isState, &decl));
+      if (!names.insert(decl.name).second)
+        return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
+                     ".name': duplicate name '", decl.name, "'");
+      decls.push_back(std::move(decl));
+    }
+  }
+
+  const json *entries;
+  HYB_RETURN_IF_ERROR(lookup(root, "", "entry_points", true, &entries));
+  if (!entries->is_array())
+    return fieldError("entry_points", "an array", *entries);
+  std::set<std::string> names;
+  for (size_t i = 0; i < entries->size(); ++i) {
+    EntryPointDecl entry;
+    std::string path = "entry_points[" + std::to_string(i) + "]";
+    HYB_RETURN_IF_ERROR(parseEntryPoint(m, (*entries)[i], path, &entry));
+    if (!names.insert(entry.name).second)
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
+                   ".name': duplicate entry point '", entry.name, "'");
+    m.entryPoints.push_back(std::move(entry));
+  }
+  for (const char *required : {"prefill", "decode"})
+    if (!m.findEntryPoint(required))
+      return error(HYB_STATUS_INVALID_FORMAT,
+                   "manifest: no '", required, "' entry point in "
+                   "'entry_points' (the ABI requires prefill and decode)");
+  *out = std::move(m);
+  return nullptr;
+}
+
+} // namespace hyb

@@ -1,0 +1,231 @@
+//===- module.cpp - Loading artifacts and binding weights -----------------===//
+
+#include "runtime/src/module.h"
+
+#include <cstdio>
+#include <dlfcn.h>
+
+using namespace hyb;
+
+const EntryPointDecl *hyb_module_t::entryPoint(const std::string &name,
+                                               EntryFn *fn) const {
+  for (size_t i = 0; i < manifest.entryPoints.size(); ++i)
+    if (manifest.entryPoints[i].name == name) {
+      if (fn)
+        *fn = entryFns[i];
+      return &manifest.entryPoints[i];
+    }
+  return nullptr;
+}
+
+namespace {
+
+hyb_status_t tensorInfo(const TensorDecl &decl, hyb_tensor_info_t *out) {
+  hyb_tensor_info_t info = {};
+  info.name = decl.name.c_str();
+  info.dtype = decl.dtype;
+  info.rank = int32_t(decl.shape.size());
+  for (size_t i = 0; i < decl.shape.size() && i < HYB_MAX_RANK; ++i)
+    info.shape[i] = decl.shape[i];
+  info.layer = decl.layer;
+  info.size_bytes = decl.numBytes;
+  *out = info;
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+void hyb_module_options_init(hyb_module_options_t *out_options) {
+  if (!out_options)
+    return;
+  out_options->device = HYB_DEVICE_CPU;
+  out_options->num_threads = 0;
+}
+
+hyb_status_t hyb_module_load_with_options(const char *artifact_path,
+                                          const hyb_module_options_t *options,
+                                          hyb_module_t **out_module) {
+  HYB_API_BEGIN
+  if (!artifact_path || !out_module)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_load: artifact_path and out_module must not be "
+                 "NULL");
+  hyb_module_options_t defaults;
+  hyb_module_options_init(&defaults);
+  if (!options)
+    options = &defaults;
+  std::string path = artifact_path;
+
+  auto module = std::make_unique<hyb_module_t>();
+  module->artifactPath = path;
+  // RTLD_NODELETE: an artifact may start OpenMP threads; keep its code mapped
+  // after dlclose so that they never run unmapped code.
+  // A bare file name would make dlopen search the library path: an artifact
+  // path is always a file path.
+  std::string openPath = path.find('/') == std::string::npos ? "./" + path : path;
+  module->handle =
+      dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!module->handle) {
+    const char *why = dlerror();
+    return error(HYB_STATUS_NOT_FOUND, path, ": cannot load artifact: ",
+                 why ? why : "dlopen failed");
+  }
+  struct HandleCloser {
+    hyb_module_t *m;
+    ~HandleCloser() {
+      if (m && m->handle)
+        dlclose(m->handle);
+    }
+  } closer{module.get()};
+
+  using ManifestFn = const char *(*)();
+  auto manifestFn = reinterpret_cast<ManifestFn>(
+      dlsym(module->handle, "hybrid_artifact_manifest"));
+  if (!manifestFn)
+    return error(HYB_STATUS_NOT_FOUND, path,
+                 ": not a hybridc artifact: no symbol "
+                 "'hybrid_artifact_manifest'");
+  const char *text = manifestFn();
+  if (!text)
+    return error(HYB_STATUS_INVALID_FORMAT, path,
+                 ": hybrid_artifact_manifest() returned NULL");
+  if (hyb_status_t s = parseManifest(text, &module->manifest))
+    return annotate(s, path);
+  const Manifest &m = module->manifest;
+
+  for (const EntryPointDecl &e : m.entryPoints) {
+    dlerror();
+    void *sym = dlsym(module->handle, e.symbol.c_str());
+    if (!sym)
+      return error(HYB_STATUS_NOT_FOUND, path, ": entry point '", e.name,
+                   "': symbol '", e.symbol, "' is not exported");
+    module->entryFns.push_back(reinterpret_cast<EntryFn>(sym));
+  }
+  for (const TensorDecl &w : m.weights)
+    module->weightBytes += w.numBytes;
+
+  const char *wanted = options->device == HYB_DEVICE_CUDA ? "cuda" : "cpu";
+  BackendOptions backendOptions;
+  backendOptions.numThreads = options->num_threads;
+  backendOptions.artifactHandle = module->handle;
+  HYB_RETURN_IF_ERROR(
+      createBackend(options->device, backendOptions, &module->backend));
+  if (m.targetKind != wanted)
+    return error(HYB_STATUS_MISMATCH, path, ": artifact targets '",
+                 m.targetKind, "' but the ", wanted,
+                 " backend was selected");
+  module->weights.bound = m.weights.empty();
+  closer.m = nullptr;
+  *out_module = module.release();
+  return nullptr;
+  HYB_API_END
+}
+
+hyb_status_t hyb_module_load(const char *artifact_path,
+                             hyb_module_t **out_module) {
+  return hyb_module_load_with_options(artifact_path, nullptr, out_module);
+}
+
+hyb_status_t hyb_module_bind_weights(hyb_module_t *module, const char *path) {
+  HYB_API_BEGIN
+  if (!module || !path)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_bind_weights: module and path must not be NULL");
+  WeightBinding binding;
+  HYB_RETURN_IF_ERROR(
+      bindWeights(module->manifest, *module->backend, path, &binding));
+  releaseWeights(*module->backend, module->weights);
+  module->weights = std::move(binding);
+  return nullptr;
+  HYB_API_END
+}
+
+int hyb_module_weights_bound(const hyb_module_t *module) {
+  return module && module->weights.bound ? 1 : 0;
+}
+
+uint64_t hyb_module_weight_bytes(const hyb_module_t *module) {
+  return module ? module->weightBytes : 0;
+}
+
+int64_t hyb_module_vocab_size(const hyb_module_t *module) {
+  return module ? module->manifest.vocabSize : 0;
+}
+
+int64_t hyb_module_max_seq(const hyb_module_t *module) {
+  return module ? module->manifest.maxSeq : 0;
+}
+
+const char *hyb_module_model_name(const hyb_module_t *module) {
+  return module ? module->manifest.modelName.c_str() : "";
+}
+
+const char *hyb_module_config_hash(const hyb_module_t *module) {
+  return module ? module->manifest.configHash.c_str() : "";
+}
+
+const char *hyb_module_target_kind(const hyb_module_t *module) {
+  return module ? module->manifest.targetKind.c_str() : "";
+}
+
+const char *hyb_module_manifest_json(const hyb_module_t *module) {
+  return module ? module->manifest.text.c_str() : "";
+}
+
+int hyb_module_has_entry_point(const hyb_module_t *module, const char *name) {
+  return module && name && module->entryPoint(name, nullptr) ? 1 : 0;
+}
+
+int64_t hyb_module_weight_count(const hyb_module_t *module) {
+  return module ? int64_t(module->manifest.weights.size()) : 0;
+}
+
+hyb_status_t hyb_module_weight_info(const hyb_module_t *module, int64_t index,
+                                    hyb_tensor_info_t *out_info) {
+  if (!module || !out_info)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_weight_info: NULL argument");
+  if (index < 0 || index >= int64_t(module->manifest.weights.size()))
+    return error(HYB_STATUS_OUT_OF_RANGE, "weight index ", index,
+                 " is outside [0, ", module->manifest.weights.size(), ")");
+  return tensorInfo(module->manifest.weights[size_t(index)], out_info);
+}
+
+int64_t hyb_module_state_count(const hyb_module_t *module) {
+  return module ? int64_t(module->manifest.state.size()) : 0;
+}
+
+hyb_status_t hyb_module_state_info(const hyb_module_t *module, int64_t index,
+                                   hyb_tensor_info_t *out_info) {
+  if (!module || !out_info)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_state_info: NULL argument");
+  if (index < 0 || index >= int64_t(module->manifest.state.size()))
+    return error(HYB_STATUS_OUT_OF_RANGE, "state index ", index,
+                 " is outside [0, ", module->manifest.state.size(), ")");
+  return tensorInfo(module->manifest.state[size_t(index)], out_info);
+}
+
+void hyb_module_free(hyb_module_t *module) {
+  if (!module)
+    return;
+  if (int64_t live = module->liveSessions.load()) {
+    std::fprintf(stderr,
+                 "hybridrt: hyb_module_free(%s) with %lld live sessions; the "
+                 "module is leaked (free sessions first)\n",
+                 module->artifactPath.c_str(), static_cast<long long>(live));
+    return;
+  }
+  releaseWeights(*module->backend, module->weights);
+  module->backend.reset();
+  if (module->handle)
+    dlclose(module->handle);
+  delete module;
+}
+
+const char *hyb_dtype_name(hyb_dtype_t dtype) { return dtypeName(dtype); }
+size_t hyb_dtype_size(hyb_dtype_t dtype) { return dtypeSize(dtype); }
+
+} // extern "C"

@@ -1,0 +1,34 @@
+// RUN: hybrid-opt %s -split-input-file --hybrid-return-state-in-place -verify-diagnostics | FileCheck %s
+
+// Tests that a state result that is its argument's buffer is dropped.
+// CHECK-LABEL: func.func @in_place(
+// CHECK-SAME: -> (memref<4xf32> {hybrid.role = "logits"})
+// CHECK-NOT: memref.copy
+// CHECK: return %{{.*}} : memref<4xf32>
+func.func @in_place(%s: memref<2x8xf32> {hybrid.state = "layers.0.ssm_state"}, %l: memref<4xf32>)
+    -> (memref<4xf32> {hybrid.role = "logits"}, memref<2x8xf32> {hybrid.state = "layers.0.ssm_state"}) {
+  return %l, %s : memref<4xf32>, memref<2x8xf32>
+}
+
+// -----
+
+// Tests that a state written elsewhere is copied into the argument first.
+// CHECK-LABEL: func.func @copied(
+// CHECK-SAME: %[[S:.+]]: memref<2x8xf32> {hybrid.state = "layers.0.conv_state"}
+// CHECK-SAME: %[[N:.+]]: memref<2x8xf32>)
+// CHECK-SAME: {
+// CHECK: memref.copy %[[N]], %[[S]]
+// CHECK: return
+// CHECK-NOT: memref
+func.func @copied(%s: memref<2x8xf32> {hybrid.state = "layers.0.conv_state"}, %n: memref<2x8xf32>)
+    -> (memref<2x8xf32> {hybrid.state = "layers.0.conv_state"}) {
+  return %n : memref<2x8xf32>
+}
+
+// -----
+
+// Tests that a state result needs an argument of the same name.
+// expected-error @+1 {{state result 'layers.1.k_cache' has no argument of the same name}}
+func.func @orphan(%s: memref<2xf32>) -> (memref<2xf32> {hybrid.state = "layers.1.k_cache"}) {
+  return %s : memref<2xf32>
+}

@@ -1,0 +1,33 @@
+/*===- c_api_test.c - The public header compiles as C and works from C ----===*/
+
+#include "hybrid/runtime.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Loads |artifact|, binds |weights|, generates 4 tokens after {1, 2, 3} into
+ * |out_tokens|. Returns 0 on success, else writes the message to |error|. */
+int hyb_test_c_api_generate(const char *artifact, const char *weights,
+                            int64_t *out_tokens, char *error, size_t size) {
+  hyb_module_t *module = NULL;
+  hyb_session_t *session = NULL;
+  hyb_session_options_t options;
+  const int64_t prompt[3] = {1, 2, 3};
+  hyb_status_t status = hyb_module_load(artifact, &module);
+  if (!status)
+    status = hyb_module_bind_weights(module, weights);
+  if (!status) {
+    hyb_session_options_init(&options);
+    status = hyb_session_create(module, &options, &session);
+  }
+  if (!status)
+    status = hyb_session_generate_greedy(session, prompt, 3, 4, out_tokens);
+  if (status) {
+    snprintf(error, size, "%s: %s", hyb_status_code_name(hyb_status_code(status)),
+             hyb_status_message(status));
+    hyb_status_free(status);
+  }
+  hyb_session_free(session);
+  hyb_module_free(module);
+  return status ? 1 : 0;
+}

@@ -1,0 +1,165 @@
+//===- hybrid_run_test.cpp - hybrid-run end to end on the mock artifact ---===//
+
+#include "test_util.h"
+
+#include <sys/wait.h>
+
+using namespace hyb;
+using namespace hyb::test;
+
+namespace {
+
+struct RunResult {
+  int exitCode;
+  std::string out, err;
+  std::string lastLine() const {
+    std::string s = out;
+    while (!s.empty() && s.back() == '\n')
+      s.pop_back();
+    size_t nl = s.find_last_of('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+  }
+};
+
+class HybridRunTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    writeFile(dir_.file("w.safetensors"), mockWeightsFile());
+  }
+
+  RunResult run(const std::string &args) {
+    std::string cmd = std::string(HYB_RUN_PATH) + " " + args + " >" +
+                      dir_.file("out.txt") + " 2>" + dir_.file("err.txt");
+    int status = std::system(cmd.c_str());
+    RunResult r;
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = readFile(dir_.file("out.txt"));
+    r.err = readFile(dir_.file("err.txt"));
+    return r;
+  }
+
+  std::string base() const {
+    return std::string(HYB_TEST_ARTIFACT) + " --weights " +
+           dir_.file("w.safetensors");
+  }
+
+  /// Expects exit code 1 and exactly one stderr line containing |text|.
+  void expectFailure(const std::string &args, const std::string &text) {
+    RunResult r = run(args);
+    EXPECT_EQ(r.exitCode, 1) << args;
+    EXPECT_NE(r.err.find(text), std::string::npos)
+        << "'" << text << "' not in: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+
+  TempDir dir_;
+};
+
+std::vector<int64_t> apiGenerate(const std::string &weights,
+                                 std::vector<int64_t> prompt, int64_t n) {
+  hyb_module_t *m = nullptr;
+  hyb_session_t *s = nullptr;
+  hyb_status_free(hyb_module_load(HYB_TEST_ARTIFACT, &m));
+  hyb_status_free(hyb_module_bind_weights(m, weights.c_str()));
+  hyb_status_free(hyb_session_create(m, nullptr, &s));
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  hyb_status_t st = hyb_session_generate_greedy(
+      s, prompt.data(), int64_t(prompt.size()), n, out.data());
+  EXPECT_EQ(st, nullptr) << hyb_status_message(st);
+  hyb_session_free(s);
+  hyb_module_free(m);
+  return out;
+}
+
+std::string join(const std::vector<int64_t> &v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? " " : "") + std::to_string(v[i]);
+  return s;
+}
+
+TEST_F(HybridRunTest, GeneratePrintsTokensLast) {
+  RunResult r = run(base() + " --tokens 1,2,3 --generate 6");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.lastLine(),
+            join(apiGenerate(dir_.file("w.safetensors"), {1, 2, 3}, 6)));
+  // The greedy-entry variant and a batch of 3 agree.
+  RunResult g = run(std::string(HYB_TEST_ARTIFACT_GREEDY) + " --weights=" +
+                    dir_.file("w.safetensors") +
+                    " --tokens=1,2,3 --generate=6 --batch=3 --threads=2");
+  ASSERT_EQ(g.exitCode, 0) << g.err;
+  EXPECT_EQ(g.lastLine(), r.lastLine());
+}
+
+TEST_F(HybridRunTest, DumpLogits) {
+  std::string path = dir_.file("logits.safetensors");
+  RunResult r = run(base() + " --tokens 4,0,6,1 --dump-logits " + path);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::shared_ptr<MappedSafetensors> file;
+  HYB_ASSERT_OK(openSafetensors(path, &file));
+  const SafetensorsTensor *t = file->file.find("logits");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->dtype, StDtype::F32);
+  EXPECT_EQ(t->shape, (std::vector<int64_t>{4, 8}));
+  EXPECT_EQ(file->file.dataOffset % 8, 0u);
+  const float *logits = reinterpret_cast<const float *>(t->data);
+  MockModel ref;
+  int64_t tokens[4] = {4, 0, 6, 1};
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(std::vector<float>(logits + i * 8, logits + i * 8 + 8),
+              ref.step(tokens[i]));
+}
+
+TEST_F(HybridRunTest, StateSavedByOneProcessContinuesInAnother) {
+  std::string state = dir_.file("s.state");
+  RunResult a = run(base() + " --tokens 1,2,3 --save-state " + state);
+  ASSERT_EQ(a.exitCode, 0) << a.err;
+  RunResult b = run(base() + " --load-state " + state +
+                    " --tokens 4 --generate 5");
+  ASSERT_EQ(b.exitCode, 0) << b.err;
+  RunResult c = run(base() + " --tokens 1,2,3,4 --generate 5");
+  ASSERT_EQ(c.exitCode, 0) << c.err;
+  EXPECT_EQ(b.lastLine(), c.lastLine());
+  // A session of another batch size cannot load it.
+  expectFailure(base() + " --batch 2 --load-state " + state,
+                "batch size 1 in the file, the session has 2");
+}
+
+TEST_F(HybridRunTest, Bench) {
+  RunResult r = run(base() + " --bench --bench-runs 3 --bench-buffer-mb 64 "
+                             "--tokens 1,2,3 --generate 2");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  for (const char *text :
+       {"bench: prefill:", "bench: decode:", "tokens/s",
+        "bench: memory read bandwidth:", "GB/s", "bench: bytes per decode "
+        "token: (weights 32 + 1 x state", "bench: roofline ratio:"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
+  EXPECT_EQ(r.lastLine(),
+            join(apiGenerate(dir_.file("w.safetensors"), {1, 2, 3}, 2)));
+}
+
+TEST_F(HybridRunTest, Errors) {
+  expectFailure(base() + " --device=cuda", "cuda backend not built");
+  expectFailure(std::string(HYB_TEST_ARTIFACT) + " --weights /nonexistent/w",
+                "/nonexistent/w");
+  std::string wrong = dir_.file("wrong.safetensors");
+  writeFile(wrong, mockWeightsFile(StDtype::F32, "lm_head.bias"));
+  expectFailure(std::string(HYB_TEST_ARTIFACT) + " --weights " + wrong,
+                "weight 'lm_head.weight' not found");
+  std::string shape = dir_.file("shape.safetensors");
+  writeFile(shape, mockWeightsFile(StDtype::F32, "lm_head.weight", {7}));
+  expectFailure(std::string(HYB_TEST_ARTIFACT) + " --weights " + shape,
+                "has shape [7], the manifest expects [8]");
+  expectFailure(std::string(HYB_TEST_ARTIFACT), "--weights PATH is required");
+  expectFailure(base() + " --tokens 1,9", "token id 9");
+  expectFailure(base() + " --tokens 1,x", "--tokens: 'x' at index 1");
+  expectFailure(base() + " --tokens 1,2,3 --generate 15", "past max_seq 16");
+  expectFailure(base() + " --generate 2", "--generate needs a prompt");
+  expectFailure(base() + " --frobnicate", "unknown flag '--frobnicate'");
+  expectFailure(base() + " --batch 0", "--batch: expected an integer >= 1");
+  expectFailure(std::string(HYB_TEST_ARTIFACT_V2) + " --weights x",
+                "manifest version 2 is not supported");
+  expectFailure("", "missing ARTIFACT");
+}
+
+} // namespace

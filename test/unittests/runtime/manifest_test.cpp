@@ -1,0 +1,277 @@
+//===- manifest_test.cpp - Manifest parsing and validation ----------------===//
+
+#include "test_util.h"
+
+#include "runtime/src/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace hyb;
+using namespace hyb::test;
+using json = nlohmann::json;
+
+namespace {
+
+json validManifest() {
+  return json::parse(R"({
+    "format": "hybridc-artifact", "version": 1,
+    "model": {"name": "tiny-hybrid", "config_hash": "fnv1a64:0123",
+              "vocab_size": 128, "hidden_size": 64, "num_layers": 4},
+    "target": {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu", "cpu": "znver5"},
+    "max_seq": 256,
+    "weights": [{"name": "embed", "dtype": "f32", "shape": [128, 64]},
+                {"name": "norm", "dtype": "bf16", "shape": [64]}],
+    "state": [{"name": "layers.0.k_cache", "layer": 0, "dtype": "f32", "shape": [256, 2, 16]},
+              {"name": "layers.1.ssm", "layer": 1, "dtype": "f32", "shape": [4, 8]}],
+    "entry_points": [
+      {"name": "prefill", "symbol": "hybrid_entry_prefill", "args": [
+        {"role": "weight", "name": "embed"},
+        {"role": "tokens", "dtype": "i64", "shape": ["B", "T"]},
+        {"role": "position", "dtype": "i64", "shape": ["B"]},
+        {"role": "state", "name": "layers.0.k_cache"},
+        {"role": "logits", "dtype": "f32", "shape": ["B", "T", 128]}]},
+      {"name": "decode", "symbol": "hybrid_entry_decode", "args": [
+        {"role": "weight", "name": "embed", "dtype": "f32", "shape": [128, 64]},
+        {"role": "tokens", "dtype": "i64", "shape": ["B", 1]},
+        {"role": "position", "dtype": "i64", "shape": ["B"]},
+        {"role": "state", "name": "layers.1.ssm", "shape": ["B", 4, 8]},
+        {"role": "logits", "dtype": "f32", "shape": ["B", "T", 128]}]},
+      {"name": "decode_greedy", "symbol": "hybrid_entry_decode_greedy", "args": [
+        {"role": "tokens", "dtype": "i64", "shape": ["B", "T"]},
+        {"role": "position", "dtype": "i64", "shape": ["B"]},
+        {"role": "next_token", "dtype": "i64", "shape": ["B", 1]}]}
+    ]})");
+}
+
+StatusResult parse(const json &j, Manifest *out = nullptr) {
+  Manifest m;
+  return take(parseManifest(j.dump(), out ? out : &m));
+}
+
+void expectError(const json &j, const std::vector<std::string> &parts) {
+  StatusResult r = parse(j);
+  ASSERT_EQ(r.code, HYB_STATUS_INVALID_FORMAT) << r.message;
+  for (const auto &p : parts)
+    EXPECT_NE(r.message.find(p), std::string::npos)
+        << "'" << p << "' not in: " << r.message;
+}
+
+TEST(ManifestTest, ParsesValidManifest) {
+  Manifest m;
+  StatusResult r = parse(validManifest(), &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  EXPECT_EQ(m.modelName, "tiny-hybrid");
+  EXPECT_EQ(m.configHash, "fnv1a64:0123");
+  EXPECT_EQ(m.vocabSize, 128);
+  EXPECT_EQ(m.maxSeq, 256);
+  EXPECT_EQ(m.targetKind, "cpu");
+  EXPECT_EQ(m.targetCpu, "znver5");
+  ASSERT_EQ(m.weights.size(), 2u);
+  EXPECT_EQ(m.weights[1].dtype, HYB_DTYPE_BF16);
+  EXPECT_EQ(m.weights[0].numBytes, 128u * 64 * 4);
+  ASSERT_EQ(m.state.size(), 2u);
+  EXPECT_EQ(m.state[0].layer, 0);
+  EXPECT_EQ(m.state[0].shape, (std::vector<int64_t>{256, 2, 16}));
+  ASSERT_EQ(m.entryPoints.size(), 3u);
+  const EntryPointDecl *prefill = m.findEntryPoint("prefill");
+  ASSERT_NE(prefill, nullptr);
+  EXPECT_EQ(prefill->symbol, "hybrid_entry_prefill");
+  EXPECT_EQ(prefill->fixedTokens, 0);
+  EXPECT_TRUE(prefill->hasLogits);
+  ASSERT_EQ(prefill->args.size(), 5u);
+  EXPECT_EQ(prefill->args[3].role, ArgRole::State);
+  EXPECT_EQ(prefill->args[3].tensorIndex, 0u);
+  const EntryPointDecl *greedy = m.findEntryPoint("decode_greedy");
+  ASSERT_NE(greedy, nullptr);
+  EXPECT_EQ(greedy->fixedTokens, 1);
+  EXPECT_TRUE(greedy->hasNextToken);
+  EXPECT_FALSE(greedy->hasLogits);
+}
+
+TEST(ManifestTest, OptionalFieldsMayBeAbsentAndUnknownFieldsAreIgnored) {
+  json j = validManifest();
+  j["model"].erase("hidden_size");
+  j["model"].erase("num_layers");
+  j["target"].erase("triple");
+  j["target"].erase("cpu");
+  j["state"][1].erase("layer");
+  j["extra"] = {{"anything", 1}};
+  Manifest m;
+  StatusResult r = parse(j, &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  EXPECT_EQ(m.state[1].layer, -1);
+  EXPECT_EQ(m.hiddenSize, -1);
+}
+
+TEST(ManifestErrorTest, NotJson) {
+  Manifest m;
+  StatusResult r = take(parseManifest("{\"format\": ", &m));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_FORMAT);
+  EXPECT_NE(r.message.find("not valid JSON"), std::string::npos) << r.message;
+}
+
+TEST(ManifestErrorTest, WrongFormat) {
+  json j = validManifest();
+  j["format"] = "onnx";
+  expectError(j, {"'format'", "\"hybridc-artifact\"", "\"onnx\""});
+}
+
+TEST(ManifestErrorTest, UnknownVersion) {
+  json j = validManifest();
+  j["version"] = 2;
+  j.erase("model"); // the version is checked before anything else
+  expectError(j, {"manifest version 2 is not supported", "reads version 1"});
+}
+
+TEST(ManifestErrorTest, VersionNotAnInteger) {
+  json j = validManifest();
+  j["version"] = "1";
+  expectError(j, {"'version'", "an integer", "\"1\""});
+}
+
+TEST(ManifestErrorTest, MissingVocabSize) {
+  json j = validManifest();
+  j["model"].erase("vocab_size");
+  expectError(j, {"missing field 'model.vocab_size'"});
+}
+
+TEST(ManifestErrorTest, VocabSizeWrongType) {
+  json j = validManifest();
+  j["model"]["vocab_size"] = "128";
+  expectError(j, {"'model.vocab_size'", "an integer >= 1"});
+}
+
+TEST(ManifestErrorTest, ConfigHashWrongType) {
+  json j = validManifest();
+  j["model"]["config_hash"] = 5;
+  expectError(j, {"'model.config_hash'", "a string"});
+}
+
+TEST(ManifestErrorTest, MaxSeqZero) {
+  json j = validManifest();
+  j["max_seq"] = 0;
+  expectError(j, {"'max_seq'", ">= 1"});
+}
+
+TEST(ManifestErrorTest, UnknownTargetKind) {
+  json j = validManifest();
+  j["target"]["kind"] = "tpu";
+  expectError(j, {"'target.kind'", "\"tpu\""});
+}
+
+TEST(ManifestErrorTest, WeightsNotAnArray) {
+  json j = validManifest();
+  j["weights"] = json::object();
+  expectError(j, {"'weights'", "an array"});
+}
+
+TEST(ManifestErrorTest, NegativeWeightDim) {
+  json j = validManifest();
+  j["weights"][0]["shape"][1] = -64;
+  expectError(j, {"'weights[0].shape[1]'", "non-negative integer", "-64"});
+}
+
+TEST(ManifestErrorTest, UnknownWeightDtype) {
+  json j = validManifest();
+  j["weights"][1]["dtype"] = "f64";
+  expectError(j, {"'weights[1].dtype'", "unknown dtype 'f64'"});
+}
+
+TEST(ManifestErrorTest, DuplicateWeightName) {
+  json j = validManifest();
+  j["weights"][1]["name"] = "embed";
+  expectError(j, {"'weights[1].name'", "duplicate name 'embed'"});
+}
+
+TEST(ManifestErrorTest, StateLayerWrongType) {
+  json j = validManifest();
+  j["state"][0]["layer"] = "0";
+  expectError(j, {"'state[0].layer'", "an integer"});
+}
+
+TEST(ManifestErrorTest, RankTooLarge) {
+  json j = validManifest();
+  j["state"][1]["shape"] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  expectError(j, {"'state[1].shape'", "at most 8 dims"});
+}
+
+TEST(ManifestErrorTest, ArgNamesUnknownWeight) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][0]["name"] = "lm_head";
+  expectError(j, {"'entry_points[0].args[0].name'", "'lm_head' is not listed in 'weights'"});
+}
+
+TEST(ManifestErrorTest, ArgNamesUnknownState) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][3]["name"] = "layers.9.ssm";
+  expectError(j, {"'entry_points[0].args[3].name'", "not listed in 'state'"});
+}
+
+TEST(ManifestErrorTest, UnknownRole) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][0]["role"] = "bias";
+  expectError(j, {"'entry_points[0].args[0].role'", "unknown role 'bias'"});
+}
+
+TEST(ManifestErrorTest, LogitsVocabMismatch) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][4]["shape"] = {"B", "T", 100};
+  expectError(j, {"'entry_points[0].args[4].shape'", "[\"B\", \"T\", 128]",
+                  "[\"B\", \"T\", 100]"});
+}
+
+TEST(ManifestErrorTest, TokensWrongDtype) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][1]["dtype"] = "i32";
+  expectError(j, {"'entry_points[0].args[1].dtype'", "must be i64, got i32"});
+}
+
+TEST(ManifestErrorTest, PrefillWithFixedT) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][1]["shape"] = {"B", 1};
+  expectError(j, {"'entry_points[0].args[1].shape'"});
+}
+
+TEST(ManifestErrorTest, StateArgShapeMismatch) {
+  json j = validManifest();
+  j["entry_points"][1]["args"][3]["shape"] = {"B", 4, 9};
+  expectError(j, {"'entry_points[1].args[3].shape'", "[\"B\", 4, 8]"});
+}
+
+TEST(ManifestErrorTest, WeightArgDtypeMismatch) {
+  json j = validManifest();
+  j["entry_points"][1]["args"][0]["dtype"] = "bf16";
+  expectError(j, {"'entry_points[1].args[0].dtype'", "declared f32"});
+}
+
+TEST(ManifestErrorTest, MissingPositionArg) {
+  json j = validManifest();
+  j["entry_points"][0]["args"].erase(2);
+  expectError(j, {"entry point 'prefill' needs a 'position' argument"});
+}
+
+TEST(ManifestErrorTest, SecondTokensArg) {
+  json j = validManifest();
+  j["entry_points"][0]["args"].push_back(j["entry_points"][0]["args"][1]);
+  expectError(j, {"'entry_points[0].args[5]'", "second 'tokens' argument"});
+}
+
+TEST(ManifestErrorTest, MissingDecode) {
+  json j = validManifest();
+  j["entry_points"].erase(1);
+  expectError(j, {"no 'decode' entry point"});
+}
+
+TEST(ManifestErrorTest, DuplicateEntryPoint) {
+  json j = validManifest();
+  j["entry_points"].push_back(j["entry_points"][0]);
+  expectError(j, {"'entry_points[3].name'", "duplicate entry point 'prefill'"});
+}
+
+TEST(ManifestErrorTest, EmptySymbol) {
+  json j = validManifest();
+  j["entry_points"][0]["symbol"] = "";
+  expectError(j, {"'entry_points[0].symbol'", "non-empty"});
+}
+
+} // namespace

@@ -1,0 +1,169 @@
+/*===- mock_artifact.c - A tiny hand-written hybridc artifact --------------===*
+ *
+ * Built into test .so files that follow docs/ABI.md: it exports
+ * `hybrid_artifact_manifest` and the entry points the manifest names, taking
+ * memref descriptors. The "model" (vocab 8, max_seq 16) is a deterministic
+ * stateful function, so that prefill/decode/fork/save/load are tested for
+ * real:
+ *
+ *   state "layers.0.acc"   i64 [2] per sequence: {acc, count}
+ *   state "layers.1.cache" f32 [16, 2] per sequence: row p = {token, p + 1}
+ *   for each token x at position p:
+ *     acc = (acc * 3 + x + 1) mod 1000003; count = p + 1; cache[p] = {x, p+1}
+ *     h = (acc + sum_{q <= p} cache[q][0] * cache[q][1]) mod 8
+ *     logits[v] = w[v] + (v == h ? 1 : 0)
+ *
+ * Variants (compile definitions): MOCK_GREEDY adds `decode_greedy` (and a
+ * different model name and config hash); MOCK_VERSION sets the manifest
+ * version. The counters below let tests see what the runtime passed.
+ *===----------------------------------------------------------------------===*/
+
+#include <stdint.h>
+#include <string.h>
+
+#ifndef MOCK_VERSION
+#define MOCK_VERSION 1
+#endif
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+#define EXPORT __attribute__((visibility("default")))
+
+enum { V = 8, MAX_SEQ = 16 };
+
+EXPORT int64_t mock_calls = 0;             /* entry point calls */
+EXPORT int64_t mock_descriptor_errors = 0; /* malformed descriptors seen */
+EXPORT int64_t mock_position_errors = 0;   /* position != state count */
+
+#define IO_ARGS                                                               \
+  "{\"role\":\"weight\",\"name\":\"lm_head.weight\"},"                        \
+  "{\"role\":\"tokens\",\"dtype\":\"i64\",\"shape\":[\"B\",\"T\"]},"          \
+  "{\"role\":\"position\",\"dtype\":\"i64\",\"shape\":[\"B\"]},"              \
+  "{\"role\":\"state\",\"name\":\"layers.0.acc\"},"                           \
+  "{\"role\":\"state\",\"name\":\"layers.1.cache\",\"dtype\":\"f32\","        \
+  "\"shape\":[\"B\",16,2]},"
+
+#ifdef MOCK_GREEDY
+#define MODEL_NAME "mock-greedy"
+#define CONFIG_HASH "fnv1a64:00000000000000g2"
+#define GREEDY_ENTRY                                                          \
+  ",{\"name\":\"decode_greedy\",\"symbol\":\"mock_decode_greedy\",\"args\":[" \
+  IO_ARGS "{\"role\":\"next_token\",\"dtype\":\"i64\",\"shape\":[\"B\",1]}]}"
+#else
+#define MODEL_NAME "mock"
+#define CONFIG_HASH "fnv1a64:00000000deadbeef"
+#define GREEDY_ENTRY ""
+#endif
+
+static const char kManifest[] =
+    "{\"format\":\"hybridc-artifact\",\"version\":" STR(MOCK_VERSION) ","
+    "\"model\":{\"name\":\"" MODEL_NAME "\",\"config_hash\":\"" CONFIG_HASH "\","
+    "\"vocab_size\":8,\"hidden_size\":4,\"num_layers\":2},"
+    "\"target\":{\"kind\":\"cpu\",\"triple\":\"x86_64-unknown-linux-gnu\","
+    "\"cpu\":\"generic\"},"
+    "\"max_seq\":16,"
+    "\"weights\":[{\"name\":\"lm_head.weight\",\"dtype\":\"f32\",\"shape\":[8]}],"
+    "\"state\":["
+    "{\"name\":\"layers.0.acc\",\"layer\":0,\"dtype\":\"i64\",\"shape\":[2]},"
+    "{\"name\":\"layers.1.cache\",\"layer\":1,\"dtype\":\"f32\",\"shape\":[16,2]}],"
+    "\"entry_points\":["
+    "{\"name\":\"prefill\",\"symbol\":\"mock_prefill\",\"args\":[" IO_ARGS
+    "{\"role\":\"logits\",\"dtype\":\"f32\",\"shape\":[\"B\",\"T\",8]}]},"
+    "{\"name\":\"decode\",\"symbol\":\"mock_decode\",\"args\":[" IO_ARGS
+    "{\"role\":\"logits\",\"dtype\":\"f32\",\"shape\":[\"B\",1,8]}]}"
+    GREEDY_ENTRY "]}";
+
+EXPORT const char *hybrid_artifact_manifest(void) { return kManifest; }
+
+/* Descriptor views: allocated, aligned, offset, sizes[R], strides[R]. */
+typedef struct { void *allocated, *aligned; int64_t offset, sizes[1], strides[1]; } D1;
+typedef struct { void *allocated, *aligned; int64_t offset, sizes[2], strides[2]; } D2;
+typedef struct { void *allocated, *aligned; int64_t offset, sizes[3], strides[3]; } D3;
+
+static void check(int ok) {
+  if (!ok)
+    ++mock_descriptor_errors;
+}
+static void check1(const D1 *d, int64_t s0) {
+  check(d->allocated == d->aligned && d->offset == 0 && d->sizes[0] == s0 &&
+        d->strides[0] == 1 && d->aligned != 0);
+}
+static void check2(const D2 *d, int64_t s0, int64_t s1) {
+  check(d->allocated == d->aligned && d->offset == 0 && d->sizes[0] == s0 &&
+        d->sizes[1] == s1 && d->strides[0] == s1 && d->strides[1] == 1);
+}
+static void check3(const D3 *d, int64_t s0, int64_t s1, int64_t s2) {
+  check(d->allocated == d->aligned && d->offset == 0 && d->sizes[0] == s0 &&
+        d->sizes[1] == s1 && d->sizes[2] == s2 && d->strides[0] == s1 * s2 &&
+        d->strides[1] == s2 && d->strides[2] == 1);
+}
+
+/* Shared body. logits ([B,T,V]) or next ([B,T]) may be null. */
+static void run(void **args, int greedy) {
+  const D1 *w = (const D1 *)args[0];
+  const D2 *tok = (const D2 *)args[1];
+  const D1 *pos = (const D1 *)args[2];
+  const D2 *acc = (const D2 *)args[3];
+  const D3 *cache = (const D3 *)args[4];
+  int64_t B = tok->sizes[0], T = tok->sizes[1];
+  ++mock_calls;
+  check1(w, V);
+  check2(tok, B, T);
+  check1(pos, B);
+  check2(acc, B, 2);
+  check3(cache, B, MAX_SEQ, 2);
+  float logits_row[V];
+  float *logits = 0;
+  int64_t *next = 0;
+  if (greedy) {
+    const D2 *n = (const D2 *)args[5];
+    check2(n, B, T);
+    next = (int64_t *)n->aligned;
+  } else {
+    const D3 *l = (const D3 *)args[5];
+    check3(l, B, T, V);
+    logits = (float *)l->aligned;
+  }
+  const float *wv = (const float *)w->aligned;
+  const int64_t *tv = (const int64_t *)tok->aligned;
+  const int64_t *pv = (const int64_t *)pos->aligned;
+  int64_t *av = (int64_t *)acc->aligned;
+  float *cv = (float *)cache->aligned;
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t *a = av + b * 2;
+    float *c = cv + b * MAX_SEQ * 2;
+    if (a[1] != pv[b])
+      ++mock_position_errors;
+    for (int64_t t = 0; t < T; ++t) {
+      int64_t x = tv[b * T + t], p = pv[b] + t;
+      if (p < 0 || p >= MAX_SEQ) { /* the runtime must prevent this */
+        ++mock_position_errors;
+        return;
+      }
+      a[0] = (a[0] * 3 + x + 1) % 1000003;
+      a[1] = p + 1;
+      c[p * 2 + 0] = (float)x;
+      c[p * 2 + 1] = (float)(p + 1);
+      int64_t h = a[0];
+      for (int64_t q = 0; q <= p; ++q)
+        h += (int64_t)c[q * 2 + 0] * (int64_t)c[q * 2 + 1];
+      h %= V;
+      float *row = logits ? logits + (b * T + t) * V : logits_row;
+      for (int64_t v = 0; v < V; ++v)
+        row[v] = wv[v] + (v == h ? 1.0f : 0.0f);
+      if (next) {
+        int64_t best = 0;
+        for (int64_t v = 1; v < V; ++v)
+          if (row[v] > row[best])
+            best = v;
+        next[b * T + t] = best;
+      }
+    }
+  }
+}
+
+EXPORT void mock_prefill(void **args) { run(args, 0); }
+EXPORT void mock_decode(void **args) { run(args, 0); }
+#ifdef MOCK_GREEDY
+EXPORT void mock_decode_greedy(void **args) { run(args, 1); }
+#endif

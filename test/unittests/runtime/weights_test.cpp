@@ -1,0 +1,220 @@
+//===- weights_test.cpp - Resolving and binding weights -------------------===//
+
+#include "test_util.h"
+
+#include "runtime/src/module.h"
+
+#include <cstring>
+
+using namespace hyb;
+using namespace hyb::test;
+
+namespace {
+
+struct ModuleHolder {
+  hyb_module_t *m = nullptr;
+  ModuleHolder() {
+    hyb_status_t s = hyb_module_load(HYB_TEST_ARTIFACT, &m);
+    EXPECT_EQ(s, nullptr) << hyb_status_message(s);
+  }
+  ~ModuleHolder() { hyb_module_free(m); }
+};
+
+/// The logits of prefill([0]) with the bound weights, sequence 0.
+std::vector<float> firstLogits(hyb_module_t *m) {
+  hyb_session_t *s = nullptr;
+  hyb_status_t st = hyb_session_create(m, nullptr, &s);
+  EXPECT_EQ(st, nullptr) << hyb_status_message(st);
+  std::vector<float> logits(8);
+  int64_t token = 0;
+  st = hyb_session_prefill(s, &token, 1, logits.data());
+  EXPECT_EQ(st, nullptr) << hyb_status_message(st);
+  hyb_session_free(s);
+  return logits;
+}
+
+std::vector<float> expectedLogits(hyb_dtype_t dtype) {
+  MockModel model;
+  for (auto &w : model.w) {
+    if (dtype == HYB_DTYPE_BF16)
+      w = bf16ToFloat(floatToBf16(w));
+    if (dtype == HYB_DTYPE_F16)
+      w = f16ToFloat(floatToF16(w));
+  }
+  return model.step(0);
+}
+
+TEST(WeightsTest, F32IsZeroCopy) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), mockWeightsFile());
+  ModuleHolder h;
+  HYB_ASSERT_OK(hyb_module_bind_weights(h.m, dir.file("w.safetensors").c_str()));
+  EXPECT_EQ(hyb_module_weights_bound(h.m), 1);
+  EXPECT_EQ(h.m->weights.zeroCopyBytes, 32u);
+  EXPECT_EQ(h.m->weights.copiedBytes, 0u);
+  EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+}
+
+TEST(WeightsTest, Bf16AndF16AreConverted) {
+  for (StDtype dt : {StDtype::BF16, StDtype::F16}) {
+    TempDir dir;
+    writeFile(dir.file("w.safetensors"), mockWeightsFile(dt));
+    ModuleHolder h;
+    HYB_ASSERT_OK(
+        hyb_module_bind_weights(h.m, dir.file("w.safetensors").c_str()));
+    EXPECT_EQ(h.m->weights.copiedBytes, 32u);
+    EXPECT_EQ(firstLogits(h.m),
+              expectedLogits(dt == StDtype::BF16 ? HYB_DTYPE_BF16
+                                                 : HYB_DTYPE_F16));
+  }
+}
+
+TEST(WeightsTest, MisalignedDataIsCopied) {
+  // A header of odd length puts the data at an odd offset.
+  std::vector<float> w = mockWeight();
+  std::string data(reinterpret_cast<const char *>(w.data()), 32);
+  std::string header = R"({"lm_head.weight":{"dtype":"F32","shape":[8],)"
+                       R"("data_offsets":[0,32]}} )";
+  if ((8 + header.size()) % 4 == 0)
+    header += " ";
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), rawSafetensors(header, data));
+  ModuleHolder h;
+  HYB_ASSERT_OK(hyb_module_bind_weights(h.m, dir.file("w.safetensors").c_str()));
+  EXPECT_EQ(h.m->weights.copiedBytes, 32u);
+  EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+}
+
+TEST(WeightsTest, ShardedIndexAndDirectories) {
+  TempDir dir;
+  std::vector<float> w = mockWeight();
+  float other = 1.0f;
+  writeFile(dir.file("model-00001-of-00002.safetensors"),
+            writeSafetensors({{"unused", StDtype::F32, {1}, &other, 4}}));
+  writeFile(dir.file("model-00002-of-00002.safetensors"),
+            mockWeightsFile());
+  writeFile(dir.file("model.safetensors.index.json"),
+            R"({"metadata":{"total_size":36},"weight_map":{)"
+            R"("unused":"model-00001-of-00002.safetensors",)"
+            R"("lm_head.weight":"model-00002-of-00002.safetensors"}})");
+  {
+    ModuleHolder h;
+    HYB_ASSERT_OK(hyb_module_bind_weights(
+        h.m, dir.file("model.safetensors.index.json").c_str()));
+    EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+  }
+  {
+    ModuleHolder h; // the directory resolves to its index
+    HYB_ASSERT_OK(hyb_module_bind_weights(h.m, dir.path().c_str()));
+    EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+  }
+  TempDir single;
+  writeFile(single.file("model.safetensors"), mockWeightsFile(StDtype::BF16));
+  {
+    ModuleHolder h; // a directory with model.safetensors
+    HYB_ASSERT_OK(hyb_module_bind_weights(h.m, single.path().c_str()));
+    EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_BF16));
+  }
+  TempDir shards; // several files without an index: their union
+  writeFile(shards.file("a.safetensors"),
+            writeSafetensors({{"unused", StDtype::F32, {1}, &other, 4}}));
+  writeFile(shards.file("b.safetensors"), mockWeightsFile());
+  {
+    ModuleHolder h;
+    HYB_ASSERT_OK(hyb_module_bind_weights(h.m, shards.path().c_str()));
+  }
+}
+
+StatusResult bindFile(const std::string &bytes) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), bytes);
+  ModuleHolder h;
+  return take(hyb_module_bind_weights(h.m, dir.file("w.safetensors").c_str()));
+}
+
+TEST(WeightsErrorTest, MissingTensorIsNamed) {
+  StatusResult r = bindFile(mockWeightsFile(StDtype::F32, "lm_head.bias"));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(r.message.find("weight 'lm_head.weight' not found in"),
+            std::string::npos)
+      << r.message;
+}
+
+TEST(WeightsErrorTest, ShapeMismatch) {
+  StatusResult r =
+      bindFile(mockWeightsFile(StDtype::F32, "lm_head.weight", {9}));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_NE(r.message.find("'lm_head.weight'"), std::string::npos);
+  EXPECT_NE(r.message.find("has shape [9], the manifest expects [8]"),
+            std::string::npos)
+      << r.message;
+}
+
+TEST(WeightsErrorTest, UnconvertibleDtype) {
+  StatusResult r = bindFile(mockWeightsFile(StDtype::I64));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_NE(r.message.find("is I64, which cannot be converted to the manifest "
+                           "dtype f32"),
+            std::string::npos)
+      << r.message;
+}
+
+TEST(WeightsErrorTest, MalformedFileFailsBeforeBinding) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), "garbage!");
+  ModuleHolder h;
+  // A good binding first; a failed rebind keeps it.
+  writeFile(dir.file("good.safetensors"), mockWeightsFile());
+  HYB_ASSERT_OK(
+      hyb_module_bind_weights(h.m, dir.file("good.safetensors").c_str()));
+  StatusResult r =
+      take(hyb_module_bind_weights(h.m, dir.file("w.safetensors").c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_FORMAT);
+  EXPECT_NE(r.message.find("w.safetensors"), std::string::npos) << r.message;
+  EXPECT_EQ(hyb_module_weights_bound(h.m), 1);
+  EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+}
+
+TEST(WeightsErrorTest, IndexErrors) {
+  TempDir dir;
+  writeFile(dir.file("a.json"), R"({"weights": {}})");
+  writeFile(dir.file("b.json"),
+            R"({"weight_map": {"lm_head.weight": "missing.safetensors"}})");
+  writeFile(dir.file("c.safetensors"), mockWeightsFile(StDtype::F32, "x"));
+  writeFile(dir.file("c.json"),
+            R"({"weight_map": {"lm_head.weight": "c.safetensors"}})");
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, dir.file("a.json").c_str()));
+  EXPECT_NE(r.message.find("'weight_map'"), std::string::npos) << r.message;
+  r = take(hyb_module_bind_weights(h.m, dir.file("b.json").c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(r.message.find("missing.safetensors"), std::string::npos)
+      << r.message;
+  r = take(hyb_module_bind_weights(h.m, dir.file("c.json").c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(r.message.find("maps 'lm_head.weight'"), std::string::npos)
+      << r.message;
+}
+
+TEST(WeightsErrorTest, EmptyDirectoryAndMissingPath) {
+  TempDir dir;
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, dir.path().c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(r.message.find("no .safetensors file"), std::string::npos);
+  r = take(hyb_module_bind_weights(h.m, "/nonexistent/weights"));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(r.message.find("/nonexistent/weights"), std::string::npos);
+}
+
+TEST(WeightsErrorTest, DuplicateAcrossFiles) {
+  TempDir dir;
+  writeFile(dir.file("a.safetensors"), mockWeightsFile());
+  writeFile(dir.file("b.safetensors"), mockWeightsFile());
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, dir.path().c_str()));
+  EXPECT_NE(r.message.find("'lm_head.weight' is in both"), std::string::npos)
+      << r.message;
+}
+
+} // namespace
