@@ -125,6 +125,7 @@ def HybridReturnStateInPlacePass : Pass<"hybrid-return-state-in-place",
     the argument first (and counted, since a copy costs a pass over the
     state), so that the caller's buffer always holds the new state.
   }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
   let statistics = [
     Statistic<"numInPlace", "num-in-place", "State results updated in place">,
     Statistic<"numCopied", "num-copied", "State results copied back">
