@@ -142,6 +142,20 @@ hyb_status_t hyb_module_bind_weights(hyb_module_t *module, const char *path) {
   HYB_API_END
 }
 
+hyb_status_t hyb_module_generate_weights(hyb_module_t *module, uint64_t seed) {
+  HYB_API_BEGIN
+  if (!module)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_generate_weights: module must not be NULL");
+  WeightBinding binding;
+  HYB_RETURN_IF_ERROR(
+      generateWeights(module->manifest, *module->backend, seed, &binding));
+  releaseWeights(*module->backend, module->weights);
+  module->weights = std::move(binding);
+  return nullptr;
+  HYB_API_END
+}
+
 int hyb_module_weights_bound(const hyb_module_t *module) {
   return module && module->weights.bound ? 1 : 0;
 }

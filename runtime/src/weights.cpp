@@ -2,6 +2,8 @@
 
 #include "runtime/src/weights.h"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -234,6 +236,89 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
       releaseWeights(backend, binding);
       return annotate(s, "weight '" + decl.name + "'");
     }
+    binding.buffers.push_back(buffer);
+  }
+  binding.bound = true;
+  *out = std::move(binding);
+  return nullptr;
+}
+
+namespace {
+
+/// splitmix64: a tiny, portable, seedable generator.
+struct SplitMix {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, 1).
+  double unit() { return (next() >> 11) * (1.0 / 9007199254740992.0); }
+};
+
+/// One weight's values, chosen by its name (checkpoint conventions).
+void generateValues(const TensorDecl &decl, uint64_t seed,
+                    std::vector<float> &values) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : decl.name)
+    h = (h ^ c) * 1099511628211ull;
+  SplitMix rng{seed ^ h};
+  const std::string &n = decl.name;
+  int64_t fanIn = decl.shape.empty() ? 1 : decl.shape.back();
+  bool isNorm = n.find("norm") != std::string::npos && endsWith(n, "weight");
+  bool isEmbedding = n.find("embed") != std::string::npos;
+  for (float &v : values) {
+    double u = rng.unit();
+    if (endsWith(n, "A_log"))
+      v = static_cast<float>(std::log(1.0 + 15.0 * u));
+    else if (endsWith(n, ".D"))
+      v = 1.0f;
+    else if (endsWith(n, "dt_bias") || endsWith(n, "dt_proj.bias")) {
+      double dt = std::exp(std::log(1e-3) + u * (std::log(1e-1) - std::log(1e-3)));
+      v = static_cast<float>(dt + std::log(-std::expm1(-dt))); // softplus⁻¹
+    } else if (isNorm)
+      v = static_cast<float>(1.0 + 0.1 * (2 * u - 1));
+    else if (endsWith(n, "bias"))
+      v = static_cast<float>(0.02 * (2 * u - 1));
+    else if (isEmbedding)
+      v = static_cast<float>(0.05 * std::sqrt(3.0) * (2 * u - 1));
+    else
+      v = static_cast<float>(std::sqrt(3.0 / fanIn) * (2 * u - 1));
+  }
+}
+
+} // namespace
+
+hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
+                             uint64_t seed, WeightBinding *out) {
+  WeightBinding binding;
+  std::vector<float> values;
+  std::vector<uint8_t> converted;
+  for (const TensorDecl &decl : manifest.weights) {
+    if (!isFloatDtype(decl.dtype)) {
+      releaseWeights(backend, binding);
+      return error(HYB_STATUS_INVALID_ARGUMENT, "weight '", decl.name,
+                   "' has dtype ", dtypeName(decl.dtype),
+                   ", which cannot be generated");
+    }
+    values.assign(decl.numElements, 0.0f);
+    generateValues(decl, seed, values);
+    DeviceBuffer buffer;
+    hyb_status_t s = backend.allocate(decl.numBytes, &buffer);
+    if (!s) {
+      converted.resize(decl.numBytes);
+      convertFloats(values.data(), HYB_DTYPE_F32, converted.data(), decl.dtype,
+                    decl.numElements);
+      s = backend.copyFromHost(buffer, converted.data(), decl.numBytes);
+    }
+    if (s) {
+      backend.release(buffer);
+      releaseWeights(backend, binding);
+      return annotate(s, "weight '" + decl.name + "'");
+    }
+    binding.copiedBytes += decl.numBytes;
     binding.buffers.push_back(buffer);
   }
   binding.bound = true;

@@ -40,6 +40,10 @@ struct WeightBinding {
 hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
                          const std::string &path, WeightBinding *out);
 
+/// Deterministic pseudo-random weights (hyb_module_generate_weights).
+hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
+                             uint64_t seed, WeightBinding *out);
+
 void releaseWeights(Backend &backend, WeightBinding &binding);
 
 } // namespace hyb

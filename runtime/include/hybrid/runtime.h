@@ -148,6 +148,15 @@ HYB_API hyb_status_t hyb_module_load(const char *artifact_path,
  * Must not run while a session of this module is running. */
 HYB_API hyb_status_t hyb_module_bind_weights(hyb_module_t *module,
                                              const char *path);
+/* Binds deterministic pseudo-random weights generated from |seed| instead of
+ * a checkpoint: every weight of the manifest, in its dtype, with scales that
+ * keep activations finite (rows ~ U(±sqrt(3/fan_in)), embeddings of std
+ * 0.05 (so tied heads do not just echo the input), norm weights near 1,
+ * Mamba A in [1, 16], dt in [1e-3, 1e-1]). The same seed gives the same
+ * bytes on every machine. For benchmarks and demos: such a model predicts
+ * nothing meaningful. */
+HYB_API hyb_status_t hyb_module_generate_weights(hyb_module_t *module,
+                                                 uint64_t seed);
 /* 1 once weights are bound (or the manifest lists none), else 0. */
 HYB_API int hyb_module_weights_bound(const hyb_module_t *module);
 /* Bytes of weight data that a zero-copy binding maps and a copying binding
