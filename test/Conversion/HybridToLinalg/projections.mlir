@@ -1,0 +1,87 @@
+// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg | FileCheck %s
+
+// Tests that a linear becomes one GEMM-shaped generic with the reduction dim
+// innermost and contiguous in both operands (weight [N, K]), tagged for the
+// target's micro-kernel, accumulating onto the broadcast bias.
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[Y:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @linear
+// CHECK: %[[BIAS:.+]] = linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x?x64xf32>, tensor<32x64xbf16>) outs(%[[BIAS]] : tensor<1x?x32xf32>)
+// CHECK-SAME: hybrid.kernel = "linear"
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
+// CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
+// CHECK-NOT: hybrid.
+func.func @linear(%x: tensor<1x?x64xf32>, %w: tensor<32x64xbf16>, %b: tensor<32xf32>) -> tensor<1x?x32xf32> {
+  %y = hybrid.linear %x, %w bias(%b : tensor<32xf32>) : tensor<1x?x64xf32>, tensor<32x64xbf16> -> tensor<1x?x32xf32>
+  return %y : tensor<1x?x32xf32>
+}
+
+// -----
+
+// Tests that a split becomes slices of the last dim at running offsets.
+// CHECK-LABEL: func.func @split
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [1, %{{.*}}, 8] [1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 8] [1, %{{.*}}, 24] [1, 1, 1]
+func.func @split(%x: tensor<1x?x32xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x24xf32>) {
+  %a, %b = hybrid.split %x [8, 24] : tensor<1x?x32xf32> -> tensor<1x?x8xf32>, tensor<1x?x24xf32>
+  return %a, %b : tensor<1x?x8xf32>, tensor<1x?x24xf32>
+}
+
+// -----
+
+// Tests that an embedding gathers rows by id inside a generic and widens them.
+// CHECK-LABEL: func.func @embedding
+// CHECK: linalg.generic
+// CHECK: arith.index_cast %{{.*}} : i64 to index
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<16x8xbf16>
+// CHECK: arith.extf
+func.func @embedding(%t: tensor<16x8xbf16>, %ids: tensor<2x3xi64>) -> tensor<2x3x8xf32> {
+  %e = hybrid.embedding %t[%ids] : tensor<16x8xbf16>, tensor<2x3xi64> -> tensor<2x3x8xf32>
+  return %e : tensor<2x3x8xf32>
+}
+
+// -----
+
+// Tests that argmax keeps the first maximum (strict greater) and returns the
+// index, as torch.argmax.
+// CHECK-LABEL: func.func @argmax
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.index 1
+func.func @argmax(%l: tensor<2x10xf32>) -> tensor<2xi64> {
+  %t = hybrid.argmax %l : tensor<2x10xf32> -> tensor<2xi64>
+  return %t : tensor<2xi64>
+}
+
+// -----
+
+// Tests that a MoE over named per-expert weights uses each expert's weight
+// directly (no stacked copy), and gates every expert.
+// CHECK-LABEL: func.func @moe
+// CHECK-NOT: tensor.concat
+// CHECK: hybrid.weight "e.0.up"
+// CHECK: hybrid.weight "e.0.down"
+// CHECK: hybrid.weight "e.1.up"
+// CHECK: hybrid.weight "e.1.down"
+// CHECK-NOT: hybrid.moe
+func.func @moe(%x: tensor<1x?x8xf32>, %r: tensor<2x8xf32>) -> tensor<1x?x8xf32> {
+  %up = hybrid.stacked_weight ["e.0.up", "e.1.up"] : tensor<2x16x8xf32>
+  %down = hybrid.stacked_weight ["e.0.down", "e.1.down"] : tensor<2x8x16xf32>
+  %y = hybrid.moe %x router %r up %up down %down top_k 1 activation relu2
+      : tensor<1x?x8xf32>, tensor<2x8xf32>, tensor<2x16x8xf32>, tensor<2x8x16xf32>
+  return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
+// Tests that the weights themselves are left for hybrid-bind-weights.
+// CHECK-LABEL: func.func @weights_stay
+// CHECK: hybrid.weight "w"
+func.func @weights_stay() -> tensor<4xf32> {
+  %w = hybrid.weight "w" : tensor<4xf32>
+  return %w : tensor<4xf32>
+}

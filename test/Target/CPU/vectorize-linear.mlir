@@ -1,0 +1,75 @@
+// RUN: hybrid-opt %s -split-input-file --hybrid-cpu-vectorize-linear=lanes=8 | FileCheck %s
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that a tagged GEMM on buffers becomes a parallel loop over blocks of
+// 4 output features, with 4 vector accumulators over k (bf16 rows widened in
+// registers), a horizontal sum each, and the scalar k tail (K = 20 = 2*8+4).
+// CHECK-LABEL: func.func @gemm
+// CHECK: scf.parallel (%[[NB:.+]]) = (%c0) to (%c3) step (%c1)
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK: %[[ACC:.+]]:4 = scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
+// CHECK: vector.load %{{.*}} : memref<?x20xf32>, vector<8xf32>
+// CHECK: vector.load %{{.*}} : memref<12x20xbf16>, vector<8xbf16>
+// CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK: vector.fma
+// CHECK-COUNT-4: vector.reduction <add>
+// CHECK: scf.for %{{.*}} = %c16 to %c20 step %c1
+// CHECK: memref.store
+// CHECK-NOT: linalg.generic
+func.func @gemm(%x: memref<?x20xf32>, %w: memref<12x20xbf16>, %y: memref<?x12xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x20xf32>, memref<12x20xbf16>) outs(%y : memref<?x12xf32>)
+      attrs = {hybrid.kernel = "linear"} {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that an untagged GEMM-shaped generic is left to the generic lowering.
+// CHECK-LABEL: func.func @untagged
+// CHECK: linalg.generic
+// CHECK-NOT: vector.fma
+func.func @untagged(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x16xf32>, memref<4x16xf32>) outs(%y : memref<?x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that a tagged GEMM on tensors (not yet bufferized) is left alone.
+// CHECK-LABEL: func.func @tensors
+// CHECK: linalg.generic
+func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<2x16xf32>, tensor<4x16xf32>) outs(%y : tensor<2x4xf32>)
+      attrs = {hybrid.kernel = "linear"} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  return %r : tensor<2x4xf32>
+}
