@@ -40,8 +40,23 @@ LogicalResult addStage(OpPassManager &pm, ArrayRef<Stage> stages) {
 }
 } // namespace
 
+void buildHybridFusionPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
+  SmallVector<Stage> stages = {
+      {"canonicalize", "fold scale chains before matching"}};
+  if (options.raiseGatedMLP)
+    stages.push_back({"hybrid-raise-gated-mlp",
+                      "gate/up GEMMs of any family become one gated_mlp"});
+  if (options.fuseAddRMSNorm)
+    stages.push_back({"hybrid-fuse-add-rms-norm",
+                      "residual add and the next norm read memory once"});
+  if (failed(addStage(pm, stages)))
+    llvm::report_fatal_error("hybridc: malformed fusion pipeline");
+}
+
 void buildHybridCPULoopsPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
+  buildHybridFusionPipeline(pm, options);
   SmallVector<Stage> stages = {
       {"hybrid-convert-to-linalg",
        "every hybrid op but the weights becomes linalg/tensor/scf"},
@@ -122,6 +137,10 @@ void registerHybridPasses() {
       "hybrid-cpu-pipeline",
       "hybrid IR to the LLVM dialect of a CPU artifact (both stages)",
       buildHybridCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-fusion-pipeline",
+      "the target-independent raising and fusion passes on hybrid IR",
+      buildHybridFusionPipeline);
   PassPipelineRegistration<CPUPipelineOptions>(
       "hybrid-cpu-loops-pipeline",
       "hybrid IR to bufferized scf loops (stage 1 of hybrid-cpu-pipeline)",

@@ -17,9 +17,19 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> threads{*this, "threads",
                        llvm::cl::desc("Run parallel loops on OpenMP threads"),
                        llvm::cl::init(true)};
+  Option<bool> raiseGatedMLP{
+      *this, "raise-gated-mlp",
+      llvm::cl::desc("Run hybrid-raise-gated-mlp (merged gate/up GEMM)"),
+      llvm::cl::init(true)};
+  Option<bool> fuseAddRMSNorm{*this, "fuse-add-rms-norm",
+                              llvm::cl::desc("Run hybrid-fuse-add-rms-norm"),
+                              llvm::cl::init(true)};
 };
 
-/// hybrid IR -> bufferized scf loops on memrefs.
+/// The target-independent raising and fusion passes the options enable.
+void buildHybridFusionPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options);
+/// hybrid IR -> bufferized scf loops on memrefs (starts with the fusions).
 void buildHybridCPULoopsPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 /// scf loops -> LLVM dialect with the artifact's entry points.

@@ -39,6 +39,48 @@ def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Raising and fusion (hybrid IR -> hybrid IR, any model family)
+//===----------------------------------------------------------------------===//
+
+def HybridRaiseGatedMLPPass : Pass<"hybrid-raise-gated-mlp"> {
+  let summary = "Recognizes gated MLPs written as small ops, by structure";
+  let description = [{
+    Rewrites
+    ```mlir
+    %g = hybrid.linear %x, %wg        // or one fused projection, split in two
+    %u = hybrid.linear %x, %wu
+    %a = hybrid.activation KIND %g
+    %m = arith.mulf %a, %u            // either operand order
+    %y = hybrid.linear %m, %wd
+    ```
+    into `%y = hybrid.gated_mlp %x, %wg, %wu, %wd activation KIND`, whatever
+    family emitted it: Llama's SwiGLU, Gemma's GeGLU, a fused `gate_up_proj`
+    whose gate half is first (Granite) or second (Zonos' fc1), with the
+    roles taken from which half is activated. Only the same math is raised:
+    biases, a scale between a projection and the activation (Falcon-H1's muP
+    gate multiplier), other uses of the intermediates, different inputs, or
+    an activation applied after the product leave the ops as they are.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numRaised", "num-raised", "Gated MLPs raised">
+  ];
+}
+
+def HybridFuseAddRMSNormPass : Pass<"hybrid-fuse-add-rms-norm"> {
+  let summary = "Fuses a residual add into the RMS norm that reads the sum";
+  let description = [{
+    `%s = arith.addf %a, %b` followed by `%n = hybrid.rms_norm %s ...`
+    becomes `%n, %s2 = hybrid.add_rms_norm %a, %b ...`, the sum still
+    available to its other users (the residual stream), so a backend reads
+    the two inputs once and writes the sum and the normed value in one pass.
+  }];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Residual add + RMS norm pairs fused">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // CPU lowering
 //===----------------------------------------------------------------------===//
 

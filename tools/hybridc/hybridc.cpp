@@ -15,7 +15,10 @@
 #include "frontend/Config.h"
 #include "frontend/Report.h"
 #include "frontend/builder/ModelBuilder.h"
+#include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -48,6 +51,7 @@
 #include "llvm/Support/Format.h"
 
 #include <chrono>
+#include <map>
 
 using namespace llvm;
 namespace fe = hybrid::frontend;
@@ -70,7 +74,8 @@ static cl::opt<std::string> dtype("dtype",
                                   cl::init(""));
 static cl::opt<std::string>
     report("report", cl::desc("Print parameters, FLOPs/token and state bytes "
-                              "per layer (text or json) and exit"),
+                              "per layer (text or json), or what the fusion "
+                              "passes formed where (fusion), and exit"),
            cl::ValueOptional, cl::init(""));
 static cl::opt<int64_t> seqLen("seq-len",
                                cl::desc("Sequence length for --report"),
@@ -87,6 +92,9 @@ static cl::opt<std::string>
                  cl::init(""));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
                            cl::init(false));
+static cl::list<std::string> disableFusion(
+    "disable-fusion", cl::CommaSeparated,
+    cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, or all"));
 
 namespace {
 
@@ -173,6 +181,50 @@ void linkSharedObject(StringRef object, StringRef output, bool openmp) {
     die("linking " + output + " failed" + (error.empty() ? "" : ": " + error));
 }
 
+/// "layers.N" of the first weight an op reads, or "-".
+std::string layerOf(mlir::Operation *op) {
+  for (mlir::Value operand : op->getOperands()) {
+    mlir::Operation *def = operand.getDefiningOp();
+    while (def && !mlir::isa<mlir::hybrid::WeightOp>(def) &&
+           def->getNumOperands() == 1)
+      def = def->getOperand(0).getDefiningOp(); // through slices and reshapes
+    if (auto w = mlir::dyn_cast_or_null<mlir::hybrid::WeightOp>(def)) {
+      StringRef name = w.getName();
+      size_t at = name.find("layers.");
+      if (at == StringRef::npos)
+        return "-";
+      StringRef rest = name.drop_front(at + 7);
+      return rest.take_while([](char c) { return isDigit(c); }).str();
+    }
+  }
+  return "-";
+}
+
+/// What the fusion pipeline formed, per op kind and entry point: the layers
+/// where each fused op now stands.
+void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
+  os << "entry     fused op       pass                       count  layers\n";
+  for (auto func : module.getOps<mlir::func::FuncOp>()) {
+    std::map<std::string, std::vector<std::string>> where;
+    func.walk([&](mlir::Operation *op) {
+      if (mlir::isa<mlir::hybrid::GatedMLPOp, mlir::hybrid::AddRMSNormOp>(op))
+        where[op->getName().getStringRef().str()].push_back(layerOf(op));
+    });
+    for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm"}) {
+      const auto &layers = where[name];
+      std::string list;
+      for (size_t i = 0; i < layers.size(); ++i)
+        list += (i ? "," : "") + layers[i];
+      os << format("%-9s %-14s %-26s %5zu  %s\n", func.getName().str().c_str(),
+                   StringRef(name).drop_front(7).str().c_str(),
+                   StringRef(name) == "hybrid.gated_mlp"
+                       ? "hybrid-raise-gated-mlp"
+                       : "hybrid-fuse-add-rms-norm",
+                   layers.size(), list.empty() ? "-" : list.c_str());
+    }
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -201,7 +253,19 @@ int main(int argc, char **argv) {
   if (!spec)
     die(spec.error().message());
 
-  if (report.getNumOccurrences()) {
+  mlir::hybrid::CPUPipelineOptions pipelineOptions;
+  pipelineOptions.threads = threads;
+  for (const std::string &name : disableFusion) {
+    if (name == "gated-mlp" || name == "all")
+      pipelineOptions.raiseGatedMLP = false;
+    if (name == "add-rms-norm" || name == "all")
+      pipelineOptions.fuseAddRMSNorm = false;
+    if (name != "gated-mlp" && name != "add-rms-norm" && name != "all")
+      die("--disable-fusion=" + name +
+          ": expected gated-mlp, add-rms-norm or all");
+  }
+
+  if (report.getNumOccurrences() && report != "fusion") {
     if (seqLen <= 0)
       die("--seq-len must be positive");
     fe::ModelReport r = fe::computeReport(*spec, seqLen);
@@ -210,7 +274,7 @@ int main(int argc, char **argv) {
     else if (report.empty() || report == "text")
       outs() << fe::reportToText(r);
     else
-      die("--report=" + report + ": expected text or json");
+      die("--report=" + report + ": expected text, json or fusion");
     return 0;
   }
 
@@ -276,8 +340,15 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  mlir::hybrid::CPUPipelineOptions pipelineOptions;
-  pipelineOptions.threads = threads;
+  if (report == "fusion") {
+    runPipeline(
+        [&](mlir::PassManager &pm) {
+          mlir::hybrid::buildHybridFusionPipeline(pm, pipelineOptions);
+        },
+        "hybrid-fusion-pipeline");
+    printFusionReport(*module, outs());
+    return 0;
+  }
   runPipeline(
       [&](mlir::PassManager &pm) {
         mlir::hybrid::buildHybridCPULoopsPipeline(pm, pipelineOptions);

@@ -51,6 +51,56 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
   }
 };
 
+/// y_j[..., n] = init_j[..., n] + Σ_k x[..., k] · w_j[n, k] for every weight
+/// w_j (all [N, K]) in ONE generic: the reduction dim innermost and
+/// contiguous in both operands, x read once for all weights, tagged for the
+/// target's micro-kernel and kept apart from elementwise fusion.
+SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
+                                    ArrayRef<Value> weights,
+                                    ArrayRef<Value> inits) {
+  MLIRContext *ctx = b.getContext();
+  Type computeType = elementTypeOf(x);
+  int64_t rank = rankOf(x), loops = rank + 1;
+  SmallVector<AffineExpr> xExprs, yExprs;
+  for (int64_t i = 0; i < rank - 1; ++i) {
+    xExprs.push_back(getAffineDimExpr(i, ctx));
+    yExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  AffineExpr n = getAffineDimExpr(rank - 1, ctx);
+  AffineExpr k = getAffineDimExpr(rank, ctx);
+  xExprs.push_back(k);
+  yExprs.push_back(n);
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xExprs, ctx)};
+  for (size_t j = 0; j < weights.size(); ++j)
+    maps.push_back(AffineMap::get(loops, 0, {n, k}, ctx));
+  for (size_t j = 0; j < inits.size(); ++j)
+    maps.push_back(AffineMap::get(loops, 0, yExprs, ctx));
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  SmallVector<Value> inputs = {x};
+  inputs.append(weights.begin(), weights.end());
+  SmallVector<Type> resultTypes;
+  for (Value init : inits)
+    resultTypes.push_back(init.getType());
+  size_t count = weights.size();
+  auto matmul = linalg::GenericOp::create(
+      b, loc, resultTypes, inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        SmallVector<Value> sums;
+        for (size_t j = 0; j < count; ++j) {
+          Value wv = castFloat(nb, l, args[1 + j], computeType);
+          Value prod = arith::MulFOp::create(nb, l, args[0], wv,
+                                             reassocFlags(nb.getContext()));
+          sums.push_back(arith::AddFOp::create(nb, l, args[1 + count + j],
+                                               prod,
+                                               reassocFlags(nb.getContext())));
+        }
+        linalg::YieldOp::create(nb, l, sums);
+      });
+  matmul->setAttr("hybrid.kernel", b.getStringAttr("linear"));
+  return llvm::to_vector_of<Value>(matmul.getResults());
+}
+
 struct LowerLinear : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
@@ -76,38 +126,43 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
       init = filledTensor(rewriter, loc, sizes, computeType, 0.0);
     }
 
-    // Iteration space (lead..., n, k): x(lead..., k), w(n, k) -> y(lead..., n).
-    int64_t loops = rank + 1;
-    SmallVector<AffineExpr> xExprs, yExprs;
-    for (int64_t i = 0; i < rank - 1; ++i) {
-      xExprs.push_back(getAffineDimExpr(i, ctx));
-      yExprs.push_back(getAffineDimExpr(i, ctx));
-    }
-    AffineExpr n = getAffineDimExpr(rank - 1, ctx);
-    AffineExpr k = getAffineDimExpr(rank, ctx);
-    xExprs.push_back(k);
-    yExprs.push_back(n);
-    SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xExprs, ctx),
-                                   AffineMap::get(loops, 0, {n, k}, ctx),
-                                   AffineMap::get(loops, 0, yExprs, ctx)};
-    SmallVector<utils::IteratorType> iters(loops,
-                                           utils::IteratorType::parallel);
-    iters.back() = utils::IteratorType::reduction;
-    auto matmul = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w},
-        ValueRange{init}, maps, iters,
+    Value y = buildProjections(rewriter, loc, x, {w}, {init})[0];
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Gate and up projections as one merged GEMM (one pass over x, one thread
+/// team, the two weight rows of a feature side by side), the activation and
+/// product as its pointwise epilogue, then the down projection.
+struct LowerGatedMLP : OpRewritePattern<GatedMLPOp> {
+  // Preferred over hybrid-decompose-fused-ops' pattern, which the conversion
+  // also carries for add_rms_norm.
+  LowerGatedMLP(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(GatedMLPOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Type f = elementTypeOf(x);
+    SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+    sizes.back() = tensor::getMixedSize(rewriter, loc, op.getGate(), 0);
+    Value zeroG = filledTensor(rewriter, loc, sizes, f, 0.0);
+    Value zeroU = filledTensor(rewriter, loc, sizes, f, 0.0);
+    SmallVector<Value> gu = buildProjections(
+        rewriter, loc, x, {op.getGate(), op.getUp()}, {zeroG, zeroU});
+    ActivationKind kind = op.getActivation();
+    int64_t rank = rankOf(x);
+    Value h = mapElements(
+        rewriter, loc, gu[0], f, ValueRange{gu[0], gu[1]},
+        {identityMap(rewriter.getContext(), rank),
+         identityMap(rewriter.getContext(), rank)},
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value wv = castFloat(b, l, args[1], computeType);
-          Value prod = arith::MulFOp::create(b, l, args[0], wv,
-                                             reassocFlags(b.getContext()));
-          Value sum = arith::AddFOp::create(b, l, args[2], prod,
-                                            reassocFlags(b.getContext()));
-          linalg::YieldOp::create(b, l, sum);
+          return arith::MulFOp::create(b, l,
+                                       applyActivation(b, l, kind, args[0]),
+                                       args[1]);
         });
-    // Kept apart from elementwise fusion and lowered by the target's
-    // micro-kernel (hybrid-cpu-vectorize-linear).
-    matmul->setAttr("hybrid.kernel", rewriter.getStringAttr("linear"));
-    rewriter.replaceOp(op, matmul.getResult(0));
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), h, op.getDown(),
+                                          Value());
     return success();
   }
 };
@@ -446,7 +501,8 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
 
 void mlir::hybrid::populateHybridToLinalgProjectionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<LowerEmbedding, LowerLinear, LowerSplit, LowerActivation,
+  patterns.add<LowerEmbedding, LowerLinear, LowerGatedMLP, LowerSplit,
+               LowerActivation,
                LowerScale, LowerArgmax, LowerStackedWeight, LowerMoE>(
       patterns.getContext());
 }

@@ -58,27 +58,34 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     auto kind = op->getAttrOfType<StringAttr>("hybrid.kernel");
+    int64_t count = op.getNumDpsInits();
     if (!kind || kind.getValue() != "linear" || !op.hasPureBufferSemantics() ||
-        op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+        count < 1 || op.getNumDpsInputs() != 1 + count)
       return failure();
     Location loc = op.getLoc();
-    Value x = op.getDpsInputs()[0], w = op.getDpsInputs()[1];
-    Value out = op.getDpsInits()[0];
+    Value x = op.getDpsInputs()[0];
+    SmallVector<Value> ws = llvm::to_vector(ArrayRef<Value>(op.getDpsInputs()).drop_front());
+    SmallVector<Value> outs(op.getDpsInits());
     auto xType = cast<MemRefType>(x.getType());
-    auto wType = cast<MemRefType>(w.getType());
-    auto outType = cast<MemRefType>(out.getType());
-    if (wType.getRank() != 2 || !wType.hasStaticShape() ||
-        !innermostContiguous(xType) || !innermostContiguous(wType))
-      return rewriter.notifyMatchFailure(op, "needs static contiguous rows");
+    auto wType = cast<MemRefType>(ws[0].getType());
+    auto outType = cast<MemRefType>(outs[0].getType());
+    if (!innermostContiguous(xType))
+      return rewriter.notifyMatchFailure(op, "x rows are not contiguous");
+    for (Value w : ws) {
+      auto t = cast<MemRefType>(w.getType());
+      if (t.getRank() != 2 || !t.hasStaticShape() || t.getShape() != wType.getShape() ||
+          !innermostContiguous(t))
+        return rewriter.notifyMatchFailure(op, "needs static contiguous rows");
+    }
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-    int64_t block = rows;
+    // Accumulators kept in registers: `rows` per weight.
+    int64_t block = std::max<int64_t>(1, rows / count);
     while (block > 1 && n % block != 0)
       block /= 2;
     int64_t kMain = k - k % lanes;
     Type f = outType.getElementType();
     auto vecF = VectorType::get({lanes}, f);
     auto vecX = VectorType::get({lanes}, xType.getElementType());
-    auto vecW = VectorType::get({lanes}, wType.getElementType());
     int64_t lead = xType.getRank() - 1;
     auto fast = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 
@@ -90,25 +97,25 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     SmallVector<Value> leadUbs;
     for (int64_t d = 0; d < lead; ++d)
       leadUbs.push_back(memref::DimOp::create(b, loc, x, d));
+    int64_t accs = count * block; // accumulator a = j * block + r
 
     scf::ParallelOp::create(
         b, loc, ValueRange{c0}, ValueRange{idx(n / block)}, ValueRange{c1},
         [&](OpBuilder &pb, Location pl, ValueRange blockIv) {
-          Value n0 = arith::MulIOp::create(pb, pl, blockIv[0],
-                                           arith::ConstantIndexOp::create(
-                                               pb, pl, block));
+          Value n0 = arith::MulIOp::create(
+              pb, pl, blockIv[0], arith::ConstantIndexOp::create(pb, pl, block));
           SmallVector<Value> rowsIdx;
-          for (int64_t j = 0; j < block; ++j)
+          for (int64_t r = 0; r < block; ++r)
             rowsIdx.push_back(arith::AddIOp::create(
-                pb, pl, n0, arith::ConstantIndexOp::create(pb, pl, j)));
+                pb, pl, n0, arith::ConstantIndexOp::create(pb, pl, r)));
           scf::buildLoopNest(
               pb, pl, SmallVector<Value>(lead, c0), leadUbs,
               SmallVector<Value>(lead, c1),
               [&](OpBuilder &lb, Location ll, ValueRange leadIvs) {
                 Value zero = arith::ConstantOp::create(
-                    lb, ll, vecF, DenseElementsAttr::get(
-                                      vecF, lb.getFloatAttr(f, 0.0)));
-                SmallVector<Value> init(block, zero);
+                    lb, ll, vecF,
+                    DenseElementsAttr::get(vecF, lb.getFloatAttr(f, 0.0)));
+                SmallVector<Value> init(accs, zero);
                 auto kLoop = scf::ForOp::create(
                     lb, ll, c0, arith::ConstantIndexOp::create(lb, ll, kMain),
                     arith::ConstantIndexOp::create(lb, ll, lanes), init,
@@ -119,21 +126,26 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
                           kb, kl, vector::LoadOp::create(kb, kl, vecX, x, xIdx),
                           f);
                       SmallVector<Value> next;
-                      for (int64_t j = 0; j < block; ++j) {
-                        Value wv = widen(kb, kl,
-                                         vector::LoadOp::create(
-                                             kb, kl, vecW, w,
-                                             ValueRange{rowsIdx[j], kv}),
-                                         f);
-                        next.push_back(
-                            vector::FMAOp::create(kb, kl, vecF, xv, wv, acc[j]));
+                      for (int64_t j = 0; j < count; ++j) {
+                        auto vecW = VectorType::get(
+                            {lanes},
+                            cast<MemRefType>(ws[j].getType()).getElementType());
+                        for (int64_t r = 0; r < block; ++r) {
+                          Value wv = widen(kb, kl,
+                                           vector::LoadOp::create(
+                                               kb, kl, vecW, ws[j],
+                                               ValueRange{rowsIdx[r], kv}),
+                                           f);
+                          next.push_back(vector::FMAOp::create(
+                              kb, kl, vecF, xv, wv, acc[j * block + r]));
+                        }
                       }
                       scf::YieldOp::create(kb, kl, next);
                     });
                 SmallVector<Value> sums;
-                for (int64_t j = 0; j < block; ++j)
+                for (int64_t a = 0; a < accs; ++a)
                   sums.push_back(vector::ReductionOp::create(
-                      lb, ll, vector::CombiningKind::ADD, kLoop.getResult(j),
+                      lb, ll, vector::CombiningKind::ADD, kLoop.getResult(a),
                       fast));
                 if (kMain < k) {
                   auto tail = scf::ForOp::create(
@@ -146,28 +158,31 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
                                          memref::LoadOp::create(tb, tl, x, xIdx),
                                          f);
                         SmallVector<Value> next;
-                        for (int64_t j = 0; j < block; ++j) {
-                          Value ws = widen(
-                              tb, tl,
-                              memref::LoadOp::create(tb, tl, w,
-                                                     ValueRange{rowsIdx[j], kv}),
-                              f);
-                          next.push_back(arith::AddFOp::create(
-                              tb, tl, s[j],
-                              arith::MulFOp::create(tb, tl, xs, ws)));
-                        }
+                        for (int64_t j = 0; j < count; ++j)
+                          for (int64_t r = 0; r < block; ++r) {
+                            Value w = widen(
+                                tb, tl,
+                                memref::LoadOp::create(
+                                    tb, tl, ws[j], ValueRange{rowsIdx[r], kv}),
+                                f);
+                            next.push_back(arith::AddFOp::create(
+                                tb, tl, s[j * block + r],
+                                arith::MulFOp::create(tb, tl, xs, w)));
+                          }
                         scf::YieldOp::create(tb, tl, next);
                       });
                   sums = llvm::to_vector_of<Value>(tail.getResults());
                 }
-                for (int64_t j = 0; j < block; ++j) {
-                  SmallVector<Value> oIdx(leadIvs);
-                  oIdx.push_back(rowsIdx[j]);
-                  Value old = memref::LoadOp::create(lb, ll, out, oIdx);
-                  memref::StoreOp::create(
-                      lb, ll, arith::AddFOp::create(lb, ll, old, sums[j]), out,
-                      oIdx);
-                }
+                for (int64_t j = 0; j < count; ++j)
+                  for (int64_t r = 0; r < block; ++r) {
+                    SmallVector<Value> oIdx(leadIvs);
+                    oIdx.push_back(rowsIdx[r]);
+                    Value old = memref::LoadOp::create(lb, ll, outs[j], oIdx);
+                    memref::StoreOp::create(
+                        lb, ll,
+                        arith::AddFOp::create(lb, ll, old, sums[j * block + r]),
+                        outs[j], oIdx);
+                  }
               });
         });
     rewriter.eraseOp(op);

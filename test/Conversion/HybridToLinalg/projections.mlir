@@ -85,3 +85,20 @@ func.func @weights_stay() -> tensor<4xf32> {
   %w = hybrid.weight "w" : tensor<4xf32>
   return %w : tensor<4xf32>
 }
+
+// -----
+
+// Tests that a gated MLP lowers to ONE GEMM over both the gate and the up
+// weights (two reductions, x read once), its silu·mul epilogue, and the down
+// projection.
+// CHECK-LABEL: func.func @gated_mlp
+// CHECK-SAME: (%[[X:.+]]: tensor<1x?x8xf32>, %[[G:.+]]: tensor<16x8xf32>, %[[U:.+]]: tensor<16x8xf32>, %[[D:.+]]: tensor<8x16xf32>)
+// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}} ins(%[[X]], %[[G]], %[[U]] : {{.*}}) outs(%{{.*}}, %{{.*}} : {{.*}}) attrs = {hybrid.kernel = "linear"}
+// CHECK: %[[H:.+]] = linalg.generic {{.*}} ins(%[[GU]]#0, %[[GU]]#1 : {{.*}})
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%[[H]], %[[D]] : {{.*}}) {{.*}}hybrid.kernel = "linear"
+func.func @gated_mlp(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
+  %y = hybrid.gated_mlp %x, %g, %u, %d activation silu
+      : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}

@@ -73,3 +73,34 @@ func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf3
   } -> tensor<2x4xf32>
   return %r : tensor<2x4xf32>
 }
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests a merged GEMM (gate and up of a gated MLP): one parallel loop, the
+// x chunk loaded once per k step for both weights, 2 rows x 2 weights of
+// accumulators (rows=4 split between the weights), results to both outputs.
+// CHECK-LABEL: func.func @merged
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-COUNT-1: vector.load %{{.*}} : memref<?x16xf32>, vector<8xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK-COUNT-4: vector.reduction <add>
+// CHECK-COUNT-4: memref.store
+func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x16xf32>,
+                  %g: memref<?x16xf32>, %u: memref<?x16xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #w, #y, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %wg, %wu : memref<?x16xf32>, memref<16x16xf32>, memref<16x16xf32>) outs(%g, %u : memref<?x16xf32>, memref<?x16xf32>)
+      attrs = {hybrid.kernel = "linear"} {
+  ^bb0(%a: f32, %b: f32, %c: f32, %accg: f32, %accu: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %accg, %m : f32
+    %n = arith.mulf %a, %c : f32
+    %t = arith.addf %accu, %n : f32
+    linalg.yield %s, %t : f32, f32
+  }
+  return
+}
