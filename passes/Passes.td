@@ -194,7 +194,9 @@ def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
   let summary = "Lowers hybrid.linear GEMMs on buffers to a vector micro-kernel";
   let description = [{
     Runs after bufferization on the `linalg.generic`s tagged
-    `hybrid.kernel = "linear"` (`out[..., n] += Σ_k x[..., k] · w[n, k]`).
+    `hybrid.kernel = "linear"` (`out_j[..., n] += Σ_k x[..., k] · w_j[n, k]`
+    for one or more weights w_j of one shape, e.g. a gated MLP's gate and
+    up: x is then loaded once for all of them).
     Each becomes an `scf.parallel` over blocks of `rows` output features
     (threads split the weight matrix, which is read once per call), a loop
     over the tokens, and an inner loop over `k` that keeps `rows` vector
@@ -206,7 +208,7 @@ def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
     Option<"lanes", "lanes", "int64_t", "16",
            "f32 lanes per accumulator (16 = one AVX-512 register)">,
     Option<"rows", "rows", "int64_t", "4",
-           "output features per block (accumulators kept in registers)">
+           "output features per block and weight (accumulators in registers)">
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",

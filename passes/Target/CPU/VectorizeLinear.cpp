@@ -78,8 +78,9 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
         return rewriter.notifyMatchFailure(op, "needs static contiguous rows");
     }
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-    // Accumulators kept in registers: `rows` per weight.
-    int64_t block = std::max<int64_t>(1, rows / count);
+    // Accumulators kept in registers: `rows` per weight (8 of the 32 AVX-512
+    // registers for a gate/up pair).
+    int64_t block = rows;
     while (block > 1 && n % block != 0)
       block /= 2;
     int64_t kMain = k - k % lanes;

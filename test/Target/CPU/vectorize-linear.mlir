@@ -81,15 +81,15 @@ func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf3
 #y = affine_map<(d0, d1, d2) -> (d0, d1)>
 
 // Tests a merged GEMM (gate and up of a gated MLP): one parallel loop, the
-// x chunk loaded once per k step for both weights, 2 rows x 2 weights of
-// accumulators (rows=4 split between the weights), results to both outputs.
+// x chunk loaded once per k step for both weights, 4 rows x 2 weights of
+// accumulators, results to both outputs.
 // CHECK-LABEL: func.func @merged
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1)
 // CHECK: scf.for {{.*}} iter_args
 // CHECK-COUNT-1: vector.load %{{.*}} : memref<?x16xf32>, vector<8xf32>
-// CHECK-COUNT-4: vector.fma
-// CHECK-COUNT-4: vector.reduction <add>
-// CHECK-COUNT-4: memref.store
+// CHECK-COUNT-8: vector.fma
+// CHECK-COUNT-8: vector.reduction <add>
+// CHECK-COUNT-8: memref.store
 func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x16xf32>,
                   %g: memref<?x16xf32>, %u: memref<?x16xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #w, #y, #y], iterator_types = ["parallel", "parallel", "reduction"]}

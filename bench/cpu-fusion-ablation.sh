@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Per-pass effect of the fusion passes on the ~105M benchmark hybrid: the
+# model compiled with every fusion, with each one turned off, and with none;
+# the variants are benchmarked in turn, ROUNDS times, in one run, and each is
+# reported as the median of its rounds, as a ratio to "none" (fusion off),
+# and as decode / memory roofline measured right after it (which normalizes
+# the host's bandwidth swings between samples).
+#
+#   bench/cpu-fusion-ablation.sh [MODEL.json] [THREADS] [ROUNDS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${HYBRIDC_BUILD_DIR:-$root/build}"
+model="${1:-$root/examples/hybrid-100m.json}"
+threads="${2:-$(nproc)}"
+rounds="${3:-3}"
+"$root/scripts/build.sh" hybridc hybrid-run >/dev/null
+dir="$build/artifacts/fusion"
+mkdir -p "$dir"
+variants=(none all no-gated-mlp no-add-rms-norm)
+flags() {
+  case "$1" in
+    none) echo "--disable-fusion=all" ;;
+    all) echo "" ;;
+    no-gated-mlp) echo "--disable-fusion=gated-mlp" ;;
+    no-add-rms-norm) echo "--disable-fusion=add-rms-norm" ;;
+  esac
+}
+for v in "${variants[@]}"; do
+  "$build/bin/hybridc" "$model" -o "$dir/$v.so" --max-seq=1024 --quiet $(flags "$v")
+done
+prompt=$(seq -s, 1 64)
+declare -A pre dec roof
+for r in $(seq "$rounds"); do
+  for v in "${variants[@]}"; do
+    out=$("$build/bin/hybrid-run" "$dir/$v.so" --generated-weights 1 --tokens "$prompt" \
+          --bench --threads "$threads")
+    pre[$v]+="$(sed -n 's/^bench: prefill: \([0-9.]*\).*/\1/p' <<<"$out") "
+    dec[$v]+="$(sed -n 's/^bench: decode: \([0-9.]*\).*/\1/p' <<<"$out") "
+    roof[$v]+="$(sed -n 's/^bench: roofline ratio: \([0-9.]*\).*/\1/p' <<<"$out") "
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+p0=$(median "${pre[none]}"); d0=$(median "${dec[none]}")
+echo "| variant | prefill tok/s (T=64) | vs none | decode tok/s | vs none | decode / roofline |"
+echo "|---|---|---|---|---|---|"
+for v in "${variants[@]}"; do
+  p=$(median "${pre[$v]}"); d=$(median "${dec[$v]}"); q=$(median "${roof[$v]}")
+  echo "| $v | $p | $(awk "BEGIN{printf \"%.3f\", $p/$p0}") | $d | $(awk "BEGIN{printf \"%.3f\", $d/$d0}") | $q |"
+done
+echo "($threads threads, median of $rounds rounds, $(basename "$model"))"
