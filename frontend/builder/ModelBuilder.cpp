@@ -79,6 +79,12 @@ public:
     buildEntry("prefill", kDyn);
     b.setInsertionPointToEnd(module->getBody());
     buildEntry("decode", 1);
+    if (spec.numCodebooks == 1) {
+      // The greedy step returns the next token, not the logits: the caller
+      // of a plain generation loop never needs them.
+      b.setInsertionPointToEnd(module->getBody());
+      buildEntry("decode_greedy", 1, /*greedy=*/true);
+    }
     return module;
   }
 
@@ -571,7 +577,7 @@ private:
   // Entry points
   //===--------------------------------------------------------------------===//
 
-  void buildEntry(StringRef name, int64_t tokens) {
+  void buildEntry(StringRef name, int64_t tokens, bool greedy = false) {
     seqLen = tokens;
     int64_t v = spec.outputVocabSize > 0 ? spec.outputVocabSize : spec.vocabSize;
     int64_t codebooks = spec.numCodebooks;
@@ -582,14 +588,16 @@ private:
             : RankedTensorType::get({kDyn, seqLen, codebooks}, i64);
     Type positionType = RankedTensorType::get({kDyn}, i64);
     Type logitsType = codebooks == 1 ? act({v}) : act({codebooks, v});
+    Type nextTokenType = RankedTensorType::get({kDyn, seqLen}, i64);
 
-    SmallVector<Type> args = {tokensType, positionType}, results = {logitsType};
+    SmallVector<Type> args = {tokensType, positionType},
+                      results = {greedy ? nextTokenType : logitsType};
     SmallVector<DictionaryAttr> argAttrs, resultAttrs;
     auto role = [&](StringRef r) {
       return b.getDictionaryAttr(b.getNamedAttr(kRoleAttr, b.getStringAttr(r)));
     };
     argAttrs = {role("tokens"), role("position")};
-    resultAttrs = {role("logits")};
+    resultAttrs = {role(greedy ? "next_token" : "logits")};
     for (const StateSpec &s : states) {
       SmallVector<int64_t> shape = {kDyn};
       shape.append(s.shape.begin(), s.shape.end());
@@ -673,6 +681,8 @@ private:
       logits = tensor::ConcatOp::create(b, loc, logitsType, 2, heads);
     }
     logits = scale(logits, spec.logitsMultiplier);
+    if (greedy)
+      logits = ArgmaxOp::create(b, loc, nextTokenType, logits);
 
     SmallVector<Value> returned = {logits};
     returned.append(stateValues.begin(), stateValues.end());
