@@ -80,6 +80,20 @@ def HybridFuseAddRMSNormPass : Pass<"hybrid-fuse-add-rms-norm"> {
   ];
 }
 
+def HybridFuseConvActivationPass : Pass<"hybrid-fuse-conv-activation"> {
+  let summary = "Folds the SiLU after a causal conv into the conv";
+  let description = [{
+    `%y, %s = hybrid.causal_conv1d ...` (no activation) followed by
+    `hybrid.activation silu %y` as the conv output's only use becomes the
+    conv with `activation silu`, so the Mamba input path (in_proj split ->
+    conv -> SiLU -> scan) reads and writes the activations once. Other
+    activations, or a conv output with other users, are left alone.
+  }];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Convolutions with a fused SiLU">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // CPU lowering
 //===----------------------------------------------------------------------===//

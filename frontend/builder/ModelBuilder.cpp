@@ -316,9 +316,10 @@ private:
     auto op = CausalConv1dOp::create(
         b, loc, x, convWeight(layer), emptyAct({channels}), cs,
         optionalWeight("mamba.conv1d.bias", layer),
-        ActivationKind::silu);
+        ActivationKind::identity);
     cs = op.getNewState();
-    return op.getResult();
+    // Unfused, as the model writes it; hybrid-fuse-conv-activation folds it.
+    return activation(op.getResult(), ActivationKind::silu);
   }
 
   Value mamba1Mixer(const Mamba1Spec &m, Value x, int64_t layer) {

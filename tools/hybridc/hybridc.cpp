@@ -94,7 +94,8 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
                            cl::init(false));
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
-    cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, or all"));
+    cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, "
+             "conv-activation, or all"));
 
 namespace {
 
@@ -203,23 +204,30 @@ std::string layerOf(mlir::Operation *op) {
 /// What the fusion pipeline formed, per op kind and entry point: the layers
 /// where each fused op now stands.
 void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
-  os << "entry     fused op       pass                       count  layers\n";
+  os << format("%-13s %-14s %-28s %5s  %s\n", "entry", "fused op", "pass",
+               "count", "layers");
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
     std::map<std::string, std::vector<std::string>> where;
     func.walk([&](mlir::Operation *op) {
       if (mlir::isa<mlir::hybrid::GatedMLPOp, mlir::hybrid::AddRMSNormOp>(op))
         where[op->getName().getStringRef().str()].push_back(layerOf(op));
+      if (auto conv = mlir::dyn_cast<mlir::hybrid::CausalConv1dOp>(op))
+        if (conv.getActivation() == mlir::hybrid::ActivationKind::silu)
+          where["hybrid.causal_conv1d"].push_back(layerOf(op));
     });
-    for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm"}) {
+    for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
+                             "hybrid.causal_conv1d"}) {
       const auto &layers = where[name];
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
         list += (i ? "," : "") + layers[i];
-      os << format("%-9s %-14s %-26s %5zu  %s\n", func.getName().str().c_str(),
+      os << format("%-13s %-14s %-28s %5zu  %s\n", func.getName().str().c_str(),
                    StringRef(name).drop_front(7).str().c_str(),
                    StringRef(name) == "hybrid.gated_mlp"
                        ? "hybrid-raise-gated-mlp"
-                       : "hybrid-fuse-add-rms-norm",
+                   : StringRef(name) == "hybrid.add_rms_norm"
+                       ? "hybrid-fuse-add-rms-norm"
+                       : "hybrid-fuse-conv-activation",
                    layers.size(), list.empty() ? "-" : list.c_str());
     }
   }
@@ -260,9 +268,12 @@ int main(int argc, char **argv) {
       pipelineOptions.raiseGatedMLP = false;
     if (name == "add-rms-norm" || name == "all")
       pipelineOptions.fuseAddRMSNorm = false;
-    if (name != "gated-mlp" && name != "add-rms-norm" && name != "all")
+    if (name == "conv-activation" || name == "all")
+      pipelineOptions.fuseConvActivation = false;
+    if (name != "gated-mlp" && name != "add-rms-norm" &&
+        name != "conv-activation" && name != "all")
       die("--disable-fusion=" + name +
-          ": expected gated-mlp, add-rms-norm or all");
+          ": expected gated-mlp, add-rms-norm, conv-activation or all");
   }
 
   if (report.getNumOccurrences() && report != "fusion") {
