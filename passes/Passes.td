@@ -94,6 +94,22 @@ def HybridFuseConvActivationPass : Pass<"hybrid-fuse-conv-activation"> {
   ];
 }
 
+def HybridFoldRoPEIntoAttentionPass : Pass<"hybrid-fold-rope-into-attention"> {
+  let summary = "Folds the rotary embeddings of query and key into attention";
+  let description = [{
+    `hybrid.attention (hybrid.rope %q at %p ...), (hybrid.rope %k at %p ...)`
+    with the same position operand as the attention and the same theta,
+    rotary_dim and interleaving on both becomes one `hybrid.attention` with
+    `rotary_dim`/`rope_theta`/`rope_interleaved`: a kernel can then rotate
+    in registers while it reads q and writes the cache. Attention without
+    RoPE (Nemotron-H, Granite 4) and mismatched or shared ropes stay as they
+    are.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "num-folded", "Attentions with folded RoPE">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // CPU lowering
 //===----------------------------------------------------------------------===//

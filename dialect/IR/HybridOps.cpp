@@ -363,6 +363,18 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "sink must be >= 0, got " << sink;
   if (sink > 0 && window == 0)
     return emitOpError() << "sink tokens need a sliding window";
+  int64_t rotary = getRotaryDimAttr().getInt();
+  if (rotary < 0 || rotary % 2 != 0 ||
+      (!ShapedType::isDynamic(headDim) && rotary > headDim))
+    return emitOpError() << "rotary_dim must be even and in [0, head_dim], got "
+                         << rotary;
+  std::optional<APFloat> theta = getRopeTheta();
+  if ((rotary > 0) != theta.has_value())
+    return emitOpError() << "rope_theta is required with, and only with, "
+                            "rotary_dim > 0";
+  if (theta && theta->convertToDouble() <= 0.0)
+    return emitOpError() << "rope_theta must be positive, got "
+                         << formatDouble(theta->convertToDouble());
   return success();
 }
 

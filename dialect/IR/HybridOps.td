@@ -321,6 +321,12 @@ def Hybrid_AttentionOp : Hybrid_StatefulOp<"attention", [
     style: the cache operands are their inits), so after bufferization the
     write lands in place. Writing past row `S - 1` is a runtime error.
 
+    With `rotary_dim > 0` the op first applies `hybrid.rope` (with
+    `rope_theta`, `rotary_dim`, `rope_interleaved`, at `position`) to the
+    query and the key, so the rotated key is what the cache stores: the form
+    `hybrid-fold-rope-into-attention` produces, which lets a kernel rotate
+    in registers instead of in a separate pass over memory.
+
     ```mlir
     %o, %k1, %v1 = hybrid.attention %q, %k, %v at %pos cache(%k0, %v0) into %init scale 0.25
         : tensor<1x?x4x16xf32>, tensor<1x?x2x16xf32>, tensor<1xi64>, tensor<1x128x2x16xf32>
@@ -334,7 +340,10 @@ def Hybrid_AttentionOp : Hybrid_StatefulOp<"attention", [
                        Hybrid_FloatTensor:$value_cache,
                        F64Attr:$scale,
                        DefaultValuedAttr<I64Attr, "0">:$window,
-                       DefaultValuedAttr<I64Attr, "0">:$sink);
+                       DefaultValuedAttr<I64Attr, "0">:$sink,
+                       DefaultValuedAttr<I64Attr, "0">:$rotary_dim,
+                       OptionalAttr<F64Attr>:$rope_theta,
+                       UnitAttr:$rope_interleaved);
   let results = (outs Hybrid_FloatTensor:$result,
                       Hybrid_FloatTensor:$new_key_cache,
                       Hybrid_FloatTensor:$new_value_cache);

@@ -95,7 +95,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
     cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, "
-             "conv-activation, or all"));
+             "conv-activation, rope, or all"));
 
 namespace {
 
@@ -182,21 +182,29 @@ void linkSharedObject(StringRef object, StringRef output, bool openmp) {
     die("linking " + output + " failed" + (error.empty() ? "" : ": " + error));
 }
 
-/// "layers.N" of the first weight an op reads, or "-".
+/// The layer N of the nearest weight ("...layers.N...") an op reads, looking
+/// back breadth-first through at most 4 producers, or "-".
 std::string layerOf(mlir::Operation *op) {
-  for (mlir::Value operand : op->getOperands()) {
-    mlir::Operation *def = operand.getDefiningOp();
-    while (def && !mlir::isa<mlir::hybrid::WeightOp>(def) &&
-           def->getNumOperands() == 1)
-      def = def->getOperand(0).getDefiningOp(); // through slices and reshapes
-    if (auto w = mlir::dyn_cast_or_null<mlir::hybrid::WeightOp>(def)) {
-      StringRef name = w.getName();
-      size_t at = name.find("layers.");
-      if (at == StringRef::npos)
-        return "-";
-      StringRef rest = name.drop_front(at + 7);
-      return rest.take_while([](char c) { return isDigit(c); }).str();
-    }
+  SmallVector<mlir::Operation *> frontier = {op};
+  for (int depth = 0; depth < 4 && !frontier.empty(); ++depth) {
+    SmallVector<mlir::Operation *> next;
+    for (mlir::Operation *current : frontier)
+      for (mlir::Value operand : current->getOperands()) {
+        mlir::Operation *def = operand.getDefiningOp();
+        if (!def)
+          continue;
+        if (auto w = mlir::dyn_cast<mlir::hybrid::WeightOp>(def)) {
+          StringRef name = w.getName();
+          size_t at = name.find("layers.");
+          if (at == StringRef::npos)
+            return "-";
+          return name.drop_front(at + 7)
+              .take_while([](char c) { return isDigit(c); })
+              .str();
+        }
+        next.push_back(def);
+      }
+    frontier = std::move(next);
   }
   return "-";
 }
@@ -204,7 +212,7 @@ std::string layerOf(mlir::Operation *op) {
 /// What the fusion pipeline formed, per op kind and entry point: the layers
 /// where each fused op now stands.
 void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
-  os << format("%-13s %-14s %-28s %5s  %s\n", "entry", "fused op", "pass",
+  os << format("%-13s %-14s %-32s %5s  %s\n", "entry", "fused op", "pass",
                "count", "layers");
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
     std::map<std::string, std::vector<std::string>> where;
@@ -214,20 +222,25 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
       if (auto conv = mlir::dyn_cast<mlir::hybrid::CausalConv1dOp>(op))
         if (conv.getActivation() == mlir::hybrid::ActivationKind::silu)
           where["hybrid.causal_conv1d"].push_back(layerOf(op));
+      if (auto attn = mlir::dyn_cast<mlir::hybrid::AttentionOp>(op))
+        if (attn.getRotaryDim() > 0)
+          where["hybrid.attention"].push_back(layerOf(op));
     });
     for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
-                             "hybrid.causal_conv1d"}) {
+                             "hybrid.causal_conv1d", "hybrid.attention"}) {
       const auto &layers = where[name];
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
         list += (i ? "," : "") + layers[i];
-      os << format("%-13s %-14s %-28s %5zu  %s\n", func.getName().str().c_str(),
+      os << format("%-13s %-14s %-32s %5zu  %s\n", func.getName().str().c_str(),
                    StringRef(name).drop_front(7).str().c_str(),
                    StringRef(name) == "hybrid.gated_mlp"
                        ? "hybrid-raise-gated-mlp"
                    : StringRef(name) == "hybrid.add_rms_norm"
                        ? "hybrid-fuse-add-rms-norm"
-                       : "hybrid-fuse-conv-activation",
+                   : StringRef(name) == "hybrid.causal_conv1d"
+                       ? "hybrid-fuse-conv-activation"
+                       : "hybrid-fold-rope-into-attention",
                    layers.size(), list.empty() ? "-" : list.c_str());
     }
   }
@@ -270,10 +283,12 @@ int main(int argc, char **argv) {
       pipelineOptions.fuseAddRMSNorm = false;
     if (name == "conv-activation" || name == "all")
       pipelineOptions.fuseConvActivation = false;
+    if (name == "rope" || name == "all")
+      pipelineOptions.foldRoPE = false;
     if (name != "gated-mlp" && name != "add-rms-norm" &&
-        name != "conv-activation" && name != "all")
+        name != "conv-activation" && name != "rope" && name != "all")
       die("--disable-fusion=" + name +
-          ": expected gated-mlp, add-rms-norm, conv-activation or all");
+          ": expected gated-mlp, add-rms-norm, conv-activation, rope or all");
   }
 
   if (report.getNumOccurrences() && report != "fusion") {

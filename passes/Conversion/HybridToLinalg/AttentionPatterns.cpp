@@ -23,74 +23,76 @@ using namespace mlir::hybrid::lowering;
 
 namespace {
 
+/// The rotary embedding of `x` ([B, T, H, Dh]) at `position` ([B]).
+Value applyRoPE(OpBuilder &rewriter, Location loc, Value x, Value position,
+                double theta, int64_t rotary, bool interleaved) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elt = type.getElementType();
+  int64_t half = rotary / 2;
+  Type f64 = rewriter.getF64Type();
+  return mapElements(
+      rewriter, loc, x, elt, ValueRange{x, position},
+      {identityMap(ctx, 4), leadingMap(ctx, 4, 1)},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value bi = linalg::IndexOp::create(b, l, 0);
+        Value ti = linalg::IndexOp::create(b, l, 1);
+        Value hi = linalg::IndexOp::create(b, l, 2);
+        Value di = linalg::IndexOp::create(b, l, 3);
+        Value rot = indexConst(b, l, rotary);
+        Value inRotary =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, rot);
+        // Pair index i, partner feature and the sign of the partner term.
+        Value pair, partner, first;
+        Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
+        if (interleaved) {
+          pair = arith::DivUIOp::create(b, l, di, indexConst(b, l, 2));
+          partner = arith::XOrIOp::create(b, l, di, one);
+          first = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::eq,
+              arith::RemUIOp::create(b, l, di, indexConst(b, l, 2)), zero);
+        } else {
+          Value h = indexConst(b, l, half);
+          first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, h);
+          pair = arith::SelectOp::create(b, l, first, di,
+                                         arith::SubIOp::create(b, l, di, h));
+          partner = arith::SelectOp::create(
+              b, l, first, arith::AddIOp::create(b, l, di, h),
+              arith::SubIOp::create(b, l, di, h));
+        }
+        // Outside the rotary part the partner index is clamped (unused).
+        partner = arith::SelectOp::create(b, l, inRotary, partner, di);
+        Value other = extract(b, l, x, {bi, ti, hi, partner});
+        // angle = (position + t) * theta^(-2i / rotary), in f64.
+        Value pos = arith::AddIOp::create(
+            b, l, args[1], arith::IndexCastOp::create(b, l, b.getI64Type(), ti));
+        Value posF = arith::SIToFPOp::create(b, l, f64, pos);
+        Value iF = arith::SIToFPOp::create(
+            b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), pair));
+        Value expo = arith::MulFOp::create(
+            b, l, iF, floatConst(b, l, f64, -2.0 / static_cast<double>(rotary)));
+        Value invFreq =
+            math::PowFOp::create(b, l, floatConst(b, l, f64, theta), expo);
+        Value angle = arith::MulFOp::create(b, l, posF, invFreq);
+        Value cosv = castFloat(b, l, math::CosOp::create(b, l, angle), elt);
+        Value sinv = castFloat(b, l, math::SinOp::create(b, l, angle), elt);
+        Value signedOther = arith::SelectOp::create(
+            b, l, first, arith::NegFOp::create(b, l, other), other);
+        Value rotated = arith::AddFOp::create(
+            b, l, arith::MulFOp::create(b, l, args[0], cosv),
+            arith::MulFOp::create(b, l, signedOther, sinv));
+        return arith::SelectOp::create(b, l, inRotary, rotated, args[0]);
+      });
+}
+
 struct LowerRoPE : OpRewritePattern<RoPEOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RoPEOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = op.getInput();
-    auto type = cast<RankedTensorType>(x.getType());
-    Type elt = type.getElementType();
-    int64_t rotary = op.getRotaryDim();
-    int64_t half = rotary / 2;
-    double theta = op.getTheta().convertToDouble();
-    bool interleaved = op.getInterleaved();
-    Type f64 = rewriter.getF64Type();
-    Value result = mapElements(
-        rewriter, loc, x, elt, ValueRange{x, op.getPosition()},
-        {identityMap(ctx, 4), leadingMap(ctx, 4, 1)},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value ti = linalg::IndexOp::create(b, l, 1);
-          Value hi = linalg::IndexOp::create(b, l, 2);
-          Value di = linalg::IndexOp::create(b, l, 3);
-          Value rot = indexConst(b, l, rotary);
-          Value inRotary =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, rot);
-          // Pair index i, partner feature and the sign of the partner term.
-          Value pair, partner, first;
-          Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
-          if (interleaved) {
-            pair = arith::DivUIOp::create(b, l, di, indexConst(b, l, 2));
-            partner = arith::XOrIOp::create(b, l, di, one);
-            first = arith::CmpIOp::create(
-                b, l, arith::CmpIPredicate::eq,
-                arith::RemUIOp::create(b, l, di, indexConst(b, l, 2)), zero);
-          } else {
-            Value h = indexConst(b, l, half);
-            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, h);
-            pair = arith::SelectOp::create(b, l, first, di,
-                                           arith::SubIOp::create(b, l, di, h));
-            partner = arith::SelectOp::create(
-                b, l, first, arith::AddIOp::create(b, l, di, h),
-                arith::SubIOp::create(b, l, di, h));
-          }
-          // Outside the rotary part the partner index is clamped (unused).
-          partner = arith::SelectOp::create(b, l, inRotary, partner, di);
-          Value other = extract(b, l, x, {bi, ti, hi, partner});
-          // angle = (position + t) * theta^(-2i / rotary), in f64.
-          Value pos = arith::AddIOp::create(
-              b, l, args[1],
-              arith::IndexCastOp::create(b, l, b.getI64Type(), ti));
-          Value posF = arith::SIToFPOp::create(b, l, f64, pos);
-          Value iF = arith::SIToFPOp::create(
-              b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), pair));
-          Value expo = arith::MulFOp::create(
-              b, l, iF, floatConst(b, l, f64, -2.0 / static_cast<double>(rotary)));
-          Value invFreq =
-              math::PowFOp::create(b, l, floatConst(b, l, f64, theta), expo);
-          Value angle = arith::MulFOp::create(b, l, posF, invFreq);
-          Value cosv = castFloat(b, l, math::CosOp::create(b, l, angle), elt);
-          Value sinv = castFloat(b, l, math::SinOp::create(b, l, angle), elt);
-          Value signedOther = arith::SelectOp::create(
-              b, l, first, arith::NegFOp::create(b, l, other), other);
-          Value rotated = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, args[0], cosv),
-              arith::MulFOp::create(b, l, signedOther, sinv));
-          return arith::SelectOp::create(b, l, inRotary, rotated, args[0]);
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, applyRoPE(rewriter, op.getLoc(), op.getInput(),
+                                     op.getPosition(),
+                                     op.getTheta().convertToDouble(),
+                                     op.getRotaryDim(), op.getInterleaved()));
     return success();
   }
 };
@@ -159,8 +161,16 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     double scale = op.getScale().convertToDouble();
     int64_t window = op.getWindow(), sink = op.getSink();
     Value position = op.getPosition();
+    Value key = op.getKey();
+    if (int64_t rotary = op.getRotaryDim()) {
+      double theta = op.getRopeTheta()->convertToDouble();
+      q = applyRoPE(rewriter, loc, q, position, theta, rotary,
+                    op.getRopeInterleaved());
+      key = applyRoPE(rewriter, loc, key, position, theta, rotary,
+                      op.getRopeInterleaved());
+    }
 
-    Value keyCache = insertRows(rewriter, loc, op.getKey(), op.getKeyCache(),
+    Value keyCache = insertRows(rewriter, loc, key, op.getKeyCache(),
                                 position);
     Value valueCache = insertRows(rewriter, loc, op.getValue(),
                                   op.getValueCache(), position);

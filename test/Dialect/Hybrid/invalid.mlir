@@ -385,6 +385,30 @@ func.func @attention_sink_window(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf
 
 // -----
 
+func.func @attention_rotary_odd(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %p: tensor<1xi64>, %c: tensor<1x64x2x16xf32>) {
+  // expected-error @+1 {{rotary_dim must be even and in [0, head_dim], got 7}}
+  %o, %kc, %vc = hybrid.attention %q, %k, %k at %p cache(%c, %c) into %q scale 0.25 {rotary_dim = 7 : i64, rope_theta = 1.0e4 : f64} : tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi64>, tensor<1x64x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rope_theta(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %p: tensor<1xi64>, %c: tensor<1x64x2x16xf32>) {
+  // expected-error @+1 {{rope_theta is required with, and only with, rotary_dim > 0}}
+  %o, %kc, %vc = hybrid.attention %q, %k, %k at %p cache(%c, %c) into %q scale 0.25 {rotary_dim = 8 : i64} : tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi64>, tensor<1x64x2x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rope_theta_positive(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %p: tensor<1xi64>, %c: tensor<1x64x2x16xf32>) {
+  // expected-error @+1 {{rope_theta must be positive, got -1}}
+  %o, %kc, %vc = hybrid.attention %q, %k, %k at %p cache(%c, %c) into %q scale 0.25 {rotary_dim = 8 : i64, rope_theta = -1.0 : f64} : tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi64>, tensor<1x64x2x16xf32>
+  return
+}
+
+// -----
+
 func.func @attention_init(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %p: tensor<1xi64>, %c: tensor<1x64x2x16xf32>, %i: tensor<1x8x4x8xf32>) {
   // expected-error @+1 {{all of {query, init, result} have same type}}
   %o, %kc, %vc = "hybrid.attention"(%q, %k, %k, %p, %i, %c, %c) <{scale = 0.25 : f64}> : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi64>, tensor<1x8x4x8xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> (tensor<1x8x4x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>)

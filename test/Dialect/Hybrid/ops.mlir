@@ -80,7 +80,10 @@ func.func @attention(%q: tensor<2x?x4x16xf32>, %k: tensor<2x?x2x16xf32>, %v: ten
   // CHECK: hybrid.attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} cache(%{{.*}}, %{{.*}}) into %{{.*}} scale 2.500000e-01 window 8 sink 2 : tensor<2x?x4x16xf32>, tensor<2x?x2x16xf32>, tensor<2xi64>, tensor<2x64x2x16xf32>
   %o2, %kc2, %vc2 = hybrid.attention %o, %kr, %v at %pos cache(%kc1, %vc1) into %q scale 0.25 window 8 sink 2
       : tensor<2x?x4x16xf32>, tensor<2x?x2x16xf32>, tensor<2xi64>, tensor<2x64x2x16xf32>
-  return %o2, %kc2, %vc2 : tensor<2x?x4x16xf32>, tensor<2x64x2x16xf32>, tensor<2x64x2x16xf32>
+  // CHECK: hybrid.attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} cache(%{{.*}}, %{{.*}}) into %{{.*}} scale 2.500000e-01 {rope_theta = 1.000000e+04 : f64, rotary_dim = 8 : i64} : tensor<2x?x4x16xf32>, tensor<2x?x2x16xf32>, tensor<2xi64>, tensor<2x64x2x16xf32>
+  %o3, %kc3, %vc3 = hybrid.attention %q, %k, %v at %pos cache(%kc2, %vc2) into %q scale 0.25 {rotary_dim = 8 : i64, rope_theta = 1.0e4 : f64}
+      : tensor<2x?x4x16xf32>, tensor<2x?x2x16xf32>, tensor<2xi64>, tensor<2x64x2x16xf32>
+  return %o2, %kc3, %vc3 : tensor<2x?x4x16xf32>, tensor<2x64x2x16xf32>, tensor<2x64x2x16xf32>
 }
 
 // CHECK-LABEL: func.func @mamba1
