@@ -16,13 +16,15 @@ rounds="${3:-3}"
 "$root/scripts/build.sh" hybridc hybrid-run >/dev/null
 dir="$build/artifacts/fusion"
 mkdir -p "$dir"
-variants=(none all no-gated-mlp no-add-rms-norm)
+variants=(none all no-gated-mlp no-add-rms-norm no-conv-activation no-rope)
 flags() {
   case "$1" in
     none) echo "--disable-fusion=all" ;;
     all) echo "" ;;
     no-gated-mlp) echo "--disable-fusion=gated-mlp" ;;
     no-add-rms-norm) echo "--disable-fusion=add-rms-norm" ;;
+    no-conv-activation) echo "--disable-fusion=conv-activation" ;;
+    no-rope) echo "--disable-fusion=rope" ;;
   esac
 }
 for v in "${variants[@]}"; do
