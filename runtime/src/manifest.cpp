@@ -1,5 +1,6 @@
 //===- manifest.cpp - Parsing and validating the artifact manifest --------===//
 
+#include "runtime/src/json_describe.h"
 #include "runtime/src/manifest.h"
 
 #include <nlohmann/json.hpp>
@@ -32,28 +33,8 @@ const EntryPointDecl *Manifest::findEntryPoint(const std::string &name) const {
 
 namespace {
 
-/// A short description of |v| for messages. Containers are described by
-/// size, never serialized: dump() recurses, and a hostile header can nest
-/// deeply enough to overflow the stack.
-std::string describe(const json &v) {
-  if (v.is_array()) {
-    bool flat = v.size() <= 8;
-    for (const json &e : v)
-      flat = flat && e.is_primitive();
-    if (!flat)
-      return "an array of " + std::to_string(v.size()) + " elements";
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i)
-      s += (i ? ", " : "") + describe(v[i]);
-    return s + "]";
-  }
-  if (v.is_object())
-    return "an object of " + std::to_string(v.size()) + " keys";
-  std::string s = v.dump();
-  if (s.size() > 60)
-    s = s.substr(0, 57) + "...";
-  return s;
-}
+std::string describe(const json &v) { return describeJson(v, 60); }
+
 
 hyb_status_t fieldError(const std::string &path, const std::string &expected,
                         const json &got) {

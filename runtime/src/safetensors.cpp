@@ -1,5 +1,6 @@
 //===- safetensors.cpp - safetensors parsing and mapping ------------------===//
 
+#include "runtime/src/json_describe.h"
 #include "runtime/src/safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,8 @@ const SafetensorsTensor *SafetensorsFile::find(const std::string &name) const {
 
 namespace {
 
+std::string describe(const json &v) { return describeJson(v, 40); }
+
 /// Reads a JSON integer that must be >= 0 and fit int64.
 bool readNonNegative(const json &v, uint64_t *out) {
   if (v.is_number_unsigned()) {
@@ -44,28 +47,6 @@ bool readNonNegative(const json &v, uint64_t *out) {
   return false;
 }
 
-/// A short description of |v| for messages. Containers are described by
-/// size, never serialized: dump() recurses, and a hostile header can nest
-/// deeply enough to overflow the stack.
-std::string describe(const json &v) {
-  if (v.is_array()) {
-    bool flat = v.size() <= 8;
-    for (const json &e : v)
-      flat = flat && e.is_primitive();
-    if (!flat)
-      return "an array of " + std::to_string(v.size()) + " elements";
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i)
-      s += (i ? ", " : "") + describe(v[i]);
-    return s + "]";
-  }
-  if (v.is_object())
-    return "an object of " + std::to_string(v.size()) + " keys";
-  std::string s = v.dump();
-  if (s.size() > 40)
-    s = s.substr(0, 37) + "...";
-  return s;
-}
 
 } // namespace
 
