@@ -47,6 +47,9 @@ void buildHybridFusionPipeline(OpPassManager &pm,
   if (options.raiseGatedMLP)
     stages.push_back({"hybrid-raise-gated-mlp",
                       "gate/up GEMMs of any family become one gated_mlp"});
+  if (options.mergeProjections)
+    stages.push_back({"hybrid-merge-projections",
+                      "after the MLP raising, which keeps gate and up apart"});
   if (options.foldRoPE)
     stages.push_back({"hybrid-fold-rope-into-attention",
                       "q/k rotation inside attention, not a pass of its own"});

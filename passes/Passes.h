@@ -24,6 +24,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> fuseAddRMSNorm{*this, "fuse-add-rms-norm",
                               llvm::cl::desc("Run hybrid-fuse-add-rms-norm"),
                               llvm::cl::init(true)};
+  Option<bool> mergeProjections{
+      *this, "merge-projections",
+      llvm::cl::desc("Run hybrid-merge-projections (Q/K/V in one GEMM)"),
+      llvm::cl::init(true)};
   Option<bool> foldRoPE{*this, "fold-rope",
                         llvm::cl::desc("Run hybrid-fold-rope-into-attention"),
                         llvm::cl::init(true)};

@@ -67,6 +67,31 @@ def HybridRaiseGatedMLPPass : Pass<"hybrid-raise-gated-mlp"> {
   ];
 }
 
+def HybridMergeProjectionsPass : Pass<"hybrid-merge-projections"> {
+  let summary = "Merges bias-free projections of one input into one GEMM";
+  let description = [{
+    Every group of two or more bias-free `hybrid.linear`s that read the same
+    input and whose weights are checkpoint tensors of one element type and
+    one input width (Q, K and V of an attention; the attention and SSM input
+    projections of an intra-layer hybrid; any family) becomes one linear over
+    a `hybrid.packed_weight` of their weights, whose output is split back:
+    ```mlir
+    %q = hybrid.linear %x, %wq    %k = hybrid.linear %x, %wk    %v = ...
+    ```
+    becomes
+    ```mlir
+    %w = hybrid.packed_weight ["q", "k", "v"] : tensor<(Nq+Nk+Nv) x D>
+    %qkv = hybrid.linear %x, %w
+    %q, %k, %v = hybrid.split %qkv [Nq, Nk, Nv]
+    ```
+    so the input is read once and one kernel runs. Runs after
+    hybrid-raise-gated-mlp, which keeps a gated MLP's gate and up apart.
+  }];
+  let statistics = [
+    Statistic<"numMerged", "num-merged", "Projections merged into another">
+  ];
+}
+
 def HybridFuseAddRMSNormPass : Pass<"hybrid-fuse-add-rms-norm"> {
   let summary = "Fuses a residual add into the RMS norm that reads the sum";
   let description = [{

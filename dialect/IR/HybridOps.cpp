@@ -177,6 +177,19 @@ LogicalResult StackedWeightOp::verify() {
   return success();
 }
 
+LogicalResult PackedWeightOp::verify() {
+  ArrayAttr names = getNames();
+  if (names.size() < 2)
+    return emitOpError() << "packs at least 2 tensors, got " << names.size();
+  for (auto [i, name] : llvm::enumerate(names.getAsValueRange<StringAttr>()))
+    if (name.empty())
+      return emitOpError() << "name #" << i << " must not be empty";
+  auto type = getType();
+  if (!type.hasStaticShape() || type.getRank() < 1)
+    return emitOpError() << "result must have a static shape, got " << type;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Embedding and projections
 //===----------------------------------------------------------------------===//

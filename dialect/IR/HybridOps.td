@@ -65,6 +65,26 @@ def Hybrid_StackedWeightOp : Hybrid_Op<"stacked_weight", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Hybrid_PackedWeightOp : Hybrid_Op<"packed_weight", [Pure]> {
+  let summary = "several checkpoint tensors concatenated along their rows";
+  let description = [{
+    The rows of N checkpoint tensors `[R_i, ...]` (equal trailing dims) one
+    after the other: `tensor<(ΣR_i) x ...>`. `hybrid-merge-projections`
+    packs the projections that read one input (Q, K and V; an intra-layer
+    hybrid's attention and SSM input projections) so that one GEMM computes
+    them all. The runtime packs the tensors once, when weights are bound; a
+    checkpoint that already stores them fused needs no packing.
+
+    ```mlir
+    %qkv = hybrid.packed_weight ["q.weight", "k.weight", "v.weight"] : tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins StrArrayAttr:$names);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$names attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Embedding and projections
 //===----------------------------------------------------------------------===//

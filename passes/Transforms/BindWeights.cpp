@@ -26,34 +26,49 @@ struct HybridBindWeightsPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      llvm::MapVector<StringAttr, SmallVector<WeightOp>> byName;
-      func.walk([&](WeightOp op) { byName[op.getNameAttr()].push_back(op); });
+      // Plain weights by their name, packed ones by their parts joined with
+      // '+' (which no checkpoint name contains).
+      llvm::MapVector<StringAttr, SmallVector<Operation *>> byName;
+      llvm::DenseMap<StringAttr, ArrayAttr> partsOf;
+      func.walk([&](Operation *op) {
+        if (auto w = dyn_cast<WeightOp>(op)) {
+          byName[w.getNameAttr()].push_back(op);
+        } else if (auto p = dyn_cast<PackedWeightOp>(op)) {
+          std::string joined;
+          for (auto [i, n] :
+               llvm::enumerate(p.getNames().getAsValueRange<StringAttr>()))
+            joined += (i ? "+" : "") + n.str();
+          auto key = StringAttr::get(&getContext(), joined);
+          byName[key].push_back(op);
+          partsOf[key] = p.getNames();
+        }
+      });
       if (byName.empty())
         continue;
       Block &entry = func.getBody().front();
       unsigned index = 0;
       for (auto &[name, ops] : byName) {
-        Type type = ops.front().getType();
-        for (WeightOp op : ops)
-          if (op.getType() != type) {
-            op.emitOpError() << "weight '" << name.getValue()
-                             << "' is used with two types: " << type
-                             << " and " << op.getType();
+        Type type = ops.front()->getResult(0).getType();
+        for (Operation *op : ops)
+          if (op->getResult(0).getType() != type) {
+            op->emitOpError() << "weight '" << name.getValue()
+                              << "' is used with two types: " << type
+                              << " and " << op->getResult(0).getType();
             return signalPassFailure();
           }
+        SmallVector<NamedAttribute> attrs = {NamedAttribute(
+            StringAttr::get(&getContext(), "hybrid.weight"), name)};
+        if (ArrayAttr parts = partsOf.lookup(name))
+          attrs.push_back(NamedAttribute(
+              StringAttr::get(&getContext(), "hybrid.weight_parts"), parts));
         if (failed(func.insertArgument(
-                index, type,
-                DictionaryAttr::get(
-                    &getContext(),
-                    {NamedAttribute(
-                        StringAttr::get(&getContext(), "hybrid.weight"),
-                        name)}),
+                index, type, DictionaryAttr::get(&getContext(), attrs),
                 func.getLoc())))
           return signalPassFailure();
         Value arg = entry.getArgument(index++);
-        for (WeightOp op : ops) {
-          op.replaceAllUsesWith(arg);
-          op.erase();
+        for (Operation *op : ops) {
+          op->getResult(0).replaceAllUsesWith(arg);
+          op->erase();
         }
       }
     }

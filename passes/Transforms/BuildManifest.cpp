@@ -111,11 +111,20 @@ struct HybridBuildManifestPass
           continue;
         }
         if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
-          if (seenWeights.insert(name.getValue()).second)
-            weights.push_back(llvm::json::Object{
-                {"name", name.getValue()},
-                {"dtype", *dtype},
-                {"shape", staticShape(tensor.getShape())}});
+          if (seenWeights.insert(name.getValue()).second) {
+            llvm::json::Object decl{{"name", name.getValue()},
+                                    {"dtype", *dtype},
+                                    {"shape", staticShape(tensor.getShape())}};
+            // A packed weight: its checkpoint tensors, concatenated by rows.
+            if (auto parts =
+                    func.getArgAttrOfType<ArrayAttr>(i, "hybrid.weight_parts")) {
+              llvm::json::Array list;
+              for (StringRef part : parts.getAsValueRange<StringAttr>())
+                list.push_back(part);
+              decl["parts"] = std::move(list);
+            }
+            weights.push_back(std::move(decl));
+          }
           args.push_back(llvm::json::Object{{"role", "weight"},
                                             {"name", name.getValue()}});
         } else if (auto name =

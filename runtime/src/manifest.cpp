@@ -153,6 +153,20 @@ hyb_status_t parseTensorDecl(const json &v, const std::string &path,
                  " overflows");
   if (isState)
     HYB_RETURN_IF_ERROR(getInt(v, path, "layer", false, -1, &out->layer));
+  if (!isState && v.contains("parts")) {
+    const json &parts = v["parts"];
+    if (!parts.is_array() || parts.size() < 2 || out->shape.empty())
+      return fieldError(join(path, "parts"),
+                        "an array of at least 2 tensor names (for a weight of "
+                        "rank >= 1)",
+                        parts);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (!parts[i].is_string() || parts[i].get<std::string>().empty())
+        return fieldError(join(path, "parts") + "[" + std::to_string(i) + "]",
+                          "a non-empty string", parts[i]);
+      out->parts.push_back(parts[i].get<std::string>());
+    }
+  }
   return nullptr;
 }
 

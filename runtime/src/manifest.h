@@ -20,6 +20,9 @@ struct TensorDecl {
   hyb_dtype_t dtype = HYB_DTYPE_F32;
   std::vector<int64_t> shape;
   int64_t layer = -1; // state only
+  /// Weights only: the checkpoint tensors whose rows, concatenated in this
+  /// order, make this weight (a packed projection); empty for a plain one.
+  std::vector<std::string> parts;
   uint64_t numElements = 0;
   uint64_t numBytes = 0;
 };

@@ -172,6 +172,39 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
   std::vector<const SafetensorsTensor *> sources;
   std::vector<std::string> missingNames;
   for (const TensorDecl &decl : manifest.weights) {
+    if (!decl.parts.empty()) {
+      // A packed weight: each part must exist, match the trailing dims, and
+      // the parts' rows must add up.
+      int64_t rows = 0;
+      for (const std::string &part : decl.parts) {
+        auto it = set.byName.find(part);
+        if (it == set.byName.end()) {
+          missingNames.push_back(part);
+          continue;
+        }
+        const SafetensorsTensor *t = it->second;
+        const std::string &file = set.fileOf[part];
+        hyb_dtype_t dt;
+        if (!stDtypeToDtype(t->dtype, &dt) || !isFloatDtype(dt))
+          return error(HYB_STATUS_MISMATCH, "weight '", part, "' in ", file,
+                       " is ", stDtypeName(t->dtype),
+                       ", which cannot be packed into '", decl.name, "'");
+        if (t->shape.size() != decl.shape.size() ||
+            !std::equal(t->shape.begin() + 1, t->shape.end(),
+                        decl.shape.begin() + 1))
+          return error(HYB_STATUS_MISMATCH, "weight '", part, "' in ", file,
+                       " has shape ", formatShape(t->shape),
+                       ", which does not pack into '", decl.name, "' ",
+                       formatShape(decl.shape));
+        rows += t->shape[0];
+      }
+      if (missingNames.empty() && rows != decl.shape[0])
+        return error(HYB_STATUS_MISMATCH, "the parts of '", decl.name,
+                     "' have ", rows, " rows, the manifest expects ",
+                     decl.shape[0]);
+      sources.push_back(nullptr);
+      continue;
+    }
     auto it = set.byName.find(decl.name);
     if (it == set.byName.end()) {
       missingNames.push_back(decl.name);
@@ -208,6 +241,33 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
   binding.files = set.files;
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const TensorDecl &decl = manifest.weights[i];
+    if (!decl.parts.empty()) {
+      // Packed once, here: the parts' rows one after the other.
+      DeviceBuffer buffer;
+      hyb_status_t s = backend.allocate(decl.numBytes, &buffer);
+      if (!s) {
+        std::vector<uint8_t> packed(decl.numBytes);
+        uint64_t offset = 0;
+        for (const std::string &part : decl.parts) {
+          const SafetensorsTensor *t = set.byName[part];
+          hyb_dtype_t dt;
+          stDtypeToDtype(t->dtype, &dt);
+          uint64_t elements = t->numBytes() / dtypeSize(dt);
+          convertFloats(t->data, dt, packed.data() + offset, decl.dtype,
+                        elements);
+          offset += elements * dtypeSize(decl.dtype);
+        }
+        s = backend.copyFromHost(buffer, packed.data(), decl.numBytes);
+        binding.copiedBytes += decl.numBytes;
+      }
+      if (s) {
+        backend.release(buffer);
+        releaseWeights(backend, binding);
+        return annotate(s, "weight '" + decl.name + "'");
+      }
+      binding.buffers.push_back(buffer);
+      continue;
+    }
     const SafetensorsTensor *t = sources[i];
     hyb_dtype_t dt;
     stDtypeToDtype(t->dtype, &dt);

@@ -36,3 +36,14 @@ func.func @clash() -> (tensor<4xf32>, tensor<4xbf16>) {
   %b = hybrid.weight "w" : tensor<4xbf16>
   return %a, %b : tensor<4xf32>, tensor<4xbf16>
 }
+
+// -----
+
+// Tests that a packed weight becomes one argument named by its parts joined
+// with '+', listing the parts for the manifest.
+// CHECK-LABEL: func.func @packed(
+// CHECK-SAME: %{{.*}}: tensor<6x4xf32> {hybrid.weight = "q+k", hybrid.weight_parts = ["q", "k"]}
+func.func @packed() -> tensor<6x4xf32> {
+  %p = hybrid.packed_weight ["q", "k"] : tensor<6x4xf32>
+  return %p : tensor<6x4xf32>
+}

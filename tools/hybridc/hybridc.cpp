@@ -95,7 +95,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
     cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, "
-             "conv-activation, rope, or all"));
+             "conv-activation, rope, projections, or all"));
 
 namespace {
 
@@ -193,8 +193,12 @@ std::string layerOf(mlir::Operation *op) {
         mlir::Operation *def = operand.getDefiningOp();
         if (!def)
           continue;
-        if (auto w = mlir::dyn_cast<mlir::hybrid::WeightOp>(def)) {
-          StringRef name = w.getName();
+        StringRef name;
+        if (auto w = mlir::dyn_cast<mlir::hybrid::WeightOp>(def))
+          name = w.getName();
+        if (auto p = mlir::dyn_cast<mlir::hybrid::PackedWeightOp>(def))
+          name = cast<mlir::StringAttr>(p.getNames()[0]).getValue();
+        if (!name.empty()) {
           size_t at = name.find("layers.");
           if (at == StringRef::npos)
             return "-";
@@ -225,9 +229,13 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
       if (auto attn = mlir::dyn_cast<mlir::hybrid::AttentionOp>(op))
         if (attn.getRotaryDim() > 0)
           where["hybrid.attention"].push_back(layerOf(op));
+      if (auto linear = mlir::dyn_cast<mlir::hybrid::LinearOp>(op))
+        if (linear.getWeight().getDefiningOp<mlir::hybrid::PackedWeightOp>())
+          where["hybrid.linear"].push_back(layerOf(op));
     });
     for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
-                             "hybrid.causal_conv1d", "hybrid.attention"}) {
+                             "hybrid.causal_conv1d", "hybrid.attention",
+                             "hybrid.linear"}) {
       const auto &layers = where[name];
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
@@ -240,7 +248,9 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
                        ? "hybrid-fuse-add-rms-norm"
                    : StringRef(name) == "hybrid.causal_conv1d"
                        ? "hybrid-fuse-conv-activation"
-                       : "hybrid-fold-rope-into-attention",
+                   : StringRef(name) == "hybrid.attention"
+                       ? "hybrid-fold-rope-into-attention"
+                       : "hybrid-merge-projections",
                    layers.size(), list.empty() ? "-" : list.c_str());
     }
   }
@@ -285,10 +295,14 @@ int main(int argc, char **argv) {
       pipelineOptions.fuseConvActivation = false;
     if (name == "rope" || name == "all")
       pipelineOptions.foldRoPE = false;
+    if (name == "projections" || name == "all")
+      pipelineOptions.mergeProjections = false;
     if (name != "gated-mlp" && name != "add-rms-norm" &&
-        name != "conv-activation" && name != "rope" && name != "all")
+        name != "conv-activation" && name != "rope" &&
+        name != "projections" && name != "all")
       die("--disable-fusion=" + name +
-          ": expected gated-mlp, add-rms-norm, conv-activation, rope or all");
+          ": expected gated-mlp, add-rms-norm, conv-activation, rope, "
+          "projections or all");
   }
 
   if (report.getNumOccurrences() && report != "fusion") {

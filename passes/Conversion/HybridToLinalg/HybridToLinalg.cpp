@@ -39,7 +39,8 @@ struct HybridConvertToLinalgPass
       return signalPassFailure();
     // Everything but the weights must be gone.
     WalkResult result = getOperation()->walk([](Operation *op) {
-      if (isa<HybridDialect>(op->getDialect()) && !isa<WeightOp>(op)) {
+      if (isa<HybridDialect>(op->getDialect()) &&
+          !isa<WeightOp, PackedWeightOp>(op)) {
         op->emitOpError() << "could not be lowered to linalg";
         return WalkResult::interrupt();
       }

@@ -33,6 +33,24 @@
 
 // -----
 
+// Tests that packing needs two tensors.
+// expected-error @+1 {{'hybrid.packed_weight' op packs at least 2 tensors, got 1}}
+%p = hybrid.packed_weight ["a"] : tensor<4x4xf32>
+
+// -----
+
+// Tests that every packed name is non-empty.
+// expected-error @+1 {{'hybrid.packed_weight' op name #0 must not be empty}}
+%p = hybrid.packed_weight ["", "b"] : tensor<4x4xf32>
+
+// -----
+
+// Tests that a packed weight has a static shape.
+// expected-error @+1 {{'hybrid.packed_weight' op result must have a static shape, got 'tensor<?x4xf32>'}}
+%p = hybrid.packed_weight ["a", "b"] : tensor<?x4xf32>
+
+// -----
+
 func.func @embedding_table_rank(%t: tensor<128xf32>, %ids: tensor<1x8xi64>) {
   // expected-error @+1 {{table must have rank 2 [vocab, dim], got 'tensor<128xf32>'}}
   %0 = hybrid.embedding %t[%ids] : tensor<128xf32>, tensor<1x8xi64> -> tensor<1x8x4xf32>

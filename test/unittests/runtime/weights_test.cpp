@@ -218,3 +218,73 @@ TEST(WeightsErrorTest, DuplicateAcrossFiles) {
 }
 
 } // namespace
+
+namespace {
+
+/// A safetensors file with q [2, 3] = 0..5 and k [1, 3] = 10..12 (f32).
+std::string packedPartsFile() {
+  std::string header =
+      R"({"q":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("k":{"dtype":"F32","shape":[1,3],"data_offsets":[24,36]}})";
+  std::vector<float> values = {0, 1, 2, 3, 4, 5, 10, 11, 12};
+  return rawSafetensors(header,
+                        std::string(reinterpret_cast<const char *>(values.data()),
+                                    values.size() * sizeof(float)));
+}
+
+Manifest packedManifest(std::vector<int64_t> shape, hyb_dtype_t dtype) {
+  Manifest manifest;
+  TensorDecl decl;
+  decl.name = "q+k";
+  decl.dtype = dtype;
+  decl.shape = shape;
+  decl.numElements = uint64_t(shape[0] * shape[1]);
+  decl.numBytes = decl.numElements * dtypeSize(dtype);
+  decl.parts = {"q", "k"};
+  manifest.weights.push_back(decl);
+  return manifest;
+}
+
+} // namespace
+
+TEST(WeightsTest, PackedPartsAreConcatenatedByRows) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), packedPartsFile());
+  std::unique_ptr<Backend> backend;
+  HYB_ASSERT_OK(createBackend(HYB_DEVICE_CPU, BackendOptions(), &backend));
+  for (hyb_dtype_t dtype : {HYB_DTYPE_F32, HYB_DTYPE_BF16}) {
+    WeightBinding binding;
+    HYB_ASSERT_OK(bindWeights(packedManifest({3, 3}, dtype), *backend,
+                              dir.file("w.safetensors"), &binding));
+    ASSERT_EQ(binding.buffers.size(), 1u);
+    std::vector<float> got(9);
+    convertFloats(binding.buffers[0].ptr, dtype, got.data(), HYB_DTYPE_F32, 9);
+    EXPECT_EQ(got, (std::vector<float>{0, 1, 2, 3, 4, 5, 10, 11, 12}));
+    releaseWeights(*backend, binding);
+  }
+}
+
+TEST(WeightsErrorTest, PackedPartsMustAddUp) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), packedPartsFile());
+  std::unique_ptr<Backend> backend;
+  HYB_ASSERT_OK(createBackend(HYB_DEVICE_CPU, BackendOptions(), &backend));
+  WeightBinding binding;
+  auto rows = take(bindWeights(packedManifest({4, 3}, HYB_DTYPE_F32), *backend,
+                               dir.file("w.safetensors"), &binding));
+  EXPECT_EQ(rows.code, HYB_STATUS_MISMATCH);
+  EXPECT_EQ(rows.message,
+            "the parts of 'q+k' have 3 rows, the manifest expects 4");
+  auto cols = take(bindWeights(packedManifest({3, 4}, HYB_DTYPE_F32), *backend,
+                               dir.file("w.safetensors"), &binding));
+  EXPECT_EQ(cols.code, HYB_STATUS_MISMATCH);
+  EXPECT_NE(cols.message.find("weight 'q' in "), std::string::npos);
+  EXPECT_NE(cols.message.find("does not pack into 'q+k' [3, 4]"),
+            std::string::npos);
+  Manifest missing = packedManifest({3, 3}, HYB_DTYPE_F32);
+  missing.weights[0].parts = {"q", "v"};
+  auto absent = take(bindWeights(missing, *backend, dir.file("w.safetensors"),
+                                 &binding));
+  EXPECT_EQ(absent.code, HYB_STATUS_NOT_FOUND);
+  EXPECT_NE(absent.message.find("weight 'v' not found"), std::string::npos);
+}
