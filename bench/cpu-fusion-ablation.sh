@@ -7,6 +7,7 @@
 # the host's bandwidth swings between samples).
 #
 #   bench/cpu-fusion-ablation.sh [MODEL.json] [THREADS] [ROUNDS]
+#   (VARIANTS="none all no-rope" to run a subset)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${HYBRIDC_BUILD_DIR:-$root/build}"
@@ -16,7 +17,7 @@ rounds="${3:-3}"
 "$root/scripts/build.sh" hybridc hybrid-run >/dev/null
 dir="$build/artifacts/fusion"
 mkdir -p "$dir"
-variants=(none all no-gated-mlp no-add-rms-norm no-conv-activation no-rope)
+variants=(${VARIANTS:-none all no-gated-mlp no-add-rms-norm no-conv-activation no-rope no-projections})
 flags() {
   case "$1" in
     none) echo "--disable-fusion=all" ;;
@@ -25,6 +26,7 @@ flags() {
     no-add-rms-norm) echo "--disable-fusion=add-rms-norm" ;;
     no-conv-activation) echo "--disable-fusion=conv-activation" ;;
     no-rope) echo "--disable-fusion=rope" ;;
+    no-projections) echo "--disable-fusion=projections" ;;
   esac
 }
 for v in "${variants[@]}"; do
