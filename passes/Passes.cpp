@@ -59,6 +59,8 @@ void buildHybridFusionPipeline(OpPassManager &pm,
   if (options.fuseAddRMSNorm)
     stages.push_back({"hybrid-fuse-add-rms-norm",
                       "residual add and the next norm read memory once"});
+  if (options.fuseAddLayerNorm)
+    stages.push_back({"hybrid-fuse-add-layer-norm", "the same for LayerNorms"});
   if (failed(addStage(pm, stages)))
     llvm::report_fatal_error("hybridc: malformed fusion pipeline");
 }

@@ -31,6 +31,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> foldRoPE{*this, "fold-rope",
                         llvm::cl::desc("Run hybrid-fold-rope-into-attention"),
                         llvm::cl::init(true)};
+  Option<bool> fuseAddLayerNorm{
+      *this, "fuse-add-layer-norm",
+      llvm::cl::desc("Run hybrid-fuse-add-layer-norm"), llvm::cl::init(true)};
   Option<bool> fuseConvActivation{
       *this, "fuse-conv-activation",
       llvm::cl::desc("Run hybrid-fuse-conv-activation"), llvm::cl::init(true)};

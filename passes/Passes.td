@@ -21,7 +21,8 @@ def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
     for an op can still handle it after this pass, and the pair (fuse,
     decompose) lets a test check that a fused op means exactly its parts.
 
-    `hybrid.gated_mlp %x, %g, %u, %d activation silu` becomes
+    `hybrid.add_layer_norm` likewise; `hybrid.gated_mlp %x, %g, %u, %d
+    activation silu` becomes
     ```mlir
     %gx = hybrid.linear %x, %g ...
     %ux = hybrid.linear %x, %u ...
@@ -89,6 +90,19 @@ def HybridMergeProjectionsPass : Pass<"hybrid-merge-projections"> {
   }];
   let statistics = [
     Statistic<"numMerged", "num-merged", "Projections merged into another">
+  ];
+}
+
+def HybridFuseAddLayerNormPass : Pass<"hybrid-fuse-add-layer-norm"> {
+  let summary = "Fuses a residual add into the layer norm that reads the sum";
+  let description = [{
+    `%s = arith.addf %a, %b` followed by `%n = hybrid.layer_norm %s ...`
+    becomes `%n, %s2 = hybrid.add_layer_norm %a, %b ...`, the sum still
+    available to its other users: hybrid-fuse-add-rms-norm for LayerNorm
+    models.
+  }];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "Residual add + layer norm pairs fused">
   ];
 }
 

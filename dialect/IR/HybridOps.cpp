@@ -303,6 +303,14 @@ LogicalResult AddRMSNormOp::verify() {
   return checkNormParam(*this, "weight", getWeight(), getInput());
 }
 
+LogicalResult AddLayerNormOp::verify() {
+  if (failed(checkInputRankAtLeast1(*this, getInput())) ||
+      failed(checkEpsilon(*this, getEpsilon())) ||
+      failed(checkNormParam(*this, "weight", getWeight(), getInput())))
+    return failure();
+  return checkNormParam(*this, "bias", getBias(), getInput());
+}
+
 LogicalResult GatedRMSNormOp::verify() {
   if (failed(checkInputRankAtLeast1(*this, getInput())) ||
       failed(checkEpsilon(*this, getEpsilon())))

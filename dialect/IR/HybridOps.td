@@ -270,6 +270,31 @@ def Hybrid_AddRMSNormOp : Hybrid_Op<"add_rms_norm", [Pure,
   let hasVerifier = 1;
 }
 
+def Hybrid_AddLayerNormOp : Hybrid_Op<"add_layer_norm", [Pure,
+    AttrSizedOperandSegments,
+    AllTypesMatch<["input", "residual", "result", "sum"]>]> {
+  let summary = "residual add followed by layer normalization";
+  let description = [{
+    Returns `layer_norm(input + residual)` and the sum itself (the next
+    residual): `hybrid.add_rms_norm` for models whose norms are LayerNorms
+    (Zonos with `rms_norm: false`, GPT-NeoX-style blocks).
+
+    ```mlir
+    %normed, %sum = hybrid.add_layer_norm %x, %res weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>) eps 1.0e-05 : tensor<1x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$residual,
+                       Optional<Hybrid_FloatTensor>:$weight,
+                       Optional<Hybrid_FloatTensor>:$bias, F64Attr:$epsilon);
+  let results = (outs Hybrid_FloatTensor:$result, Hybrid_FloatTensor:$sum);
+  let assemblyFormat = [{
+    $input `,` $residual (`weight` `(` $weight^ `:` type($weight) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)? `eps` $epsilon attr-dict
+    `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 def Hybrid_GatedRMSNormOp : Hybrid_Op<"gated_rms_norm",
     [Pure, AllTypesMatch<["input", "gate", "result"]>]> {
   let summary = "Mamba-2's RMS norm with a SiLU gate, per group";

@@ -71,6 +71,21 @@ struct DecomposeAddRMSNorm : OpRewritePattern<AddRMSNormOp> {
   }
 };
 
+struct DecomposeAddLayerNorm : OpRewritePattern<AddLayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddLayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value sum =
+        arith::AddFOp::create(rewriter, loc, op.getInput(), op.getResidual());
+    Value normed = LayerNormOp::create(rewriter, loc, sum.getType(), sum,
+                                       op.getWeight(), op.getBias(),
+                                       op.getEpsilonAttr());
+    rewriter.replaceOp(op, {normed, sum});
+    return success();
+  }
+};
+
 struct HybridDecomposeFusedOpsPass
     : mlir::hybrid::impl::HybridDecomposeFusedOpsPassBase<HybridDecomposeFusedOpsPass> {
   using Base::Base;
@@ -78,7 +93,7 @@ struct HybridDecomposeFusedOpsPass
     Operation *root = getOperation();
     int64_t fused = 0;
     root->walk([&](Operation *op) {
-      if (isa<GatedMLPOp, AddRMSNormOp>(op))
+      if (isa<GatedMLPOp, AddRMSNormOp, AddLayerNormOp>(op))
         ++fused;
     });
     RewritePatternSet patterns(&getContext());
@@ -93,5 +108,6 @@ struct HybridDecomposeFusedOpsPass
 
 void mlir::hybrid::populateDecomposeFusedOpsPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm>(patterns.getContext());
+  patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm, DecomposeAddLayerNorm>(
+      patterns.getContext());
 }

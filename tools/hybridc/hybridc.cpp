@@ -94,7 +94,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
                            cl::init(false));
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
-    cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, "
+    cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, add-layer-norm, "
              "conv-activation, rope, projections, or all"));
 
 namespace {
@@ -221,7 +221,8 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
     std::map<std::string, std::vector<std::string>> where;
     func.walk([&](mlir::Operation *op) {
-      if (mlir::isa<mlir::hybrid::GatedMLPOp, mlir::hybrid::AddRMSNormOp>(op))
+      if (mlir::isa<mlir::hybrid::GatedMLPOp, mlir::hybrid::AddRMSNormOp,
+                    mlir::hybrid::AddLayerNormOp>(op))
         where[op->getName().getStringRef().str()].push_back(layerOf(op));
       if (auto conv = mlir::dyn_cast<mlir::hybrid::CausalConv1dOp>(op))
         if (conv.getActivation() == mlir::hybrid::ActivationKind::silu)
@@ -234,8 +235,8 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
           where["hybrid.linear"].push_back(layerOf(op));
     });
     for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
-                             "hybrid.causal_conv1d", "hybrid.attention",
-                             "hybrid.linear"}) {
+                             "hybrid.add_layer_norm", "hybrid.causal_conv1d",
+                             "hybrid.attention", "hybrid.linear"}) {
       const auto &layers = where[name];
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
@@ -246,6 +247,8 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
                        ? "hybrid-raise-gated-mlp"
                    : StringRef(name) == "hybrid.add_rms_norm"
                        ? "hybrid-fuse-add-rms-norm"
+                   : StringRef(name) == "hybrid.add_layer_norm"
+                       ? "hybrid-fuse-add-layer-norm"
                    : StringRef(name) == "hybrid.causal_conv1d"
                        ? "hybrid-fuse-conv-activation"
                    : StringRef(name) == "hybrid.attention"
@@ -291,6 +294,8 @@ int main(int argc, char **argv) {
       pipelineOptions.raiseGatedMLP = false;
     if (name == "add-rms-norm" || name == "all")
       pipelineOptions.fuseAddRMSNorm = false;
+    if (name == "add-layer-norm" || name == "all")
+      pipelineOptions.fuseAddLayerNorm = false;
     if (name == "conv-activation" || name == "all")
       pipelineOptions.fuseConvActivation = false;
     if (name == "rope" || name == "all")
@@ -298,11 +303,11 @@ int main(int argc, char **argv) {
     if (name == "projections" || name == "all")
       pipelineOptions.mergeProjections = false;
     if (name != "gated-mlp" && name != "add-rms-norm" &&
-        name != "conv-activation" && name != "rope" &&
-        name != "projections" && name != "all")
+        name != "add-layer-norm" && name != "conv-activation" &&
+        name != "rope" && name != "projections" && name != "all")
       die("--disable-fusion=" + name +
-          ": expected gated-mlp, add-rms-norm, conv-activation, rope, "
-          "projections or all");
+          ": expected gated-mlp, add-rms-norm, add-layer-norm, "
+          "conv-activation, rope, projections or all");
   }
 
   if (report.getNumOccurrences() && report != "fusion") {

@@ -259,6 +259,30 @@ func.func @add_rms_norm_types(%x: tensor<1x8x32xf32>, %r: tensor<1x8x16xf32>) {
 
 // -----
 
+func.func @add_layer_norm_eps(%x: tensor<1x8x32xf32>) {
+  // expected-error @+1 {{'hybrid.add_layer_norm' op epsilon must be positive, got 0}}
+  %0, %1 = hybrid.add_layer_norm %x, %x eps 0.0 : tensor<1x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @add_layer_norm_bias(%x: tensor<1x8x32xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{'hybrid.add_layer_norm' op bias must have the shape of the trailing dims of the input [1, 8, 32], got 'tensor<16xf32>'}}
+  %0, %1 = hybrid.add_layer_norm %x, %x bias(%b : tensor<16xf32>) eps 1.0e-5 : tensor<1x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @add_layer_norm_weight(%x: tensor<1x8x32xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'hybrid.add_layer_norm' op weight must have the shape of the trailing dims of the input [1, 8, 32], got 'tensor<8xf32>'}}
+  %0, %1 = hybrid.add_layer_norm %x, %x weight(%w : tensor<8xf32>) eps 1.0e-5 : tensor<1x8x32xf32>
+  return
+}
+
+// -----
+
 func.func @gated_rms_norm_eps(%x: tensor<1x8x32xf32>, %w: tensor<32xf32>) {
   // expected-error @+1 {{'hybrid.gated_rms_norm' op epsilon must be positive, got 0}}
   %0 = hybrid.gated_rms_norm %x, %x weight %w eps 0.0 group_size 32 : tensor<1x8x32xf32>, tensor<32xf32>

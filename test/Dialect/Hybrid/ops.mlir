@@ -61,6 +61,8 @@ func.func @norms(%x: tensor<1x?x32xf32>, %r: tensor<1x?x32xf32>, %z: tensor<1x?x
   %3 = hybrid.layer_norm %2 eps 1.0e-05 : tensor<1x?x32xf32>
   // CHECK: hybrid.add_rms_norm %{{.*}}, %{{.*}} weight(%{{.*}} : tensor<32xf32>) eps 1.000000e-05 : tensor<1x?x32xf32>
   %4, %sum = hybrid.add_rms_norm %3, %r weight(%w : tensor<32xf32>) eps 1.0e-05 : tensor<1x?x32xf32>
+  // CHECK: hybrid.add_layer_norm %{{.*}}, %{{.*}} weight(%{{.*}} : tensor<32xf32>) bias(%{{.*}} : tensor<32xf32>) eps 1.000000e-05 : tensor<1x?x32xf32>
+  %ln, %lsum = hybrid.add_layer_norm %3, %r weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) eps 1.0e-05 : tensor<1x?x32xf32>
   // CHECK: hybrid.gated_rms_norm %{{.*}}, %{{.*}} weight %{{.*}} eps 1.000000e-05 group_size 16 : tensor<1x?x32xf32>, tensor<32xf32>
   %5 = hybrid.gated_rms_norm %4, %z weight %w eps 1.0e-05 group_size 16 : tensor<1x?x32xf32>, tensor<32xf32>
   // CHECK: hybrid.gated_rms_norm %{{.*}}, %{{.*}} weight %{{.*}} eps 1.000000e-05 group_size 32 {norm_before_gate} : tensor<1x?x32xf32>, tensor<32xf32>
