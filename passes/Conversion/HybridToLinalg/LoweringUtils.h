@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
@@ -21,6 +22,14 @@ namespace hybrid {
 namespace lowering {
 
 using BodyFn = llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// Element type and rank of a ranked tensor value.
+inline Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+inline int64_t rankOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getRank();
+}
 
 /// Float constant of type `type` (a scalar float type).
 Value floatConst(OpBuilder &b, Location loc, Type type, double value);

@@ -21,10 +21,6 @@ using namespace mlir::hybrid::lowering;
 
 namespace {
 
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
 /// x̂[b, c, i] for the window x̂ = state[b, c, :] ++ x[b, :, c]: the state for
 /// i < K-1, else the input at i-(K-1). Both reads are clamped in range.
 Value windowElement(OpBuilder &b, Location loc, Value state, Value x, Value bi,
