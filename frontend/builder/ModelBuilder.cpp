@@ -283,7 +283,9 @@ private:
     auto op = AttentionOp::create(
         b, loc, q4, k4, v4, position, init, kc, vc,
         b.getF64FloatAttr(softmaxScale),
-        b.getI64IntegerAttr(a.slidingWindow), b.getI64IntegerAttr(0));
+        b.getI64IntegerAttr(a.slidingWindow), b.getI64IntegerAttr(0),
+        /*rotary_dim=*/b.getI64IntegerAttr(0), /*rope_theta=*/FloatAttr(),
+        /*rope_interleaved=*/nullptr);
     kc = op.getNewKeyCache();
     vc = op.getNewValueCache();
     return mergeHeads(op.getResult());
