@@ -61,6 +61,9 @@ void buildHybridFusionPipeline(OpPassManager &pm,
                       "residual add and the next norm read memory once"});
   if (options.fuseAddLayerNorm)
     stages.push_back({"hybrid-fuse-add-layer-norm", "the same for LayerNorms"});
+  if (options.foldScales)
+    stages.push_back({"hybrid-fold-scales",
+                      "last: a scaled projection must not stop the raising"});
   if (failed(addStage(pm, stages)))
     llvm::report_fatal_error("hybridc: malformed fusion pipeline");
 }

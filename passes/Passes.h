@@ -28,6 +28,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "merge-projections",
       llvm::cl::desc("Run hybrid-merge-projections (Q/K/V in one GEMM)"),
       llvm::cl::init(true)};
+  Option<bool> foldScales{*this, "fold-scales",
+                          llvm::cl::desc("Run hybrid-fold-scales"),
+                          llvm::cl::init(true)};
   Option<bool> foldRoPE{*this, "fold-rope",
                         llvm::cl::desc("Run hybrid-fold-rope-into-attention"),
                         llvm::cl::init(true)};

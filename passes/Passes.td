@@ -106,6 +106,27 @@ def HybridFuseAddLayerNormPass : Pass<"hybrid-fuse-add-layer-norm"> {
   ];
 }
 
+def HybridFoldScalesPass : Pass<"hybrid-fold-scales"> {
+  let summary = "Folds constant multipliers into the projections around them";
+  let description = [{
+    muP and Granite multipliers become `hybrid.scale` ops next to
+    projections. This pass moves them into the projections' `output_scale`,
+    which a GEMM applies in its epilogue at no cost:
+    - `scale(linear(x, W, b), c)`, the linear having no other use, becomes
+      `linear(x, W, b) {output_scale = c}` (attention-out, SSM-out, MLP down,
+      residual and logits multipliers);
+    - `linear(scale(x, c), W)` for bias-free linears that are the scale's
+      only users becomes `linear(x, W) {output_scale = c}` (attention-in and
+      SSM-in multipliers, shared by Q, K and V).
+    A bias after a pre-scale, or other users of either side, leave the ops
+    as they are. Runs last among the fusions, so that a scaled projection
+    does not stop a gated MLP from being raised.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "num-folded", "Scales folded into projections">
+  ];
+}
+
 def HybridFuseAddRMSNormPass : Pass<"hybrid-fuse-add-rms-norm"> {
   let summary = "Fuses a residual add into the RMS norm that reads the sum";
   let description = [{

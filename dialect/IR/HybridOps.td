@@ -113,7 +113,10 @@ def Hybrid_LinearOp : Hybrid_Op<"linear", [Pure]> {
   let summary = "y = x Wᵀ + b over the last dimension";
   let description = [{
     The PyTorch `nn.Linear` convention: `weight` is `[N, K]` (out, in), so a
-    checkpoint's projection binds without a transpose. `input` is `[..., K]`
+    checkpoint's projection binds without a transpose. `output_scale` (1 by
+    default) multiplies the result: `(x Wᵀ + b) · output_scale`, the place
+    where `hybrid-fold-scales` puts muP multipliers so a GEMM's epilogue
+    applies them. `input` is `[..., K]`
     and the result `[..., N]`. The weight may be stored in a narrower type
     than the input (bf16 weights, f32 activations); the result has the
     input's element type.
@@ -124,8 +127,17 @@ def Hybrid_LinearOp : Hybrid_Op<"linear", [Pure]> {
     ```
   }];
   let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$weight,
-                       Optional<Hybrid_FloatTensor>:$bias);
+                       Optional<Hybrid_FloatTensor>:$bias,
+                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale);
   let results = (outs Hybrid_FloatTensor:$result);
+  let builders = [
+    // The plain projection (output_scale 1).
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$weight, "::mlir::Value":$bias), [{
+      build($_builder, $_state, result, input, weight, bias,
+            $_builder.getF64FloatAttr(1.0));
+    }]>
+  ];
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict
     `:` type($input) `,` type($weight) `->` type($result)

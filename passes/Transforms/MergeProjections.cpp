@@ -22,7 +22,7 @@ namespace {
 
 /// A linear that may join a merge, and the checkpoint tensor it multiplies.
 WeightOp mergeableWeight(LinearOp linear) {
-  if (linear.getBias())
+  if (linear.getBias() || linear.getOutputScale().convertToDouble() != 1.0)
     return {};
   auto weight = linear.getWeight().getDefiningOp<WeightOp>();
   return weight;

@@ -44,13 +44,14 @@ std::optional<Projection> matchProjection(Value v) {
   if (!v.hasOneUse())
     return std::nullopt;
   if (auto linear = v.getDefiningOp<LinearOp>()) {
-    if (linear.getBias())
+    if (linear.getBias() || linear.getOutputScale().convertToDouble() != 1.0)
       return std::nullopt;
     return Projection{linear.getInput(), linear.getWeight(), linear, {}, 0};
   }
   if (auto split = v.getDefiningOp<SplitOp>()) {
     auto linear = split.getInput().getDefiningOp<LinearOp>();
     if (split.getNumResults() != 2 || !linear || linear.getBias() ||
+        linear.getOutputScale().convertToDouble() != 1.0 ||
         !split.getInput().hasOneUse())
       return std::nullopt;
     auto sizes = split.getSizes();
@@ -81,8 +82,9 @@ struct RaiseGatedMLP : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp down,
                                 PatternRewriter &rewriter) const override {
-    if (down.getBias())
-      return rewriter.notifyMatchFailure(down, "down projection has a bias");
+    if (down.getBias() || down.getOutputScale().convertToDouble() != 1.0)
+      return rewriter.notifyMatchFailure(down, "down projection has a bias "
+                                               "or a scale");
     auto mul = down.getInput().getDefiningOp<arith::MulFOp>();
     if (!mul || !mul->hasOneUse())
       return rewriter.notifyMatchFailure(down, "input is not a single-use mul");

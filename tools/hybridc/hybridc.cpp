@@ -95,7 +95,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
     cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, add-layer-norm, "
-             "conv-activation, rope, projections, or all"));
+             "conv-activation, rope, projections, scales, or all"));
 
 namespace {
 
@@ -230,19 +230,25 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
       if (auto attn = mlir::dyn_cast<mlir::hybrid::AttentionOp>(op))
         if (attn.getRotaryDim() > 0)
           where["hybrid.attention"].push_back(layerOf(op));
-      if (auto linear = mlir::dyn_cast<mlir::hybrid::LinearOp>(op))
+      if (auto linear = mlir::dyn_cast<mlir::hybrid::LinearOp>(op)) {
         if (linear.getWeight().getDefiningOp<mlir::hybrid::PackedWeightOp>())
           where["hybrid.linear"].push_back(layerOf(op));
+        if (linear.getOutputScale().convertToDouble() != 1.0)
+          where["scaled linear"].push_back(layerOf(op));
+      }
     });
     for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
                              "hybrid.add_layer_norm", "hybrid.causal_conv1d",
-                             "hybrid.attention", "hybrid.linear"}) {
+                             "hybrid.attention", "hybrid.linear",
+                             "scaled linear"}) {
       const auto &layers = where[name];
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
         list += (i ? "," : "") + layers[i];
+      StringRef shown = StringRef(name);
+      shown.consume_front("hybrid.");
       os << format("%-13s %-14s %-32s %5zu  %s\n", func.getName().str().c_str(),
-                   StringRef(name).drop_front(7).str().c_str(),
+                   shown.str().c_str(),
                    StringRef(name) == "hybrid.gated_mlp"
                        ? "hybrid-raise-gated-mlp"
                    : StringRef(name) == "hybrid.add_rms_norm"
@@ -253,7 +259,9 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
                        ? "hybrid-fuse-conv-activation"
                    : StringRef(name) == "hybrid.attention"
                        ? "hybrid-fold-rope-into-attention"
-                       : "hybrid-merge-projections",
+                   : StringRef(name) == "hybrid.linear"
+                       ? "hybrid-merge-projections"
+                       : "hybrid-fold-scales",
                    layers.size(), list.empty() ? "-" : list.c_str());
     }
   }
@@ -302,12 +310,15 @@ int main(int argc, char **argv) {
       pipelineOptions.foldRoPE = false;
     if (name == "projections" || name == "all")
       pipelineOptions.mergeProjections = false;
+    if (name == "scales" || name == "all")
+      pipelineOptions.foldScales = false;
     if (name != "gated-mlp" && name != "add-rms-norm" &&
         name != "add-layer-norm" && name != "conv-activation" &&
-        name != "rope" && name != "projections" && name != "all")
+        name != "rope" && name != "projections" && name != "scales" &&
+        name != "all")
       die("--disable-fusion=" + name +
           ": expected gated-mlp, add-rms-norm, add-layer-norm, "
-          "conv-activation, rope, projections or all");
+          "conv-activation, rope, projections, scales or all");
   }
 
   if (report.getNumOccurrences() && report != "fusion") {

@@ -52,7 +52,8 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
 /// target's micro-kernel and kept apart from elementwise fusion.
 SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
                                     ArrayRef<Value> weights,
-                                    ArrayRef<Value> inits) {
+                                    ArrayRef<Value> inits,
+                                    double scale = 1.0) {
   MLIRContext *ctx = b.getContext();
   Type computeType = elementTypeOf(x);
   int64_t rank = rankOf(x), loops = rank + 1;
@@ -86,6 +87,10 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
           Value wv = castFloat(nb, l, args[1 + j], computeType);
           Value prod = arith::MulFOp::create(nb, l, args[0], wv,
                                              reassocFlags(nb.getContext()));
+          if (scale != 1.0)
+            prod = arith::MulFOp::create(nb, l, prod,
+                                         floatConst(nb, l, computeType, scale),
+                                         reassocFlags(nb.getContext()));
           sums.push_back(arith::AddFOp::create(nb, l, args[1 + count + j],
                                                prod,
                                                reassocFlags(nb.getContext())));
@@ -93,6 +98,9 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
         linalg::YieldOp::create(nb, l, sums);
       });
   matmul->setAttr("hybrid.kernel", b.getStringAttr("linear"));
+  // The micro-kernel applies the scale once to each dot product.
+  if (scale != 1.0)
+    matmul->setAttr("hybrid.output_scale", b.getF64FloatAttr(scale));
   return llvm::to_vector_of<Value>(matmul.getResults());
 }
 
@@ -110,18 +118,24 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
 
     // Accumulator: the bias broadcast over the leading dims, or zeros.
     Value init;
+    double scale = op.getOutputScale().convertToDouble();
     if (Value bias = op.getBias()) {
+      // (x·W + b)·s accumulates x·W·s onto b·s.
       Value like = emptyTensor(rewriter, loc, sizes, computeType);
       init = mapElements(rewriter, loc, like, computeType, ValueRange{bias},
                          {trailingMap(ctx, rank, 1)},
                          [&](OpBuilder &b, Location l, ValueRange args) {
-                           return castFloat(b, l, args[0], computeType);
+                           Value v = castFloat(b, l, args[0], computeType);
+                           if (scale != 1.0)
+                             v = arith::MulFOp::create(
+                                 b, l, v, floatConst(b, l, computeType, scale));
+                           return v;
                          });
     } else {
       init = filledTensor(rewriter, loc, sizes, computeType, 0.0);
     }
 
-    Value y = buildProjections(rewriter, loc, x, {w}, {init})[0];
+    Value y = buildProjections(rewriter, loc, x, {w}, {init}, scale)[0];
     rewriter.replaceOp(op, y);
     return success();
   }

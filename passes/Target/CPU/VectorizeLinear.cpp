@@ -94,6 +94,11 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
+    // hybrid.linear's output_scale, applied once per dot product.
+    Value outputScale;
+    if (auto scale = op->getAttrOfType<FloatAttr>("hybrid.output_scale"))
+      outputScale = arith::ConstantOp::create(
+          b, loc, f, b.getFloatAttr(f, scale.getValueAsDouble()));
     Value c0 = idx(0), c1 = idx(1);
     SmallVector<Value> leadUbs;
     for (int64_t d = 0; d < lead; ++d)
@@ -174,6 +179,9 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
                       });
                   sums = llvm::to_vector_of<Value>(tail.getResults());
                 }
+                if (outputScale)
+                  for (Value &sum : sums)
+                    sum = arith::MulFOp::create(lb, ll, sum, outputScale);
                 for (int64_t j = 0; j < count; ++j)
                   for (int64_t r = 0; r < block; ++r) {
                     SmallVector<Value> oIdx(leadIvs);

@@ -102,3 +102,18 @@ func.func @gated_mlp(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x
       : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
+
+// -----
+
+// Tests that a linear's output_scale multiplies the bias of the accumulator
+// and every product, and is recorded for the micro-kernel.
+// CHECK-LABEL: func.func @scaled_linear
+// CHECK: linalg.generic
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 5.000000e-01 : f64
+// CHECK: arith.mulf
+// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
+func.func @scaled_linear(%x: tensor<1x?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -> tensor<1x?x4xf32> {
+  %y = hybrid.linear %x, %w bias(%b : tensor<4xf32>) {output_scale = 0.5 : f64} : tensor<1x?x8xf32>, tensor<4x8xf32> -> tensor<1x?x4xf32>
+  return %y : tensor<1x?x4xf32>
+}

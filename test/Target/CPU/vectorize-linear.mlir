@@ -104,3 +104,30 @@ func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x1
   }
   return
 }
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that hybrid.output_scale multiplies each dot product once, after the
+// horizontal sum, before it is added to the output.
+// CHECK-LABEL: func.func @scaled
+// CHECK: %[[S:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK: vector.reduction <add>
+// CHECK: arith.mulf %{{.*}}, %[[S]] : f32
+// CHECK: memref.store
+func.func @scaled(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x16xf32>, memref<4x16xf32>) outs(%y : memref<?x4xf32>)
+      attrs = {hybrid.kernel = "linear", hybrid.output_scale = 0.5 : f64} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %c = arith.constant 0.5 : f32
+    %n = arith.mulf %m, %c : f32
+    %s = arith.addf %acc, %n : f32
+    linalg.yield %s : f32
+  }
+  return
+}
