@@ -105,6 +105,11 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
       leadUbs.push_back(memref::DimOp::create(b, loc, x, d));
     int64_t accs = count * block; // accumulator a = j * block + r
 
+    // Tokens per register block: `rows` x `count` x `tokens` accumulators,
+    // at most 16, so that x chunks of several tokens reuse each weight load
+    // (prefill) while a decode step (one token) keeps its plain form.
+    int64_t tokens = std::max<int64_t>(1, 16 / accs);
+
     scf::ParallelOp::create(
         b, loc, ValueRange{c0}, ValueRange{idx(n / block)}, ValueRange{c1},
         [&](OpBuilder &pb, Location pl, ValueRange blockIv) {
@@ -114,84 +119,134 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
           for (int64_t r = 0; r < block; ++r)
             rowsIdx.push_back(arith::AddIOp::create(
                 pb, pl, n0, arith::ConstantIndexOp::create(pb, pl, r)));
-          scf::buildLoopNest(
-              pb, pl, SmallVector<Value>(lead, c0), leadUbs,
-              SmallVector<Value>(lead, c1),
-              [&](OpBuilder &lb, Location ll, ValueRange leadIvs) {
-                Value zero = arith::ConstantOp::create(
-                    lb, ll, vecF,
-                    DenseElementsAttr::get(vecF, lb.getFloatAttr(f, 0.0)));
-                SmallVector<Value> init(accs, zero);
-                auto kLoop = scf::ForOp::create(
-                    lb, ll, c0, arith::ConstantIndexOp::create(lb, ll, kMain),
-                    arith::ConstantIndexOp::create(lb, ll, lanes), init,
-                    [&](OpBuilder &kb, Location kl, Value kv, ValueRange acc) {
-                      SmallVector<Value> xIdx(leadIvs);
-                      xIdx.push_back(kv);
-                      Value xv = widen(
-                          kb, kl, vector::LoadOp::create(kb, kl, vecX, x, xIdx),
-                          f);
-                      SmallVector<Value> next;
-                      for (int64_t j = 0; j < count; ++j) {
-                        auto vecW = VectorType::get(
-                            {lanes},
-                            cast<MemRefType>(ws[j].getType()).getElementType());
-                        for (int64_t r = 0; r < block; ++r) {
-                          Value wv = widen(kb, kl,
-                                           vector::LoadOp::create(
-                                               kb, kl, vecW, ws[j],
-                                               ValueRange{rowsIdx[r], kv}),
-                                           f);
-                          next.push_back(vector::FMAOp::create(
-                              kb, kl, vecF, xv, wv, acc[j * block + r]));
-                        }
-                      }
-                      scf::YieldOp::create(kb, kl, next);
-                    });
-                SmallVector<Value> sums;
-                for (int64_t a = 0; a < accs; ++a)
-                  sums.push_back(vector::ReductionOp::create(
-                      lb, ll, vector::CombiningKind::ADD, kLoop.getResult(a),
-                      fast));
-                if (kMain < k) {
-                  auto tail = scf::ForOp::create(
-                      lb, ll, arith::ConstantIndexOp::create(lb, ll, kMain),
-                      arith::ConstantIndexOp::create(lb, ll, k), c1, sums,
-                      [&](OpBuilder &tb, Location tl, Value kv, ValueRange s) {
-                        SmallVector<Value> xIdx(leadIvs);
-                        xIdx.push_back(kv);
-                        Value xs = widen(tb, tl,
-                                         memref::LoadOp::create(tb, tl, x, xIdx),
-                                         f);
-                        SmallVector<Value> next;
-                        for (int64_t j = 0; j < count; ++j)
-                          for (int64_t r = 0; r < block; ++r) {
-                            Value w = widen(
-                                tb, tl,
-                                memref::LoadOp::create(
-                                    tb, tl, ws[j], ValueRange{rowsIdx[r], kv}),
-                                f);
-                            next.push_back(arith::AddFOp::create(
-                                tb, tl, s[j * block + r],
-                                arith::MulFOp::create(tb, tl, xs, w)));
-                          }
-                        scf::YieldOp::create(tb, tl, next);
-                      });
-                  sums = llvm::to_vector_of<Value>(tail.getResults());
-                }
-                if (outputScale)
-                  for (Value &sum : sums)
-                    sum = arith::MulFOp::create(lb, ll, sum, outputScale);
-                for (int64_t j = 0; j < count; ++j)
-                  for (int64_t r = 0; r < block; ++r) {
-                    SmallVector<Value> oIdx(leadIvs);
-                    oIdx.push_back(rowsIdx[r]);
-                    Value old = memref::LoadOp::create(lb, ll, outs[j], oIdx);
-                    memref::StoreOp::create(
-                        lb, ll,
-                        arith::AddFOp::create(lb, ll, old, sums[j * block + r]),
-                        outs[j], oIdx);
+
+          // out[lead, t0 + i, rows] += Σ_k x[lead, t0 + i, k] w[rows, k] for
+          // i < tb: tb x accs vector accumulators over k, then the scalar
+          // tail, the output scale and the stores. Each accumulator sums the
+          // same chunks in the same order whatever tb is, so results do not
+          // depend on how tokens are blocked (prefill == decode, bit for bit).
+          auto emitTokens = [&](OpBuilder &lb, Location ll, ValueRange outer,
+                                Value t0, int64_t tb) {
+            auto xIndex = [&](OpBuilder &ib, Location il, int64_t i, Value kv) {
+              SmallVector<Value> xi(outer);
+              if (t0)
+                xi.push_back(i == 0 ? t0
+                                    : arith::AddIOp::create(
+                                          ib, il, t0,
+                                          arith::ConstantIndexOp::create(ib, il, i)));
+              xi.push_back(kv);
+              return xi;
+            };
+            Value zero = arith::ConstantOp::create(
+                lb, ll, vecF,
+                DenseElementsAttr::get(vecF, lb.getFloatAttr(f, 0.0)));
+            int64_t total = tb * accs; // accumulator (i, j, r)
+            auto slot = [&](int64_t i, int64_t j, int64_t r) {
+              return (i * count + j) * block + r;
+            };
+            SmallVector<Value> init(total, zero);
+            auto kLoop = scf::ForOp::create(
+                lb, ll, c0, arith::ConstantIndexOp::create(lb, ll, kMain),
+                arith::ConstantIndexOp::create(lb, ll, lanes), init,
+                [&](OpBuilder &kb, Location kl, Value kv, ValueRange acc) {
+                  SmallVector<Value> xv;
+                  for (int64_t i = 0; i < tb; ++i)
+                    xv.push_back(widen(kb, kl,
+                                       vector::LoadOp::create(
+                                           kb, kl, vecX, x, xIndex(kb, kl, i, kv)),
+                                       f));
+                  SmallVector<Value> next(total);
+                  for (int64_t j = 0; j < count; ++j) {
+                    auto vecW = VectorType::get(
+                        {lanes},
+                        cast<MemRefType>(ws[j].getType()).getElementType());
+                    for (int64_t r = 0; r < block; ++r) {
+                      Value wv = widen(kb, kl,
+                                       vector::LoadOp::create(
+                                           kb, kl, vecW, ws[j],
+                                           ValueRange{rowsIdx[r], kv}),
+                                       f);
+                      for (int64_t i = 0; i < tb; ++i)
+                        next[slot(i, j, r)] = vector::FMAOp::create(
+                            kb, kl, vecF, xv[i], wv, acc[slot(i, j, r)]);
+                    }
                   }
+                  scf::YieldOp::create(kb, kl, next);
+                });
+            SmallVector<Value> sums;
+            for (int64_t a = 0; a < total; ++a)
+              sums.push_back(vector::ReductionOp::create(
+                  lb, ll, vector::CombiningKind::ADD, kLoop.getResult(a), fast));
+            if (kMain < k) {
+              auto tail = scf::ForOp::create(
+                  lb, ll, arith::ConstantIndexOp::create(lb, ll, kMain),
+                  arith::ConstantIndexOp::create(lb, ll, k), c1, sums,
+                  [&](OpBuilder &tb2, Location tl, Value kv, ValueRange sv) {
+                    SmallVector<Value> next(total);
+                    for (int64_t i = 0; i < tb; ++i) {
+                      Value xs = widen(tb2, tl,
+                                       memref::LoadOp::create(
+                                           tb2, tl, x, xIndex(tb2, tl, i, kv)),
+                                       f);
+                      for (int64_t j = 0; j < count; ++j)
+                        for (int64_t r = 0; r < block; ++r) {
+                          Value wsv = widen(
+                              tb2, tl,
+                              memref::LoadOp::create(
+                                  tb2, tl, ws[j], ValueRange{rowsIdx[r], kv}),
+                              f);
+                          next[slot(i, j, r)] = arith::AddFOp::create(
+                              tb2, tl, sv[slot(i, j, r)],
+                              arith::MulFOp::create(tb2, tl, xs, wsv));
+                        }
+                    }
+                    scf::YieldOp::create(tb2, tl, next);
+                  });
+              sums = llvm::to_vector_of<Value>(tail.getResults());
+            }
+            if (outputScale)
+              for (Value &sum : sums)
+                sum = arith::MulFOp::create(lb, ll, sum, outputScale);
+            for (int64_t i = 0; i < tb; ++i)
+              for (int64_t j = 0; j < count; ++j)
+                for (int64_t r = 0; r < block; ++r) {
+                  SmallVector<Value> oIdx = xIndex(lb, ll, i, rowsIdx[r]);
+                  Value old = memref::LoadOp::create(lb, ll, outs[j], oIdx);
+                  memref::StoreOp::create(
+                      lb, ll,
+                      arith::AddFOp::create(lb, ll, old, sums[slot(i, j, r)]),
+                      outs[j], oIdx);
+                }
+          };
+
+          if (lead == 0) {
+            emitTokens(pb, pl, ValueRange{}, Value(), 1);
+            return;
+          }
+          // Outer lead dims one at a time; the innermost (tokens) in blocks
+          // of `tokens`, then one by one.
+          scf::buildLoopNest(
+              pb, pl, SmallVector<Value>(lead - 1, c0),
+              ArrayRef<Value>(leadUbs).drop_back(),
+              SmallVector<Value>(lead - 1, c1),
+              [&](OpBuilder &ob, Location ol, ValueRange outer) {
+                Value m = leadUbs.back();
+                Value tbv = arith::ConstantIndexOp::create(ob, ol, tokens);
+                Value mainEnd = arith::SubIOp::create(
+                    ob, ol, m, arith::RemUIOp::create(ob, ol, m, tbv));
+                if (tokens > 1)
+                  scf::ForOp::create(
+                      ob, ol, c0, mainEnd, tbv, ValueRange{},
+                      [&](OpBuilder &tb3, Location tl, Value t0, ValueRange) {
+                        emitTokens(tb3, tl, outer, t0, tokens);
+                        scf::YieldOp::create(tb3, tl);
+                      });
+                scf::ForOp::create(
+                    ob, ol, tokens > 1 ? mainEnd : c0, m, c1, ValueRange{},
+                    [&](OpBuilder &tb3, Location tl, Value t0, ValueRange) {
+                      emitTokens(tb3, tl, outer, t0, 1);
+                      scf::YieldOp::create(tb3, tl);
+                    });
               });
         });
     rewriter.eraseOp(op);

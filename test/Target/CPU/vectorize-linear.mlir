@@ -5,19 +5,24 @@
 #y = affine_map<(d0, d1, d2) -> (d0, d1)>
 
 // Tests that a tagged GEMM on buffers becomes a parallel loop over blocks of
-// 4 output features, with 4 vector accumulators over k (bf16 rows widened in
-// registers), a horizontal sum each, and the scalar k tail (K = 20 = 2*8+4).
+// 4 output features; tokens go 4 at a time (16 vector accumulators, each
+// weight chunk loaded once for 4 tokens, bf16 rows widened in registers),
+// then one at a time (4 accumulators); a horizontal sum each, and the scalar
+// k tail (K = 20 = 2*8+4).
 // CHECK-LABEL: func.func @gemm
 // CHECK: scf.parallel (%[[NB:.+]]) = (%c0) to (%c3) step (%c1)
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
-// CHECK: %[[ACC:.+]]:4 = scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
-// CHECK: vector.load %{{.*}} : memref<?x20xf32>, vector<8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c4
+// CHECK: %{{.*}}:16 = scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
+// CHECK-COUNT-4: vector.load %{{.*}} : memref<?x20xf32>, vector<8xf32>
 // CHECK: vector.load %{{.*}} : memref<12x20xbf16>, vector<8xbf16>
 // CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
-// CHECK: vector.fma
-// CHECK-COUNT-4: vector.reduction <add>
+// CHECK-COUNT-4: vector.fma
+// CHECK-COUNT-16: vector.reduction <add>
 // CHECK: scf.for %{{.*}} = %c16 to %c20 step %c1
-// CHECK: memref.store
+// CHECK-COUNT-16: memref.store
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// CHECK: %{{.*}}:4 = scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
+// CHECK-COUNT-4: vector.reduction <add>
 // CHECK-NOT: linalg.generic
 func.func @gemm(%x: memref<?x20xf32>, %w: memref<12x20xbf16>, %y: memref<?x12xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -81,15 +86,16 @@ func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf3
 #y = affine_map<(d0, d1, d2) -> (d0, d1)>
 
 // Tests a merged GEMM (gate and up of a gated MLP): one parallel loop, the
-// x chunk loaded once per k step for both weights, 4 rows x 2 weights of
-// accumulators, results to both outputs.
+// x chunks loaded once per k step for both weights; 4 rows x 2 weights x 2
+// tokens of accumulators in the token-block loop.
 // CHECK-LABEL: func.func @merged
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4) step (%c1)
-// CHECK: scf.for {{.*}} iter_args
-// CHECK-COUNT-1: vector.load %{{.*}} : memref<?x16xf32>, vector<8xf32>
-// CHECK-COUNT-8: vector.fma
-// CHECK-COUNT-8: vector.reduction <add>
-// CHECK-COUNT-8: memref.store
+// CHECK: scf.for {{.*}} step %c2
+// CHECK: %{{.*}}:16 = scf.for {{.*}} iter_args
+// CHECK-COUNT-2: vector.load %{{.*}} : memref<?x16xf32>, vector<8xf32>
+// CHECK-COUNT-2: vector.fma
+// CHECK-COUNT-16: vector.reduction <add>
+// CHECK-COUNT-16: memref.store
 func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x16xf32>,
                   %g: memref<?x16xf32>, %u: memref<?x16xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #w, #y, #y], iterator_types = ["parallel", "parallel", "reduction"]}
