@@ -187,6 +187,21 @@ LogicalResult PackedWeightOp::verify() {
   auto type = getType();
   if (!type.hasStaticShape() || type.getRank() < 1)
     return emitOpError() << "result must have a static shape, got " << type;
+  ArrayRef<int64_t> rows = getRows();
+  if (rows.size() != names.size())
+    return emitOpError() << "has " << names.size() << " names but "
+                         << rows.size() << " row counts";
+  int64_t total = 0;
+  for (int64_t r : rows) {
+    if (r <= 0)
+      return emitOpError() << "row counts must be positive, got "
+                           << formatShape(rows);
+    total += r;
+  }
+  if (total != type.getDimSize(0))
+    return emitOpError() << "row counts " << formatShape(rows) << " sum to "
+                         << total << ", not the result's "
+                         << type.getDimSize(0);
   return success();
 }
 

@@ -75,13 +75,16 @@ def Hybrid_PackedWeightOp : Hybrid_Op<"packed_weight", [Pure]> {
     them all. The runtime packs the tensors once, when weights are bound; a
     checkpoint that already stores them fused needs no packing.
 
+    `rows` gives each tensor's row count, so the op says exactly which rows
+    of the result come from which tensor.
+
     ```mlir
-    %qkv = hybrid.packed_weight ["q.weight", "k.weight", "v.weight"] : tensor<128x64xf32>
+    %qkv = hybrid.packed_weight ["q.weight", "k.weight", "v.weight"] rows [64, 32, 32] : tensor<128x64xf32>
     ```
   }];
-  let arguments = (ins StrArrayAttr:$names);
+  let arguments = (ins StrArrayAttr:$names, DenseI64ArrayAttr:$rows);
   let results = (outs Hybrid_FloatTensor:$result);
-  let assemblyFormat = "$names attr-dict `:` type($result)";
+  let assemblyFormat = "$names `rows` $rows attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

@@ -30,6 +30,7 @@ struct HybridBindWeightsPass
       // '+' (which no checkpoint name contains).
       llvm::MapVector<StringAttr, SmallVector<Operation *>> byName;
       llvm::DenseMap<StringAttr, ArrayAttr> partsOf;
+      llvm::DenseMap<StringAttr, DenseI64ArrayAttr> rowsOf;
       func.walk([&](Operation *op) {
         if (auto w = dyn_cast<WeightOp>(op)) {
           byName[w.getNameAttr()].push_back(op);
@@ -41,6 +42,7 @@ struct HybridBindWeightsPass
           auto key = StringAttr::get(&getContext(), joined);
           byName[key].push_back(op);
           partsOf[key] = p.getNames();
+          rowsOf[key] = p.getRowsAttr();
         }
       });
       if (byName.empty())
@@ -58,9 +60,13 @@ struct HybridBindWeightsPass
           }
         SmallVector<NamedAttribute> attrs = {NamedAttribute(
             StringAttr::get(&getContext(), "hybrid.weight"), name)};
-        if (ArrayAttr parts = partsOf.lookup(name))
+        if (ArrayAttr parts = partsOf.lookup(name)) {
           attrs.push_back(NamedAttribute(
               StringAttr::get(&getContext(), "hybrid.weight_parts"), parts));
+          attrs.push_back(NamedAttribute(
+              StringAttr::get(&getContext(), "hybrid.weight_part_rows"),
+              rowsOf.lookup(name)));
+        }
         if (failed(func.insertArgument(
                 index, type, DictionaryAttr::get(&getContext(), attrs),
                 func.getLoc())))

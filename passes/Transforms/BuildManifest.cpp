@@ -122,6 +122,12 @@ struct HybridBuildManifestPass
               for (StringRef part : parts.getAsValueRange<StringAttr>())
                 list.push_back(part);
               decl["parts"] = std::move(list);
+              llvm::json::Array rows;
+              if (auto r = func.getArgAttrOfType<DenseI64ArrayAttr>(
+                      i, "hybrid.weight_part_rows"))
+                for (int64_t n : r.asArrayRef())
+                  rows.push_back(n);
+              decl["part_rows"] = std::move(rows);
             }
             weights.push_back(std::move(decl));
           }

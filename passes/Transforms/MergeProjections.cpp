@@ -74,7 +74,8 @@ struct HybridMergeProjectionsPass
       auto packedType = RankedTensorType::get({rows, width}, elt);
       Location loc = first.getLoc();
       Value packed = PackedWeightOp::create(b, loc, packedType,
-                                            b.getStrArrayAttr(names));
+                                            b.getStrArrayAttr(names),
+                                            b.getDenseI64ArrayAttr(sizes));
       auto xType = cast<RankedTensorType>(input.getType());
       SmallVector<int64_t> outShape(xType.getShape());
       outShape.back() = rows;

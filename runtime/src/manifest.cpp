@@ -166,6 +166,28 @@ hyb_status_t parseTensorDecl(const json &v, const std::string &path,
                           "a non-empty string", parts[i]);
       out->parts.push_back(parts[i].get<std::string>());
     }
+    const json *rows;
+    HYB_RETURN_IF_ERROR(lookup(v, path, "part_rows", true, &rows));
+    int64_t total = 0;
+    if (!rows->is_array() || rows->size() != parts.size())
+      return fieldError(join(path, "part_rows"),
+                        "one row count per part (" +
+                            std::to_string(parts.size()) + ")",
+                        *rows);
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const json &r = (*rows)[i];
+      if (!r.is_number_integer() || r.get<int64_t>() <= 0 ||
+          r.get<int64_t>() > out->shape[0])
+        return fieldError(join(path, "part_rows") + "[" + std::to_string(i) +
+                              "]",
+                          "a positive row count", r);
+      out->partRows.push_back(r.get<int64_t>());
+      total += out->partRows.back();
+    }
+    if (total != out->shape[0])
+      return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                   join(path, "part_rows"), "': rows sum to ", total,
+                   ", the weight has ", out->shape[0]);
   }
   return nullptr;
 }

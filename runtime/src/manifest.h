@@ -23,6 +23,8 @@ struct TensorDecl {
   /// Weights only: the checkpoint tensors whose rows, concatenated in this
   /// order, make this weight (a packed projection); empty for a plain one.
   std::vector<std::string> parts;
+  /// Rows of each part ("part_rows"), summing to shape[0].
+  std::vector<int64_t> partRows;
   uint64_t numElements = 0;
   uint64_t numBytes = 0;
 };

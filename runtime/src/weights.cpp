@@ -173,10 +173,10 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
   std::vector<std::string> missingNames;
   for (const TensorDecl &decl : manifest.weights) {
     if (!decl.parts.empty()) {
-      // A packed weight: each part must exist, match the trailing dims, and
-      // the parts' rows must add up.
-      int64_t rows = 0;
-      for (const std::string &part : decl.parts) {
+      // A packed weight: each part must exist, match the trailing dims and
+      // have its rows (the manifest checked that they add up).
+      for (size_t pi = 0; pi < decl.parts.size(); ++pi) {
+        const std::string &part = decl.parts[pi];
         auto it = set.byName.find(part);
         if (it == set.byName.end()) {
           missingNames.push_back(part);
@@ -196,12 +196,11 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
                        " has shape ", formatShape(t->shape),
                        ", which does not pack into '", decl.name, "' ",
                        formatShape(decl.shape));
-        rows += t->shape[0];
+        if (t->shape[0] != decl.partRows[pi])
+          return error(HYB_STATUS_MISMATCH, "weight '", part, "' in ", file,
+                       " has ", t->shape[0], " rows, '", decl.name,
+                       "' packs ", decl.partRows[pi], " of it");
       }
-      if (missingNames.empty() && rows != decl.shape[0])
-        return error(HYB_STATUS_MISMATCH, "the parts of '", decl.name,
-                     "' have ", rows, " rows, the manifest expects ",
-                     decl.shape[0]);
       sources.push_back(nullptr);
       continue;
     }
@@ -364,7 +363,26 @@ hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
                    ", which cannot be generated");
     }
     values.assign(decl.numElements, 0.0f);
-    generateValues(decl, seed, values);
+    if (decl.parts.empty()) {
+      generateValues(decl, seed, values);
+    } else {
+      // Each part as if it were bound alone, so a model's generated weights
+      // do not depend on whether the compiler packed them.
+      uint64_t offset = 0;
+      for (size_t i = 0; i < decl.parts.size(); ++i) {
+        TensorDecl part = decl;
+        part.name = decl.parts[i];
+        part.parts.clear();
+        part.shape[0] = decl.partRows[i];
+        part.numElements = decl.numElements / uint64_t(decl.shape[0]) *
+                           uint64_t(decl.partRows[i]);
+        std::vector<float> partValues(part.numElements);
+        generateValues(part, seed, partValues);
+        std::copy(partValues.begin(), partValues.end(),
+                  values.begin() + offset);
+        offset += part.numElements;
+      }
+    }
     DeviceBuffer buffer;
     hyb_status_t s = backend.allocate(decl.numBytes, &buffer);
     if (!s) {

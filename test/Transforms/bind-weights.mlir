@@ -42,8 +42,8 @@ func.func @clash() -> (tensor<4xf32>, tensor<4xbf16>) {
 // Tests that a packed weight becomes one argument named by its parts joined
 // with '+', listing the parts for the manifest.
 // CHECK-LABEL: func.func @packed(
-// CHECK-SAME: %{{.*}}: tensor<6x4xf32> {hybrid.weight = "q+k", hybrid.weight_parts = ["q", "k"]}
+// CHECK-SAME: %{{.*}}: tensor<6x4xf32> {hybrid.weight = "q+k", hybrid.weight_part_rows = array<i64: 4, 2>, hybrid.weight_parts = ["q", "k"]}
 func.func @packed() -> tensor<6x4xf32> {
-  %p = hybrid.packed_weight ["q", "k"] : tensor<6x4xf32>
+  %p = hybrid.packed_weight ["q", "k"] rows [4, 2] : tensor<6x4xf32>
   return %p : tensor<6x4xf32>
 }

@@ -4,7 +4,7 @@
 // the packed weights, split back in order.
 // CHECK-LABEL: func.func @qkv
 // CHECK-SAME: (%[[X:.+]]: tensor<1x?x64xf32>)
-// CHECK: %[[W:.+]] = hybrid.packed_weight ["l.q.weight", "l.k.weight", "l.v.weight"] : tensor<128x64xf32>
+// CHECK: %[[W:.+]] = hybrid.packed_weight ["l.q.weight", "l.k.weight", "l.v.weight"] rows [64, 32, 32] : tensor<128x64xf32>
 // CHECK: %[[P:.+]] = hybrid.linear %[[X]], %[[W]] : tensor<1x?x64xf32>, tensor<128x64xf32> -> tensor<1x?x128xf32>
 // CHECK: %[[S:.+]]:3 = hybrid.split %[[P]] [64, 32, 32]
 // CHECK: return %[[S]]#0, %[[S]]#1, %[[S]]#2

@@ -35,19 +35,37 @@
 
 // Tests that packing needs two tensors.
 // expected-error @+1 {{'hybrid.packed_weight' op packs at least 2 tensors, got 1}}
-%p = hybrid.packed_weight ["a"] : tensor<4x4xf32>
+%p = hybrid.packed_weight ["a"] rows [4] : tensor<4x4xf32>
 
 // -----
 
 // Tests that every packed name is non-empty.
 // expected-error @+1 {{'hybrid.packed_weight' op name #0 must not be empty}}
-%p = hybrid.packed_weight ["", "b"] : tensor<4x4xf32>
+%p = hybrid.packed_weight ["", "b"] rows [2, 2] : tensor<4x4xf32>
 
 // -----
 
 // Tests that a packed weight has a static shape.
 // expected-error @+1 {{'hybrid.packed_weight' op result must have a static shape, got 'tensor<?x4xf32>'}}
-%p = hybrid.packed_weight ["a", "b"] : tensor<?x4xf32>
+%p = hybrid.packed_weight ["a", "b"] rows [2, 2] : tensor<?x4xf32>
+
+// -----
+
+// Tests that packing gives one row count per name.
+// expected-error @+1 {{'hybrid.packed_weight' op has 2 names but 3 row counts}}
+%p = hybrid.packed_weight ["a", "b"] rows [2, 1, 1] : tensor<4x4xf32>
+
+// -----
+
+// Tests that row counts are positive.
+// expected-error @+1 {{'hybrid.packed_weight' op row counts must be positive, got [4, 0]}}
+%p = hybrid.packed_weight ["a", "b"] rows [4, 0] : tensor<4x4xf32>
+
+// -----
+
+// Tests that row counts add up to the result's rows.
+// expected-error @+1 {{'hybrid.packed_weight' op row counts [2, 3] sum to 5, not the result's 4}}
+%p = hybrid.packed_weight ["a", "b"] rows [2, 3] : tensor<4x4xf32>
 
 // -----
 
