@@ -3,6 +3,7 @@
 #include "runtime/src/weights.h"
 
 #include <cmath>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -163,6 +164,34 @@ void releaseWeights(Backend &backend, WeightBinding &binding) {
   binding = WeightBinding();
 }
 
+namespace {
+
+/// A new device buffer for |decl| whose bytes |fill| writes (decl.numBytes
+/// at the pointer it is given): in place where the host can write the
+/// buffer (CPU), else through a staging copy. Releases the buffer on error.
+hyb_status_t allocateFilled(Backend &backend, const TensorDecl &decl,
+                            const std::function<void(void *)> &fill,
+                            DeviceBuffer *out) {
+  DeviceBuffer buffer;
+  HYB_RETURN_IF_ERROR(backend.allocate(decl.numBytes, &buffer));
+  hyb_status_t s = nullptr;
+  if (void *host = backend.hostAccess(buffer)) {
+    fill(host);
+  } else {
+    std::vector<uint8_t> staging(decl.numBytes);
+    fill(staging.data());
+    s = backend.copyFromHost(buffer, staging.data(), decl.numBytes);
+  }
+  if (s) {
+    backend.release(buffer);
+    return s;
+  }
+  *out = buffer;
+  return nullptr;
+}
+
+} // namespace
+
 hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
                          const std::string &path, WeightBinding *out) {
   TensorSet set;
@@ -240,58 +269,42 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
   binding.files = set.files;
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const TensorDecl &decl = manifest.weights[i];
+    DeviceBuffer buffer;
+    hyb_status_t s = nullptr;
     if (!decl.parts.empty()) {
       // Packed once, here: the parts' rows one after the other.
-      DeviceBuffer buffer;
-      hyb_status_t s = backend.allocate(decl.numBytes, &buffer);
-      if (!s) {
-        std::vector<uint8_t> packed(decl.numBytes);
-        uint64_t offset = 0;
+      s = allocateFilled(backend, decl, [&](void *dst) {
+        auto *bytes = static_cast<uint8_t *>(dst);
         for (const std::string &part : decl.parts) {
           const SafetensorsTensor *t = set.byName[part];
           hyb_dtype_t dt;
           stDtypeToDtype(t->dtype, &dt);
           uint64_t elements = t->numBytes() / dtypeSize(dt);
-          convertFloats(t->data, dt, packed.data() + offset, decl.dtype,
-                        elements);
-          offset += elements * dtypeSize(decl.dtype);
+          convertFloats(t->data, dt, bytes, decl.dtype, elements);
+          bytes += elements * dtypeSize(decl.dtype);
         }
-        s = backend.copyFromHost(buffer, packed.data(), decl.numBytes);
-        binding.copiedBytes += decl.numBytes;
-      }
-      if (s) {
-        backend.release(buffer);
-        releaseWeights(backend, binding);
-        return annotate(s, "weight '" + decl.name + "'");
-      }
-      binding.buffers.push_back(buffer);
-      continue;
-    }
-    const SafetensorsTensor *t = sources[i];
-    hyb_dtype_t dt;
-    stDtypeToDtype(t->dtype, &dt);
-    DeviceBuffer buffer;
-    hyb_status_t s = nullptr;
-    if (dt == decl.dtype) {
-      s = backend.bindHostData(t->data, t->numBytes(), dtypeSize(dt), &buffer);
+      }, &buffer);
       if (!s)
-        (buffer.owned ? binding.copiedBytes : binding.zeroCopyBytes) +=
-            t->numBytes();
-    } else {
-      s = backend.allocate(decl.numBytes, &buffer);
-      if (!s) {
-        if (void *host = backend.hostAccess(buffer)) {
-          convertFloats(t->data, dt, host, decl.dtype, decl.numElements);
-        } else {
-          std::vector<uint8_t> tmp(decl.numBytes);
-          convertFloats(t->data, dt, tmp.data(), decl.dtype, decl.numElements);
-          s = backend.copyFromHost(buffer, tmp.data(), decl.numBytes);
-        }
         binding.copiedBytes += decl.numBytes;
+    } else {
+      const SafetensorsTensor *t = sources[i];
+      hyb_dtype_t dt;
+      stDtypeToDtype(t->dtype, &dt);
+      if (dt == decl.dtype) {
+        s = backend.bindHostData(t->data, t->numBytes(), dtypeSize(dt),
+                                 &buffer);
+        if (!s)
+          (buffer.owned ? binding.copiedBytes : binding.zeroCopyBytes) +=
+              t->numBytes();
+      } else {
+        s = allocateFilled(backend, decl, [&](void *dst) {
+          convertFloats(t->data, dt, dst, decl.dtype, decl.numElements);
+        }, &buffer);
+        if (!s)
+          binding.copiedBytes += decl.numBytes;
       }
     }
     if (s) {
-      backend.release(buffer);
       releaseWeights(backend, binding);
       return annotate(s, "weight '" + decl.name + "'");
     }
@@ -318,8 +331,8 @@ struct SplitMix {
 };
 
 /// One weight's values, chosen by its name (checkpoint conventions).
-void generateValues(const TensorDecl &decl, uint64_t seed,
-                    std::vector<float> &values) {
+/// decl.numElements values of one weight into |values|.
+void generateValues(const TensorDecl &decl, uint64_t seed, float *values) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : decl.name)
     h = (h ^ c) * 1099511628211ull;
@@ -328,7 +341,8 @@ void generateValues(const TensorDecl &decl, uint64_t seed,
   int64_t fanIn = decl.shape.empty() ? 1 : decl.shape.back();
   bool isNorm = n.find("norm") != std::string::npos && endsWith(n, "weight");
   bool isEmbedding = n.find("embed") != std::string::npos;
-  for (float &v : values) {
+  for (float *end = values + decl.numElements; values != end; ++values) {
+    float &v = *values;
     double u = rng.unit();
     if (endsWith(n, "A_log"))
       v = static_cast<float>(std::log(1.0 + 15.0 * u));
@@ -354,7 +368,6 @@ hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
                              uint64_t seed, WeightBinding *out) {
   WeightBinding binding;
   std::vector<float> values;
-  std::vector<uint8_t> converted;
   for (const TensorDecl &decl : manifest.weights) {
     if (!isFloatDtype(decl.dtype)) {
       releaseWeights(backend, binding);
@@ -362,37 +375,28 @@ hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
                    "' has dtype ", dtypeName(decl.dtype),
                    ", which cannot be generated");
     }
-    values.assign(decl.numElements, 0.0f);
+    values.resize(decl.numElements);
     if (decl.parts.empty()) {
-      generateValues(decl, seed, values);
+      generateValues(decl, seed, values.data());
     } else {
       // Each part as if it were bound alone, so a model's generated weights
       // do not depend on whether the compiler packed them.
-      uint64_t offset = 0;
+      float *next = values.data();
       for (size_t i = 0; i < decl.parts.size(); ++i) {
         TensorDecl part = decl;
         part.name = decl.parts[i];
-        part.parts.clear();
         part.shape[0] = decl.partRows[i];
         part.numElements = decl.numElements / uint64_t(decl.shape[0]) *
                            uint64_t(decl.partRows[i]);
-        std::vector<float> partValues(part.numElements);
-        generateValues(part, seed, partValues);
-        std::copy(partValues.begin(), partValues.end(),
-                  values.begin() + offset);
-        offset += part.numElements;
+        generateValues(part, seed, next);
+        next += part.numElements;
       }
     }
     DeviceBuffer buffer;
-    hyb_status_t s = backend.allocate(decl.numBytes, &buffer);
-    if (!s) {
-      converted.resize(decl.numBytes);
-      convertFloats(values.data(), HYB_DTYPE_F32, converted.data(), decl.dtype,
-                    decl.numElements);
-      s = backend.copyFromHost(buffer, converted.data(), decl.numBytes);
-    }
-    if (s) {
-      backend.release(buffer);
+    if (hyb_status_t s = allocateFilled(backend, decl, [&](void *dst) {
+          convertFloats(values.data(), HYB_DTYPE_F32, dst, decl.dtype,
+                        decl.numElements);
+        }, &buffer)) {
       releaseWeights(backend, binding);
       return annotate(s, "weight '" + decl.name + "'");
     }
