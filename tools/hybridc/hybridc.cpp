@@ -51,7 +51,7 @@
 #include "llvm/Support/Format.h"
 
 #include <chrono>
-#include <map>
+#include <functional>
 
 using namespace llvm;
 namespace fe = hybrid::frontend;
@@ -216,52 +216,56 @@ std::string layerOf(mlir::Operation *op) {
 /// What the fusion pipeline formed, per op kind and entry point: the layers
 /// where each fused op now stands.
 void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
+  namespace hy = mlir::hybrid;
+  // One row per fused form: its label, the pass that forms it, and how to
+  // recognize it in the IR.
+  struct Row {
+    const char *label, *pass;
+    std::function<bool(mlir::Operation *)> formed;
+  };
+  const Row rows[] = {
+      {"gated_mlp", "hybrid-raise-gated-mlp",
+       [](mlir::Operation *op) { return mlir::isa<hy::GatedMLPOp>(op); }},
+      {"add_rms_norm", "hybrid-fuse-add-rms-norm",
+       [](mlir::Operation *op) { return mlir::isa<hy::AddRMSNormOp>(op); }},
+      {"add_layer_norm", "hybrid-fuse-add-layer-norm",
+       [](mlir::Operation *op) { return mlir::isa<hy::AddLayerNormOp>(op); }},
+      {"causal_conv1d", "hybrid-fuse-conv-activation",
+       [](mlir::Operation *op) {
+         auto conv = mlir::dyn_cast<hy::CausalConv1dOp>(op);
+         return conv && conv.getActivation() == hy::ActivationKind::silu;
+       }},
+      {"attention", "hybrid-fold-rope-into-attention",
+       [](mlir::Operation *op) {
+         auto attn = mlir::dyn_cast<hy::AttentionOp>(op);
+         return attn && attn.getRotaryDim() > 0;
+       }},
+      {"linear", "hybrid-merge-projections",
+       [](mlir::Operation *op) {
+         auto linear = mlir::dyn_cast<hy::LinearOp>(op);
+         return linear &&
+                linear.getWeight().getDefiningOp<hy::PackedWeightOp>();
+       }},
+      {"scaled linear", "hybrid-fold-scales",
+       [](mlir::Operation *op) {
+         auto linear = mlir::dyn_cast<hy::LinearOp>(op);
+         return linear && linear.getOutputScale().convertToDouble() != 1.0;
+       }},
+  };
   os << format("%-13s %-14s %-32s %5s  %s\n", "entry", "fused op", "pass",
                "count", "layers");
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
-    std::map<std::string, std::vector<std::string>> where;
-    func.walk([&](mlir::Operation *op) {
-      if (mlir::isa<mlir::hybrid::GatedMLPOp, mlir::hybrid::AddRMSNormOp,
-                    mlir::hybrid::AddLayerNormOp>(op))
-        where[op->getName().getStringRef().str()].push_back(layerOf(op));
-      if (auto conv = mlir::dyn_cast<mlir::hybrid::CausalConv1dOp>(op))
-        if (conv.getActivation() == mlir::hybrid::ActivationKind::silu)
-          where["hybrid.causal_conv1d"].push_back(layerOf(op));
-      if (auto attn = mlir::dyn_cast<mlir::hybrid::AttentionOp>(op))
-        if (attn.getRotaryDim() > 0)
-          where["hybrid.attention"].push_back(layerOf(op));
-      if (auto linear = mlir::dyn_cast<mlir::hybrid::LinearOp>(op)) {
-        if (linear.getWeight().getDefiningOp<mlir::hybrid::PackedWeightOp>())
-          where["hybrid.linear"].push_back(layerOf(op));
-        if (linear.getOutputScale().convertToDouble() != 1.0)
-          where["scaled linear"].push_back(layerOf(op));
-      }
-    });
-    for (const char *name : {"hybrid.gated_mlp", "hybrid.add_rms_norm",
-                             "hybrid.add_layer_norm", "hybrid.causal_conv1d",
-                             "hybrid.attention", "hybrid.linear",
-                             "scaled linear"}) {
-      const auto &layers = where[name];
+    for (const Row &row : rows) {
+      std::vector<std::string> layers;
+      func.walk([&](mlir::Operation *op) {
+        if (row.formed(op))
+          layers.push_back(layerOf(op));
+      });
       std::string list;
       for (size_t i = 0; i < layers.size(); ++i)
         list += (i ? "," : "") + layers[i];
-      StringRef shown = StringRef(name);
-      shown.consume_front("hybrid.");
-      os << format("%-13s %-14s %-32s %5zu  %s\n", func.getName().str().c_str(),
-                   shown.str().c_str(),
-                   StringRef(name) == "hybrid.gated_mlp"
-                       ? "hybrid-raise-gated-mlp"
-                   : StringRef(name) == "hybrid.add_rms_norm"
-                       ? "hybrid-fuse-add-rms-norm"
-                   : StringRef(name) == "hybrid.add_layer_norm"
-                       ? "hybrid-fuse-add-layer-norm"
-                   : StringRef(name) == "hybrid.causal_conv1d"
-                       ? "hybrid-fuse-conv-activation"
-                   : StringRef(name) == "hybrid.attention"
-                       ? "hybrid-fold-rope-into-attention"
-                   : StringRef(name) == "hybrid.linear"
-                       ? "hybrid-merge-projections"
-                       : "hybrid-fold-scales",
+      os << format("%-13s %-14s %-32s %5zu  %s\n",
+                   func.getName().str().c_str(), row.label, row.pass,
                    layers.size(), list.empty() ? "-" : list.c_str());
     }
   }
