@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -97,14 +98,13 @@ Value mapElements(OpBuilder &b, Location loc, Value like, Type resultElt,
   return generic.getResult(0);
 }
 
-Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
-                    llvm::function_ref<Value(OpBuilder &, Location, Value)>
-                        transform) {
-  auto type = cast<RankedTensorType>(x.getType());
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-  sizes.pop_back();
-  Value init = filledTensor(b, loc, sizes, accType, 0.0);
+namespace {
+/// A reduction over the last dim of x into `init` (the leading dims), with
+/// `combine(element, accumulator)` as the body.
+Value reduceLastDimWith(
+    OpBuilder &b, Location loc, Value x, Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps = {identityMap(ctx, rank),
                                  leadingMap(ctx, rank, rank - 1)};
@@ -113,12 +113,40 @@ Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init}, maps,
       iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value term = transform(nb, nloc, castFloat(nb, nloc, args[0], accType));
-        Value sum = arith::AddFOp::create(nb, nloc, args[1], term,
-                                          reassocFlags(nb.getContext()));
-        linalg::YieldOp::create(nb, nloc, sum);
+        linalg::YieldOp::create(nb, nloc,
+                                combine(nb, nloc, args[0], args[1]));
       });
   return generic.getResult(0);
+}
+
+SmallVector<OpFoldResult> leadingSizes(OpBuilder &b, Location loc, Value x) {
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  sizes.pop_back();
+  return sizes;
+}
+} // namespace
+
+Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
+                    llvm::function_ref<Value(OpBuilder &, Location, Value)>
+                        transform) {
+  Value init = filledTensor(b, loc, leadingSizes(b, loc, x), accType, 0.0);
+  return reduceLastDimWith(
+      b, loc, x, init, [&](OpBuilder &nb, Location l, Value v, Value acc) {
+        Value term = transform(nb, l, castFloat(nb, l, v, accType));
+        return arith::AddFOp::create(nb, l, acc, term,
+                                     reassocFlags(nb.getContext()))
+            .getResult();
+      });
+}
+
+Value reduceMaxLastDim(OpBuilder &b, Location loc, Value x) {
+  Type elt = cast<RankedTensorType>(x.getType()).getElementType();
+  Value init = filledTensor(b, loc, leadingSizes(b, loc, x), elt,
+                            -std::numeric_limits<double>::infinity());
+  return reduceLastDimWith(
+      b, loc, x, init, [](OpBuilder &nb, Location l, Value v, Value acc) {
+        return arith::MaximumFOp::create(nb, l, v, acc).getResult();
+      });
 }
 
 Value softplus(OpBuilder &b, Location loc, Value x) {

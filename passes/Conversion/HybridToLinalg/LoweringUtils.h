@@ -70,6 +70,8 @@ Value mapElements(OpBuilder &b, Location loc, Value like, Type resultElt,
 Value reduceLastDim(OpBuilder &b, Location loc, Value x, Type accType,
                     llvm::function_ref<Value(OpBuilder &, Location, Value)>
                         transform);
+/// Maximum over the last dimension, keeping the leading dims.
+Value reduceMaxLastDim(OpBuilder &b, Location loc, Value x);
 
 /// The scalar activation `kind` of `x`.
 Value applyActivation(OpBuilder &b, Location loc, ActivationKind kind,

@@ -357,25 +357,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     // Scores: softmax over experts, or sigmoid.
     Value scores;
     if (op.getScoring() == RouterScoring::softmax) {
-      SmallVector<OpFoldResult> lead = sizesOf(rewriter, loc, logits);
-      lead.pop_back();
-      Value maxInit = filledTensor(rewriter, loc, lead, f,
-                                   -std::numeric_limits<double>::infinity());
-      SmallVector<utils::IteratorType> iters(rank,
-                                             utils::IteratorType::parallel);
-      iters.back() = utils::IteratorType::reduction;
-      Value maxv =
-          linalg::GenericOp::create(
-              rewriter, loc, TypeRange{maxInit.getType()}, ValueRange{logits},
-              ValueRange{maxInit},
-              SmallVector<AffineMap>{identityMap(ctx, rank),
-                                     leadingMap(ctx, rank, rank - 1)},
-              iters,
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value m = arith::MaximumFOp::create(b, l, args[0], args[1]);
-                linalg::YieldOp::create(b, l, m);
-              })
-              .getResult(0);
+      Value maxv = reduceMaxLastDim(rewriter, loc, logits);
       Value exps = mapElements(
           rewriter, loc, logits, f, ValueRange{logits, maxv},
           {identityMap(ctx, rank), leadingMap(ctx, rank, rank - 1)},
