@@ -34,19 +34,15 @@ Value lastDimAsFloat(OpBuilder &b, Location loc, Value x, Type t) {
   return arith::SIToFPOp::create(b, loc, t, i64);
 }
 
-/// y = x * rsqrt(sumsq(x)/D + eps) * weight, over the last dim of x.
-Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
-              double epsilon) {
+/// y = v * rsqrt(stat / count + eps) * weight + bias, elementwise over v
+/// ([..., D], in the accumulator type `acc`); stat is per row ([...]); the
+/// optional weight and bias cover trailing dims. The tail of every norm.
+Value normalizeRows(OpBuilder &b, Location loc, Value v, Value stat,
+                    Value count, double epsilon, Value weight, Value bias,
+                    Type acc, Type elt) {
   MLIRContext *ctx = b.getContext();
-  auto type = cast<RankedTensorType>(x.getType());
-  int64_t rank = type.getRank();
-  Type elt = type.getElementType(), acc = accumulatorType(elt);
-  Value sumsq = reduceLastDim(b, loc, x, acc,
-                              [](OpBuilder &nb, Location l, Value v) {
-                                return arith::MulFOp::create(nb, l, v, v);
-                              });
-  Value count = lastDimAsFloat(b, loc, x, acc);
-  SmallVector<Value> inputs = {x, sumsq};
+  int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+  SmallVector<Value> inputs = {v, stat};
   SmallVector<AffineMap> maps = {identityMap(ctx, rank),
                                  leadingMap(ctx, rank, rank - 1)};
   int weightArg = -1, biasArg = -1;
@@ -58,7 +54,7 @@ Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
     maps.push_back(trailingMap(
         ctx, rank, cast<RankedTensorType>(param.getType()).getRank()));
   }
-  return mapElements(b, loc, x, elt, inputs, maps,
+  return mapElements(b, loc, v, elt, inputs, maps,
                      [&](OpBuilder &nb, Location l, ValueRange args) {
                        Value mean = arith::DivFOp::create(nb, l, args[1], count);
                        Value inv = math::RsqrtOp::create(
@@ -75,6 +71,20 @@ Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
                              nb, l, y, castFloat(nb, l, args[biasArg], acc));
                        return castFloat(nb, l, y, elt);
                      });
+}
+
+/// y = x * rsqrt(sumsq(x)/D + eps) * weight + bias, over the last dim of x.
+Value rmsNorm(OpBuilder &b, Location loc, Value x, Value weight, Value bias,
+              double epsilon) {
+  Type elt = cast<RankedTensorType>(x.getType()).getElementType();
+  Type acc = accumulatorType(elt);
+  Value sumsq = reduceLastDim(b, loc, x, acc,
+                              [](OpBuilder &nb, Location l, Value v) {
+                                return arith::MulFOp::create(nb, l, v, v);
+                              });
+  Value count = lastDimAsFloat(b, loc, x, acc);
+  return normalizeRows(b, loc, x, sumsq, count, epsilon, weight, bias, acc,
+                       elt);
 }
 
 struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
@@ -121,36 +131,8 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
                                 [](OpBuilder &b, Location l, Value v) {
                                   return arith::MulFOp::create(b, l, v, v);
                                 });
-    SmallVector<Value> inputs = {centered, sumsq};
-    SmallVector<AffineMap> maps = {identityMap(ctx, rank), lead};
-    int weightArg = -1, biasArg = -1;
-    if (Value w = op.getWeight()) {
-      weightArg = inputs.size();
-      inputs.push_back(w);
-      maps.push_back(trailingMap(
-          ctx, rank, cast<RankedTensorType>(w.getType()).getRank()));
-    }
-    if (Value bias = op.getBias()) {
-      biasArg = inputs.size();
-      inputs.push_back(bias);
-      maps.push_back(trailingMap(
-          ctx, rank, cast<RankedTensorType>(bias.getType()).getRank()));
-    }
-    Value y = mapElements(
-        rewriter, loc, x, elt, inputs, maps,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value var = arith::DivFOp::create(b, l, args[1], count);
-          Value inv = math::RsqrtOp::create(
-              b, l, arith::AddFOp::create(b, l, var, floatConst(b, l, acc, eps)));
-          Value v = arith::MulFOp::create(b, l, args[0], inv);
-          if (weightArg >= 0)
-            v = arith::MulFOp::create(b, l, v,
-                                      castFloat(b, l, args[weightArg], acc));
-          if (biasArg >= 0)
-            v = arith::AddFOp::create(b, l, v,
-                                      castFloat(b, l, args[biasArg], acc));
-          return castFloat(b, l, v, elt);
-        });
+    Value y = normalizeRows(rewriter, loc, centered, sumsq, count, eps,
+                            op.getWeight(), op.getBias(), acc, elt);
     rewriter.replaceOp(op, y);
     return success();
   }
