@@ -139,23 +139,20 @@ private:
 
   /// linear(x, PREFIX weight, PREFIX bias?).
   Value linear(Value x, const std::string &prefix, int64_t layer) {
+    // Weight before bias: the order of hybrid.weight ops is the order of
+    // the entry's weight arguments.
     Value w = weight(prefix + "weight", layer);
     Value bias = optionalWeight(prefix + "bias", layer);
-    int64_t out = cast<RankedTensorType>(w.getType()).getDimSize(0);
-    auto xType = cast<RankedTensorType>(x.getType());
-    SmallVector<int64_t> shape(xType.getShape());
-    shape.back() = out;
-    return LinearOp::create(b, loc, RankedTensorType::get(shape, f32), x, w,
-                            bias);
+    return linearWith(x, w, bias);
   }
 
   /// A linear with an explicit weight value (tied heads, slices).
-  Value linearWith(Value x, Value w) {
+  Value linearWith(Value x, Value w, Value bias = Value()) {
     auto xType = cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> shape(xType.getShape());
     shape.back() = cast<RankedTensorType>(w.getType()).getDimSize(0);
     return LinearOp::create(b, loc, RankedTensorType::get(shape, f32), x, w,
-                            Value());
+                            bias);
   }
 
   Value scale(Value x, double factor) {
