@@ -301,28 +301,32 @@ int main(int argc, char **argv) {
 
   mlir::hybrid::CPUPipelineOptions pipelineOptions;
   pipelineOptions.threads = threads;
+  // Each --disable-fusion name turns off one option of the fusion pipeline.
+  using Options = mlir::hybrid::CPUPipelineOptions;
+  using FusionOption = decltype(Options::raiseGatedMLP) Options::*;
+  const std::pair<const char *, FusionOption> fusions[] = {
+      {"gated-mlp", &Options::raiseGatedMLP},
+      {"add-rms-norm", &Options::fuseAddRMSNorm},
+      {"add-layer-norm", &Options::fuseAddLayerNorm},
+      {"conv-activation",
+       &Options::fuseConvActivation},
+      {"rope", &Options::foldRoPE},
+      {"projections", &Options::mergeProjections},
+      {"scales", &Options::foldScales},
+  };
   for (const std::string &name : disableFusion) {
-    if (name == "gated-mlp" || name == "all")
-      pipelineOptions.raiseGatedMLP = false;
-    if (name == "add-rms-norm" || name == "all")
-      pipelineOptions.fuseAddRMSNorm = false;
-    if (name == "add-layer-norm" || name == "all")
-      pipelineOptions.fuseAddLayerNorm = false;
-    if (name == "conv-activation" || name == "all")
-      pipelineOptions.fuseConvActivation = false;
-    if (name == "rope" || name == "all")
-      pipelineOptions.foldRoPE = false;
-    if (name == "projections" || name == "all")
-      pipelineOptions.mergeProjections = false;
-    if (name == "scales" || name == "all")
-      pipelineOptions.foldScales = false;
-    if (name != "gated-mlp" && name != "add-rms-norm" &&
-        name != "add-layer-norm" && name != "conv-activation" &&
-        name != "rope" && name != "projections" && name != "scales" &&
-        name != "all")
-      die("--disable-fusion=" + name +
-          ": expected gated-mlp, add-rms-norm, add-layer-norm, "
-          "conv-activation, rope, projections, scales or all");
+    bool known = name == "all";
+    for (const auto &[flag, option] : fusions)
+      if (name == flag || name == "all") {
+        pipelineOptions.*option = false;
+        known = true;
+      }
+    if (!known) {
+      std::string expected;
+      for (const auto &fusion : fusions)
+        expected += std::string(fusion.first) + ", ";
+      die("--disable-fusion=" + name + ": expected " + expected + "or all");
+    }
   }
 
   if (report.getNumOccurrences() && report != "fusion") {
