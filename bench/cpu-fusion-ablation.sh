@@ -17,38 +17,37 @@ rounds="${3:-3}"
 "$root/scripts/build.sh" hybridc hybrid-run >/dev/null
 dir="$build/artifacts/fusion"
 mkdir -p "$dir"
-variants=(${VARIANTS:-none all no-gated-mlp no-add-rms-norm no-conv-activation no-rope no-projections})
+variants=(${VARIANTS:-none all no-norms no-activations no-gated-mlp no-projections no-rope no-conv-activation no-add-rms-norm no-scales no-linear-argmax})
+# none: every fusion off; all: the default; no-NAME: --disable-fusion=NAME.
 flags() {
   case "$1" in
     none) echo "--disable-fusion=all" ;;
     all) echo "" ;;
-    no-gated-mlp) echo "--disable-fusion=gated-mlp" ;;
-    no-add-rms-norm) echo "--disable-fusion=add-rms-norm" ;;
-    no-conv-activation) echo "--disable-fusion=conv-activation" ;;
-    no-rope) echo "--disable-fusion=rope" ;;
-    no-projections) echo "--disable-fusion=projections" ;;
+    no-*) echo "--disable-fusion=${1#no-}" ;;
   esac
 }
 for v in "${variants[@]}"; do
   "$build/bin/hybridc" "$model" -o "$dir/$v.so" --max-seq=1024 --quiet $(flags "$v")
 done
 prompt=$(seq -s, 1 64)
-declare -A pre dec roof
+declare -A pre dec gre roof
 for r in $(seq "$rounds"); do
   for v in "${variants[@]}"; do
     out=$("$build/bin/hybrid-run" "$dir/$v.so" --generated-weights 1 --tokens "$prompt" \
           --bench --threads "$threads")
     pre[$v]+="$(sed -n 's/^bench: prefill: \([0-9.]*\).*/\1/p' <<<"$out") "
     dec[$v]+="$(sed -n 's/^bench: decode: \([0-9.]*\).*/\1/p' <<<"$out") "
+    gre[$v]+="$(sed -n 's/^bench: greedy decode: \([0-9.]*\).*/\1/p' <<<"$out") "
     roof[$v]+="$(sed -n 's/^bench: roofline ratio: \([0-9.]*\).*/\1/p' <<<"$out") "
   done
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-p0=$(median "${pre[none]}"); d0=$(median "${dec[none]}")
-echo "| variant | prefill tok/s (T=64) | vs none | decode tok/s | vs none | decode / roofline |"
-echo "|---|---|---|---|---|---|"
+ratio() { awk "BEGIN{printf \"%.3f\", $1/$2}"; }
+p0=$(median "${pre[none]}"); d0=$(median "${dec[none]}"); g0=$(median "${gre[none]}")
+echo "| variant | prefill tok/s (T=64) | vs none | decode tok/s | vs none | greedy decode tok/s | vs none | decode / roofline |"
+echo "|---|---|---|---|---|---|---|---|"
 for v in "${variants[@]}"; do
-  p=$(median "${pre[$v]}"); d=$(median "${dec[$v]}"); q=$(median "${roof[$v]}")
-  echo "| $v | $p | $(awk "BEGIN{printf \"%.3f\", $p/$p0}") | $d | $(awk "BEGIN{printf \"%.3f\", $d/$d0}") | $q |"
+  p=$(median "${pre[$v]}"); d=$(median "${dec[$v]}"); g=$(median "${gre[$v]}"); q=$(median "${roof[$v]}")
+  echo "| $v | $p | $(ratio "$p" "$p0") | $d | $(ratio "$d" "$d0") | $g | $(ratio "$g" "$g0") | $q |"
 done
 echo "($threads threads, median of $rounds rounds, $(basename "$model"))"

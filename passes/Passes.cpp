@@ -64,6 +64,10 @@ void buildHybridFusionPipeline(OpPassManager &pm,
   if (options.foldScales)
     stages.push_back({"hybrid-fold-scales",
                       "last: a scaled projection must not stop the raising"});
+  if (options.fuseLinearArgmax)
+    stages.push_back({"hybrid-fuse-linear-argmax",
+                      "after fold-scales, which moves a logits multiplier "
+                      "into the head's output_scale"});
   if (failed(addStage(pm, stages)))
     llvm::report_fatal_error("hybridc: malformed fusion pipeline");
 }

@@ -37,6 +37,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> fuseAddLayerNorm{
       *this, "fuse-add-layer-norm",
       llvm::cl::desc("Run hybrid-fuse-add-layer-norm"), llvm::cl::init(true)};
+  Option<bool> fuseLinearArgmax{
+      *this, "fuse-linear-argmax",
+      llvm::cl::desc("Run hybrid-fuse-linear-argmax (greedy LM head)"),
+      llvm::cl::init(true)};
   Option<bool> fuseConvActivation{
       *this, "fuse-conv-activation",
       llvm::cl::desc("Run hybrid-fuse-conv-activation"), llvm::cl::init(true)};

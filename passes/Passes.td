@@ -170,6 +170,31 @@ def HybridFoldRoPEIntoAttentionPass : Pass<"hybrid-fold-rope-into-attention"> {
   ];
 }
 
+def HybridFuseLinearArgmaxPass : Pass<"hybrid-fuse-linear-argmax"> {
+  let summary = "Fuses greedy sampling into the LM head that feeds it";
+  let description = [{
+    `%t = hybrid.argmax (hybrid.linear %h, %w)`, the logits having no other
+    user, becomes `%t = hybrid.linear_argmax %h, %w` (keeping the linear's
+    `output_scale`), so that a decode step asked only for the next token
+    reduces each block of logits where it is computed instead of writing
+    and re-reading `V` floats per token:
+    ```mlir
+    %l = hybrid.linear %h, %w : ... -> tensor<?x1x32000xf32>
+    %t = hybrid.argmax %l : tensor<?x1x32000xf32> -> tensor<?x1xi64>
+    ```
+    becomes
+    ```mlir
+    %t = hybrid.linear_argmax %h, %w : ... -> tensor<?x1xi64>
+    ```
+    Logits that are also returned, a biased head, or a multiplier left
+    between the head and the argmax (hybrid-fold-scales, which runs
+    before, moves it into `output_scale`) leave the ops as they are.
+  }];
+  let statistics = [
+    Statistic<"numFused", "num-fused", "LM heads fused with their argmax">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // CPU lowering
 //===----------------------------------------------------------------------===//

@@ -571,6 +571,18 @@ LogicalResult MoEOp::verify() {
 // Sampling
 //===----------------------------------------------------------------------===//
 
+LogicalResult LinearArgmaxOp::verify() {
+  if (failed(checkInputRankAtLeast1(*this, getInput())) ||
+      failed(checkRank(*this, "weight", getWeight(), "[vocab, in]", 2)))
+    return failure();
+  int64_t in = dim(getInput(), getInput().getType().getRank() - 1);
+  if (failed(checkShape(*this, "weight", getWeight(), "[vocab, in]",
+                        {dim(getWeight(), 0), in})))
+    return failure();
+  return checkShape(*this, "result", getResult(), "[...]",
+                    leadingShape(getInput()));
+}
+
 LogicalResult ArgmaxOp::verify() {
   if (failed(checkInputRankAtLeast1(*this, getInput())))
     return failure();

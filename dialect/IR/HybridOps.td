@@ -664,4 +664,30 @@ def Hybrid_ArgmaxOp : Hybrid_Op<"argmax", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Hybrid_LinearArgmaxOp : Hybrid_Op<"linear_argmax", [Pure]> {
+  let summary = "argmax of a linear's outputs, which are never stored";
+  let description = [{
+    `argmax(linear(input, weight) · output_scale)` over the last dimension:
+    greedy decoding's LM head. `weight` is `[V, K]`, `input` `[..., K]`,
+    the result `[...]` token ids; ties resolve to the smallest index, as
+    `hybrid.argmax` does. Kept as one op so that a backend can reduce each
+    block of logits to a (value, index) pair where it computes it, and a
+    decode step that only asks for a token never writes `V` floats per
+    token (`hybrid-fuse-linear-argmax` forms it; there is no bias because
+    no supported LM head has one).
+
+    ```mlir
+    %tok = hybrid.linear_argmax %h, %w : tensor<?x1x64xf32>, tensor<128x64xbf16> -> tensor<?x1xi64>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$weight,
+                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale);
+  let results = (outs Hybrid_IntTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_OPS_TD

@@ -1,7 +1,8 @@
 //===- DecomposeFusedOps.cpp - fused hybrid ops to their parts ------------===//
 //
-// Rewrites hybrid.gated_mlp and hybrid.add_rms_norm into the primitive ops
-// they fuse, for lowerings that have no fused kernel for them.
+// Rewrites hybrid.gated_mlp, hybrid.add_rms_norm, hybrid.add_layer_norm and
+// hybrid.linear_argmax into the primitive ops they fuse, for lowerings that
+// have no fused kernel for them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,6 +87,19 @@ struct DecomposeAddLayerNorm : OpRewritePattern<AddLayerNormOp> {
   }
 };
 
+struct DecomposeLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearArgmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value logits = LinearOp::create(
+        rewriter, op.getLoc(), linearResultType(op.getInput(), op.getWeight()),
+        op.getInput(), op.getWeight(), /*bias=*/Value(),
+        op.getOutputScaleAttr());
+    rewriter.replaceOpWithNewOp<ArgmaxOp>(op, op.getType(), logits);
+    return success();
+  }
+};
+
 struct HybridDecomposeFusedOpsPass
     : mlir::hybrid::impl::HybridDecomposeFusedOpsPassBase<HybridDecomposeFusedOpsPass> {
   using Base::Base;
@@ -93,7 +107,7 @@ struct HybridDecomposeFusedOpsPass
     Operation *root = getOperation();
     int64_t fused = 0;
     root->walk([&](Operation *op) {
-      if (isa<GatedMLPOp, AddRMSNormOp, AddLayerNormOp>(op))
+      if (isa<GatedMLPOp, AddRMSNormOp, AddLayerNormOp, LinearArgmaxOp>(op))
         ++fused;
     });
     RewritePatternSet patterns(&getContext());
@@ -108,6 +122,6 @@ struct HybridDecomposeFusedOpsPass
 
 void mlir::hybrid::populateDecomposeFusedOpsPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm, DecomposeAddLayerNorm>(
-      patterns.getContext());
+  patterns.add<DecomposeGatedMLP, DecomposeAddRMSNorm, DecomposeAddLayerNorm,
+               DecomposeLinearArgmax>(patterns.getContext());
 }

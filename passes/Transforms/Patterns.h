@@ -8,7 +8,8 @@
 namespace mlir {
 namespace hybrid {
 
-/// hybrid.gated_mlp and hybrid.add_rms_norm into their parts.
+/// hybrid.gated_mlp, add_rms_norm, add_layer_norm and linear_argmax into
+/// their parts.
 void populateDecomposeFusedOpsPatterns(RewritePatternSet &patterns);
 
 } // namespace hybrid

@@ -34,6 +34,19 @@ func.func @add_rms_norm(%x: tensor<2x8xf32>, %r: tensor<2x8xf32>, %w: tensor<8xf
 
 // -----
 
+// Tests that the greedy head becomes the head (with its scale) and an argmax.
+// CHECK-LABEL: func.func @linear_argmax
+// CHECK-SAME: (%[[H:.+]]: tensor<?x1x16xf32>, %[[W:.+]]: tensor<64x16xbf16>)
+// CHECK: %[[L:.+]] = hybrid.linear %[[H]], %[[W]] {output_scale = 5.000000e-01 : f64} : tensor<?x1x16xf32>, tensor<64x16xbf16> -> tensor<?x1x64xf32>
+// CHECK: %[[T:.+]] = hybrid.argmax %[[L]] : tensor<?x1x64xf32> -> tensor<?x1xi64>
+// CHECK: return %[[T]]
+func.func @linear_argmax(%h: tensor<?x1x16xf32>, %w: tensor<64x16xbf16>) -> tensor<?x1xi64> {
+  %t = hybrid.linear_argmax %h, %w {output_scale = 0.5 : f64} : tensor<?x1x16xf32>, tensor<64x16xbf16> -> tensor<?x1xi64>
+  return %t : tensor<?x1xi64>
+}
+
+// -----
+
 // Tests that ops that are not fused are left alone.
 // CHECK-LABEL: func.func @untouched
 // CHECK: hybrid.rms_norm

@@ -355,7 +355,7 @@ void runBench(hyb_module_t *module, const Options &o,
   check(hyb_session_create(module, &so, &s));
   std::vector<float> logits(size_t(B * T * V));
 
-  std::vector<double> prefillRates, decodeRates;
+  std::vector<double> prefillRates, decodeRates, greedyRates;
   for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
     check(hyb_session_reset(s));
     auto start = Clock::now();
@@ -378,6 +378,21 @@ void runBench(hyb_module_t *module, const Options &o,
     dt = seconds(start, Clock::now());
     if (run > 0)
       decodeRates.push_back(double(B * steps) / dt);
+
+    // The same steps asking only for the token (decode_greedy: the logits
+    // need not be written), from the same prompt.
+    check(hyb_session_reset(s));
+    check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
+    for (int64_t b = 0; b < B; ++b)
+      current[size_t(b)] = argmax(logits.data() + (b * T + T - 1) * V, V);
+    start = Clock::now();
+    for (int64_t i = 0; i < steps; ++i) {
+      check(hyb_session_decode_greedy(s, current.data(), next.data()));
+      std::swap(current, next);
+    }
+    dt = seconds(start, Clock::now());
+    if (run > 0)
+      greedyRates.push_back(double(B * steps) / dt);
   }
   hyb_session_free(s);
 
@@ -395,6 +410,10 @@ void runBench(hyb_module_t *module, const Options &o,
               "B=%lld, median of %lld runs after 1 warm-up)\n",
               decodeTps, (long long)steps, (long long)T, (long long)B,
               (long long)o.benchRuns);
+  double greedyTps = median(greedyRates);
+  std::printf("bench: greedy decode: %.6g tokens/s (the same steps, token "
+              "only)\n",
+              greedyTps);
 
   // The roofline is what the machine can read, whatever --threads the model
   // ran with: the best of one thread and all hardware threads.
@@ -437,6 +456,9 @@ void runBench(hyb_module_t *module, const Options &o,
               roofline);
   std::printf("bench: roofline ratio: %.4f (decode tokens/s / roofline)\n",
               decodeTps / roofline);
+  std::printf("bench: greedy roofline ratio: %.4f (greedy decode tokens/s / "
+              "roofline)\n",
+              greedyTps / roofline);
 }
 
 } // namespace

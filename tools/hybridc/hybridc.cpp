@@ -95,7 +95,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
     cl::desc("Fusions to turn off: gated-mlp, add-rms-norm, add-layer-norm, "
-             "conv-activation, rope, projections, scales, or all"));
+             "conv-activation, rope, projections, scales, linear-argmax, or all"));
 
 namespace {
 
@@ -246,6 +246,8 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
          return linear &&
                 linear.getWeight().getDefiningOp<hy::PackedWeightOp>();
        }},
+      {"linear_argmax", "hybrid-fuse-linear-argmax",
+       [](mlir::Operation *op) { return mlir::isa<hy::LinearArgmaxOp>(op); }},
       {"scaled linear", "hybrid-fold-scales",
        [](mlir::Operation *op) {
          auto linear = mlir::dyn_cast<hy::LinearOp>(op);
@@ -313,6 +315,7 @@ int main(int argc, char **argv) {
       {"rope", &Options::foldRoPE},
       {"projections", &Options::mergeProjections},
       {"scales", &Options::foldScales},
+      {"linear-argmax", &Options::fuseLinearArgmax},
   };
   for (const std::string &name : disableFusion) {
     bool known = name == "all";

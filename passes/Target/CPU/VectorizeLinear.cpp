@@ -110,8 +110,26 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     // (prefill) while a decode step (one token) keeps its plain form.
     int64_t tokens = std::max<int64_t>(1, 16 / accs);
 
-    scf::ParallelOp::create(
-        b, loc, ValueRange{c0}, ValueRange{idx(n / block)}, ValueRange{c1},
+    // Threads split the rows, unless the GEMM already runs inside a parallel
+    // loop (a block of the greedy head): nesting would fork a thread team
+    // per block for no extra parallelism.
+    bool nested = op->getParentOfType<scf::ForallOp>() ||
+                  op->getParentOfType<scf::ParallelOp>();
+    auto forEachBlock =
+        [&](function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+          if (nested)
+            scf::ForOp::create(b, loc, c0, idx(n / block), c1, ValueRange{},
+                               [&](OpBuilder &fb, Location fl, Value iv,
+                                   ValueRange) {
+                                 body(fb, fl, iv);
+                                 scf::YieldOp::create(fb, fl);
+                               });
+          else
+            scf::ParallelOp::create(b, loc, ValueRange{c0},
+                                    ValueRange{idx(n / block)}, ValueRange{c1},
+                                    body);
+        };
+    forEachBlock(
         [&](OpBuilder &pb, Location pl, ValueRange blockIv) {
           Value n0 = arith::MulIOp::create(
               pb, pl, blockIv[0], arith::ConstantIndexOp::create(pb, pl, block));

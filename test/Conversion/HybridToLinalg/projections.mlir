@@ -59,6 +59,34 @@ func.func @argmax(%l: tensor<2x10xf32>) -> tensor<2xi64> {
 
 // -----
 
+// Tests that the greedy head is computed in blocks of vocabulary rows (2053
+// is prime: four 512-row blocks in parallel and a 5-row tail), each block's
+// logits reduced to one candidate (value, index + block offset) per token
+// where they are computed, and the candidates reduced in block order.
+// CHECK-LABEL: func.func @linear_argmax
+// CHECK: %[[C:.+]]:2 = scf.forall (%[[B:.+]]) in (4) shared_outs({{.*}}) -> (tensor<?x1x5xf32>, tensor<?x1x5xi64>)
+// CHECK: %[[FIRST:.+]] = arith.muli %[[B]], %{{.+}} : index
+// CHECK: tensor.extract_slice %{{.+}}[%[[FIRST]], 0] [512, 16] [1, 1] : tensor<2053x16xbf16> to tensor<512x16xbf16>
+// CHECK: linalg.generic {{.*}}outs(%{{.+}} : tensor<?x1x512xf32>) attrs = {hybrid.kernel = "linear", hybrid.output_scale = 5.000000e-01 : f64}
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}}ins(%{{.+}} : tensor<?x1x512xf32>)
+// CHECK: arith.cmpf ogt
+// CHECK: %[[I:.+]] = linalg.index 2
+// CHECK: arith.addi %[[I]], %[[FIRST]]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %{{.+}} into %{{.+}}[0, 0, %[[B]]] [%{{.+}}, 1, 1]
+// CHECK: tensor.extract_slice %{{.+}}[%{{.+}}, 0] [5, 16] [1, 1] : tensor<2053x16xbf16> to tensor<5x16xbf16>
+// CHECK: tensor.insert_slice %{{.+}} into %[[C]]#0[0, 0, 4]
+// CHECK: %[[R:.+]]:2 = linalg.generic {{.*}}ins(%{{.+}}, %{{.+}} : tensor<?x1x5xf32>, tensor<?x1x5xi64>)
+// CHECK: arith.cmpf ogt
+// CHECK: return %[[R]]#1
+// CHECK-NOT: tensor<?x1x2053xf32>
+func.func @linear_argmax(%h: tensor<?x1x16xf32>, %w: tensor<2053x16xbf16>) -> tensor<?x1xi64> {
+  %t = hybrid.linear_argmax %h, %w {output_scale = 0.5 : f64} : tensor<?x1x16xf32>, tensor<2053x16xbf16> -> tensor<?x1xi64>
+  return %t : tensor<?x1xi64>
+}
+
+// -----
+
 // Tests that a MoE over named per-expert weights uses each expert's weight
 // directly (no stacked copy), and gates every expert.
 // CHECK-LABEL: func.func @moe

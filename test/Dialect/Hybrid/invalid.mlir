@@ -786,3 +786,27 @@ func.func @argmax_rank(%l: tensor<f32>) {
   %0 = hybrid.argmax %l : tensor<f32> -> tensor<i64>
   return
 }
+
+// -----
+
+func.func @linear_argmax_weight_rank(%h: tensor<1x1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{weight must have rank 2 [vocab, in], got 'tensor<64xf32>'}}
+  %0 = hybrid.linear_argmax %h, %w : tensor<1x1x64xf32>, tensor<64xf32> -> tensor<1x1xi64>
+  return
+}
+
+// -----
+
+func.func @linear_argmax_weight_in(%h: tensor<1x1x64xf32>, %w: tensor<128x32xf32>) {
+  // expected-error @+1 {{weight must have shape [vocab, in] = [128, 64], got 'tensor<128x32xf32>'}}
+  %0 = hybrid.linear_argmax %h, %w : tensor<1x1x64xf32>, tensor<128x32xf32> -> tensor<1x1xi64>
+  return
+}
+
+// -----
+
+func.func @linear_argmax_result(%h: tensor<2x1x64xf32>, %w: tensor<128x64xf32>) {
+  // expected-error @+1 {{result must have shape [...] = [2, 1], got 'tensor<2x128xi64>'}}
+  %0 = hybrid.linear_argmax %h, %w : tensor<2x1x64xf32>, tensor<128x64xf32> -> tensor<2x128xi64>
+  return
+}

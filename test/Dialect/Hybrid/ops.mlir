@@ -151,3 +151,12 @@ func.func @sampling(%logits: tensor<1x?x128xf32>) -> tensor<1x?xi64> {
   %t = hybrid.argmax %logits : tensor<1x?x128xf32> -> tensor<1x?xi64>
   return %t : tensor<1x?xi64>
 }
+
+// CHECK-LABEL: func.func @greedy_head
+func.func @greedy_head(%h: tensor<?x1x64xf32>, %w: tensor<128x64xbf16>) -> (tensor<?x1xi64>, tensor<?x1xi64>) {
+  // CHECK: hybrid.linear_argmax %{{.*}}, %{{.*}} : tensor<?x1x64xf32>, tensor<128x64xbf16> -> tensor<?x1xi64>
+  %t = hybrid.linear_argmax %h, %w : tensor<?x1x64xf32>, tensor<128x64xbf16> -> tensor<?x1xi64>
+  // CHECK: hybrid.linear_argmax %{{.*}}, %{{.*}} {output_scale = 1.250000e-01 : f64}
+  %s = hybrid.linear_argmax %h, %w {output_scale = 0.125 : f64} : tensor<?x1x64xf32>, tensor<128x64xbf16> -> tensor<?x1xi64>
+  return %t, %s : tensor<?x1xi64>, tensor<?x1xi64>
+}

@@ -137,3 +137,35 @@ func.func @scaled(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32
   }
   return
 }
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that a GEMM already inside a parallel loop (a block of the greedy
+// head) walks its row blocks sequentially: no nested thread team.
+// CHECK-LABEL: func.func @nested
+// CHECK: scf.forall
+// CHECK-NOT: scf.parallel
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: vector.fma
+// CHECK-NOT: linalg.generic
+func.func @nested(%x: memref<1x16xf32>, %w: memref<32x16xf32>, %y: memref<1x32xf32>) {
+  scf.forall (%b) in (4) {
+    %c8 = arith.constant 8 : index
+    %first = arith.muli %b, %c8 : index
+    %wb = memref.subview %w[%first, 0] [8, 16] [1, 1] : memref<32x16xf32> to memref<8x16xf32, strided<[16, 1], offset: ?>>
+    %yb = memref.subview %y[0, %first] [1, 8] [1, 1] : memref<1x32xf32> to memref<1x8xf32, strided<[32, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%x, %wb : memref<1x16xf32>, memref<8x16xf32, strided<[16, 1], offset: ?>>) outs(%yb : memref<1x8xf32, strided<[32, 1], offset: ?>>)
+        attrs = {hybrid.kernel = "linear"} {
+    ^bb0(%a: f32, %c: f32, %acc: f32):
+      %m = arith.mulf %a, %c : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+  }
+  return
+}
