@@ -167,6 +167,10 @@ def Hybrid_SplitOp : Hybrid_Op<"split", [Pure]> {
     $input $sizes attr-dict `:` type($input) `->` type($results)
   }];
   let hasVerifier = 1;
+  // A one-piece split is its input; a concat of consecutive pieces (Mamba-2
+  // re-joining x, B and C of its in_proj for the conv) is one larger piece.
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
