@@ -43,6 +43,33 @@ def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
 // Raising and fusion (hybrid IR -> hybrid IR, any model family)
 //===----------------------------------------------------------------------===//
 
+def HybridRaiseActivationsPass : Pass<"hybrid-raise-activations"> {
+  let summary = "Recognizes activations written as products of small ops";
+  let description = [{
+    Rewrites an activation that a model spells out as a product into the one
+    `hybrid.activation` of the same math:
+    ```mlir
+    %r = hybrid.activation relu %x    // Nemotron-H's square(relu(x)), or
+    %y = arith.mulf %r, %r            // relu(x) * relu(x) with two relus
+    %s = hybrid.activation sigmoid %x
+    %v = arith.mulf %x, %s            // either operand order
+    ```
+    becomes
+    ```mlir
+    %y = hybrid.activation relu2 %x
+    %v = hybrid.activation silu %x
+    ```
+    so the gated MLP raising, the conv fusion and the lowering see one
+    pointwise op. Only the same math is raised: `relu(x) * relu(y)`,
+    `x * sigmoid(y)`, other activations, and a relu or sigmoid with a user
+    outside the product (which would have to be computed twice) are left as
+    they are.
+  }];
+  let statistics = [
+    Statistic<"numRaised", "num-raised", "Activations raised">
+  ];
+}
+
 def HybridRaiseGatedMLPPass : Pass<"hybrid-raise-gated-mlp"> {
   let summary = "Recognizes gated MLPs written as small ops, by structure";
   let description = [{

@@ -9,6 +9,7 @@
 
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "passes/Transforms/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -89,14 +90,10 @@ struct RaiseGatedMLP : OpRewritePattern<LinearOp> {
     if (!mul || !mul->hasOneUse())
       return rewriter.notifyMatchFailure(down, "input is not a single-use mul");
     // Which factor is the activated gate.
-    ActivationOp act;
-    Value other;
-    for (unsigned i = 0; i < 2 && !act; ++i) {
-      act = mul->getOperand(i).getDefiningOp<ActivationOp>();
-      other = mul->getOperand(1 - i);
-    }
-    if (!act || !act->hasOneUse() ||
-        act.getKind() == ActivationKind::identity)
+    auto [act, other] = activatedFactor(mul, [](ActivationOp candidate) {
+      return candidate.getKind() != ActivationKind::identity;
+    });
+    if (!act)
       return rewriter.notifyMatchFailure(down, "no activated factor");
     std::optional<Projection> gate = matchProjection(act.getInput());
     std::optional<Projection> up = matchProjection(other);
