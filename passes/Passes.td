@@ -70,6 +70,39 @@ def HybridRaiseActivationsPass : Pass<"hybrid-raise-activations"> {
   ];
 }
 
+def HybridRaiseNormsPass : Pass<"hybrid-raise-norms"> {
+  let summary = "Recognizes Mamba-2's gated RMS norm written as small ops";
+  let description = [{
+    Rewrites the gated norm of a Mamba-2 mixer, as the models compute it
+    (MambaRMSNormGated and its copies in Bamba, Nemotron-H, Granite 4,
+    Falcon-H1, Zonos), into one `hybrid.gated_rms_norm`. With groups
+    (`n_groups` > 1) the norm is taken over each group of D/G features:
+    ```mlir
+    %a  = hybrid.activation silu %z
+    %g  = arith.mulf %y, %a                       // either operand order
+    %e  = tensor.expand_shape %g [[0], [1], [2, 3]] ... into tensor<?x?xGxSxf32>
+    %we = tensor.expand_shape %w [[0, 1]] ... into tensor<GxSxf32>
+    %n  = hybrid.rms_norm %e weight(%we : tensor<GxSxf32>) eps 1.0e-05
+    %o  = tensor.collapse_shape %n [[0], [1], [2, 3]]
+    ```
+    becomes
+    ```mlir
+    %o = hybrid.gated_rms_norm %y, %z weight %w eps 1.0e-05 group_size S
+    ```
+    and `hybrid.rms_norm %g weight(%w)` over the whole width gives
+    `group_size D`. The product taken after the norm,
+    `mulf(norm(y), silu(z))`, grouped or not, gives the same op with
+    `norm_before_gate`. Only the same math is raised: another gate
+    activation, a bias, a layer norm, a grouping of other dims, a weight not
+    grouped like its input, or intermediates with other users leave the ops
+    as they are. Whatever computes the weight is kept (a Gemma-style
+    `1 + w` is an `arith.addf` feeding it).
+  }];
+  let statistics = [
+    Statistic<"numRaised", "num-raised", "Gated RMS norms raised">
+  ];
+}
+
 def HybridRaiseGatedMLPPass : Pass<"hybrid-raise-gated-mlp"> {
   let summary = "Recognizes gated MLPs written as small ops, by structure";
   let description = [{
