@@ -167,6 +167,15 @@ private:
   Value activation(Value x, ActivationKind kind) {
     return ActivationOp::create(b, loc, kind, x);
   }
+  /// An MLP activation as the models write it: relu² is Nemotron-H's
+  /// square(relu(x)), relu(x) * relu(x); hybrid-raise-activations folds it
+  /// back into one relu2.
+  Value mlpActivation(Value x, ActivationKind kind) {
+    if (kind != ActivationKind::relu2)
+      return activation(x, kind);
+    Value r = activation(x, ActivationKind::relu);
+    return mul(r, r);
+  }
 
   SmallVector<Value> split(Value x, ArrayRef<int64_t> sizes) {
     auto type = cast<RankedTensorType>(x.getType());
@@ -373,19 +382,51 @@ private:
         std::isfinite(m.dtMax) ? b.getF64FloatAttr(m.dtMax) : FloatAttr());
     ss = scan.getNewState();
     Value y = mergeHeads(scan.getResult());
-    if (m.gatedNorm) {
-      int64_t groupSize = e / std::max<int64_t>(m.normGroups, 1);
-      return GatedRMSNormOp::create(
-          b, loc, y.getType(), y, z, weight("mamba.norm.weight", layer),
-          b.getF64FloatAttr(m.normEps), b.getI64IntegerAttr(groupSize),
-          m.normBeforeGate ? b.getUnitAttr() : nullptr);
-    }
-    return mul(y, activation(z, ActivationKind::silu));
+    Value gate = activation(z, ActivationKind::silu);
+    if (!m.gatedNorm)
+      return mul(y, gate);
+    // MambaRMSNormGated as the models write it: the SiLU gate before or
+    // after an RMS norm taken per group of the features;
+    // hybrid-raise-norms folds it back into one hybrid.gated_rms_norm.
+    if (!m.normBeforeGate)
+      y = mul(y, gate);
+    Value normed = groupedNorm(y, NormKind::RMS, m.normEps,
+                               weight("mamba.norm.weight", layer), Value(),
+                               std::max<int64_t>(m.normGroups, 1));
+    return m.normBeforeGate ? mul(normed, gate) : normed;
   }
 
   Value mamba2Mixer(const Mamba2Spec &m, Value x, int64_t layer) {
     Value o = linear(mamba2Core(m, x, layer), "mamba.out_proj.", layer);
     return scale(o, m.outputMultiplier);
+  }
+
+  /// A norm of each of `groups` equal groups of the last dim of x [B, T, D],
+  /// as the models compute it: x viewed as [B, T, G, D/G], normalized over
+  /// the last dim with the weight and bias viewed as [G, D/G], viewed back.
+  /// One group is a plain norm.
+  Value groupedNorm(Value x, NormKind kind, double eps, Value w, Value bias,
+                    int64_t groups) {
+    int64_t dim = lastDim(x) / groups;
+    auto perGroup = [&](Value param) -> Value {
+      if (!param || groups == 1)
+        return param;
+      auto type = cast<RankedTensorType>(param.getType());
+      return tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({groups, dim}, type.getElementType()),
+          param, SmallVector<ReassociationIndices>{{0, 1}});
+    };
+    Value grouped = groups == 1 ? x : splitHeads(x, groups, dim);
+    w = perGroup(w);
+    bias = perGroup(bias);
+    Value y = kind == NormKind::RMS
+                  ? RMSNormOp::create(b, loc, grouped.getType(), grouped, w,
+                                      bias, b.getF64FloatAttr(eps))
+                        .getResult()
+                  : LayerNormOp::create(b, loc, grouped.getType(), grouped, w,
+                                        bias, b.getF64FloatAttr(eps))
+                        .getResult();
+    return groups == 1 ? y : mergeHeads(y);
   }
 
   /// Per-branch norm of an intra-layer hybrid: per head when groupNorm.
@@ -394,26 +435,9 @@ private:
     NormSpec n{h.branchNorm, h.normEps, h.branchNorm == NormKind::Layer};
     if (!h.groupNorm || n.kind == NormKind::None)
       return norm(x, n, prefix, layer);
-    int64_t width = lastDim(x), dim = width / heads;
-    Value x4 = splitHeads(x, heads, dim);
-    auto perHead = [&](Value w) -> Value {
-      if (!w)
-        return w;
-      auto type = cast<RankedTensorType>(w.getType());
-      return tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({heads, dim}, type.getElementType()),
-          w, SmallVector<ReassociationIndices>{{0, 1}});
-    };
-    Value w = perHead(optionalWeight(prefix + "weight", layer));
-    Value bias = perHead(optionalWeight(prefix + "bias", layer));
-    Value y = n.kind == NormKind::RMS
-                  ? RMSNormOp::create(b, loc, x4.getType(), x4, w, bias,
-                                      b.getF64FloatAttr(n.eps))
-                        .getResult()
-                  : LayerNormOp::create(b, loc, x4.getType(), x4, w, bias,
-                                        b.getF64FloatAttr(n.eps))
-                        .getResult();
-    return mergeHeads(y);
+    Value w = optionalWeight(prefix + "weight", layer);
+    Value bias = optionalWeight(prefix + "bias", layer);
+    return groupedNorm(x, n.kind, n.eps, w, bias, heads);
   }
 
   Value intraMixer(const LayerSpec &l, Value x) {
@@ -476,7 +500,7 @@ private:
     case FfnKind::Moe:
       return Value();
     case FfnKind::Mlp: {
-      Value h = activation(linear(x, prefix + "up_proj.", layer), kind);
+      Value h = mlpActivation(linear(x, prefix + "up_proj.", layer), kind);
       return scale(linear(h, prefix + "down_proj.", layer), f.downMultiplier);
     }
     case FfnKind::GatedMlp: {
@@ -490,7 +514,7 @@ private:
         gate = linear(x, prefix + "gate_proj.", layer);
         up = linear(x, prefix + "up_proj.", layer);
       }
-      Value h = mul(activation(scale(gate, f.gateMultiplier), kind), up);
+      Value h = mul(mlpActivation(scale(gate, f.gateMultiplier), kind), up);
       return scale(linear(h, prefix + "down_proj.", layer), f.downMultiplier);
     }
     }
