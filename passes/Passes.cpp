@@ -44,6 +44,13 @@ void buildHybridFusionPipeline(OpPassManager &pm,
                                const CPUPipelineOptions &options) {
   SmallVector<Stage> stages = {
       {"canonicalize", "fold scale chains before matching"}};
+  if (options.raiseActivations)
+    stages.push_back({"hybrid-raise-activations",
+                      "first: a gated MLP is raised only with one activation"});
+  if (options.raiseNorms)
+    stages.push_back({"hybrid-raise-norms",
+                      "after the activations (a spelled-out SiLU gate), "
+                      "before the MLP raising reads the mixer's output"});
   if (options.raiseGatedMLP)
     stages.push_back({"hybrid-raise-gated-mlp",
                       "gate/up GEMMs of any family become one gated_mlp"});

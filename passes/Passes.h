@@ -17,6 +17,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> threads{*this, "threads",
                        llvm::cl::desc("Run parallel loops on OpenMP threads"),
                        llvm::cl::init(true)};
+  Option<bool> raiseActivations{
+      *this, "raise-activations",
+      llvm::cl::desc("Run hybrid-raise-activations (relu2, silu)"),
+      llvm::cl::init(true)};
+  Option<bool> raiseNorms{
+      *this, "raise-norms",
+      llvm::cl::desc("Run hybrid-raise-norms (gated_rms_norm)"),
+      llvm::cl::init(true)};
   Option<bool> raiseGatedMLP{
       *this, "raise-gated-mlp",
       llvm::cl::desc("Run hybrid-raise-gated-mlp (merged gate/up GEMM)"),
