@@ -46,11 +46,11 @@ void buildHybridFusionPipeline(OpPassManager &pm,
       {"canonicalize", "fold scale chains before matching"}};
   if (options.raiseActivations)
     stages.push_back({"hybrid-raise-activations",
-                      "first: a gated MLP is raised only with one activation"});
+                      "first: the norm and MLP raisings match one activation"});
   if (options.raiseNorms)
     stages.push_back({"hybrid-raise-norms",
-                      "after the activations (a spelled-out SiLU gate), "
-                      "before the MLP raising reads the mixer's output"});
+                      "after the activations: a gate spelled x * sigmoid(x) "
+                      "is a silu by now"});
   if (options.raiseGatedMLP)
     stages.push_back({"hybrid-raise-gated-mlp",
                       "gate/up GEMMs of any family become one gated_mlp"});

@@ -1,4 +1,5 @@
 // RUN: hybrid-opt %s -split-input-file --hybrid-raise-norms | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-raise-activations --hybrid-raise-norms | FileCheck %s --check-prefix=CHAIN
 
 // Tests Mamba-2's gated norm as HF's MambaRMSNormGated computes it in
 // mamba2, Bamba and Granite 4 (one group over the whole width, gate before
@@ -192,4 +193,24 @@ func.func @grouped_near_misses(%y: tensor<2x4x16xf32>, %z: tensor<2x4x16xf32>, %
   %n3 = hybrid.rms_norm %e3 weight(%w3 : tensor<2x8xf32>) eps 1.0e-05 : tensor<2x4x2x8xf32>
   %c3 = tensor.collapse_shape %n3 [[0], [1], [2, 3]] : tensor<2x4x2x8xf32> into tensor<2x4x16xf32>
   return %c0, %c1, %c2, %c3, %n3 : tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x2x8xf32>
+}
+
+// -----
+
+// Tests a gate written z * sigmoid(z): not a SiLU op, so hybrid-raise-norms
+// alone leaves it; after hybrid-raise-activations (as in the fusion
+// pipeline) it is one.
+// CHECK-LABEL: func.func @silu_spelled_out
+// CHECK-NOT: hybrid.gated_rms_norm
+// CHECK: hybrid.rms_norm
+// CHAIN-LABEL: func.func @silu_spelled_out
+// CHAIN-SAME: (%[[Y:.+]]: tensor<1x?x16xf32>, %[[Z:.+]]: tensor<1x?x16xf32>, %[[W:.+]]: tensor<16xf32>)
+// CHAIN-NEXT: %[[N:.+]] = hybrid.gated_rms_norm %[[Y]], %[[Z]] weight %[[W]] eps 1.000000e-05 group_size 16
+// CHAIN-NEXT: return %[[N]]
+func.func @silu_spelled_out(%y: tensor<1x?x16xf32>, %z: tensor<1x?x16xf32>, %w: tensor<16xf32>) -> tensor<1x?x16xf32> {
+  %0 = hybrid.activation sigmoid %z : tensor<1x?x16xf32>
+  %1 = arith.mulf %z, %0 : tensor<1x?x16xf32>
+  %2 = arith.mulf %y, %1 : tensor<1x?x16xf32>
+  %3 = hybrid.rms_norm %2 weight(%w : tensor<16xf32>) eps 1.0e-05 : tensor<1x?x16xf32>
+  return %3 : tensor<1x?x16xf32>
 }
