@@ -10,9 +10,12 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -89,6 +92,7 @@ struct HybridBuildManifestPass
 
     llvm::json::Array weights, states, entries;
     llvm::StringSet<> seenWeights, seenStates;
+    llvm::StringMap<bool> gathered;
     bool failedAny = false;
     auto fail = [&](Operation *op, const Twine &msg) {
       op->emitError(msg);
@@ -111,6 +115,19 @@ struct HybridBuildManifestPass
           continue;
         }
         if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+          // Gathered: a table read only by tensor.extract at rows cast from
+          // integer data (token ids), in every entry point: an embedding the
+          // head does not share, of which decode reads one row.
+          bool gather =
+              tensor.getRank() >= 2 && !func.getArgument(i).use_empty() &&
+              llvm::all_of(func.getArgument(i).getUsers(), [](Operation *user) {
+                auto extract = dyn_cast<tensor::ExtractOp>(user);
+                return extract && extract.getIndices()[0]
+                                      .getDefiningOp<arith::IndexCastOp>();
+              });
+          auto [it, inserted] = gathered.try_emplace(name.getValue(), gather);
+          if (!inserted)
+            it->second = it->second && gather;
           if (seenWeights.insert(name.getValue()).second) {
             llvm::json::Object decl{{"name", name.getValue()},
                                     {"dtype", *dtype},
@@ -184,6 +201,11 @@ struct HybridBuildManifestPass
     }
     if (failedAny)
       return signalPassFailure();
+    for (llvm::json::Value &weight : weights) {
+      llvm::json::Object *decl = weight.getAsObject();
+      if (gathered.lookup(*decl->getString("name")))
+        (*decl)["access"] = "gather";
+    }
 
     llvm::json::Object manifest{
         {"format", "hybridc-artifact"},

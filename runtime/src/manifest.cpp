@@ -153,6 +153,14 @@ hyb_status_t parseTensorDecl(const json &v, const std::string &path,
                  " overflows");
   if (isState)
     HYB_RETURN_IF_ERROR(getInt(v, path, "layer", false, -1, &out->layer));
+  if (!isState && v.contains("access")) {
+    const json &access = v["access"];
+    if (!access.is_string() ||
+        (access != "stream" && access != "gather"))
+      return fieldError(join(path, "access"), "\"stream\" or \"gather\"",
+                        access);
+    out->gathered = access == "gather";
+  }
   if (!isState && v.contains("parts")) {
     const json &parts = v["parts"];
     if (!parts.is_array() || parts.size() < 2 || out->shape.empty())

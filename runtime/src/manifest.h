@@ -25,6 +25,9 @@ struct TensorDecl {
   std::vector<std::string> parts;
   /// Rows of each part ("part_rows"), summing to shape[0].
   std::vector<int64_t> partRows;
+  /// Weights only ("access": "gather"): read only at the rows the token ids
+  /// select (an untied embedding table), so a decode step does not stream it.
+  bool gathered = false;
   uint64_t numElements = 0;
   uint64_t numBytes = 0;
 };

@@ -103,8 +103,11 @@ hyb_status_t hyb_module_load_with_options(const char *artifact_path,
                    "': symbol '", e.symbol, "' is not exported");
     module->entryFns.push_back(reinterpret_cast<EntryFn>(sym));
   }
-  for (const TensorDecl &w : m.weights)
+  for (const TensorDecl &w : m.weights) {
     module->weightBytes += w.numBytes;
+    if (!w.gathered)
+      module->streamedBytes += w.numBytes;
+  }
 
   const char *wanted = options->device == HYB_DEVICE_CUDA ? "cuda" : "cpu";
   BackendOptions backendOptions;
@@ -162,6 +165,10 @@ int hyb_module_weights_bound(const hyb_module_t *module) {
 
 uint64_t hyb_module_weight_bytes(const hyb_module_t *module) {
   return module ? module->weightBytes : 0;
+}
+
+uint64_t hyb_module_streamed_weight_bytes(const hyb_module_t *module) {
+  return module ? module->streamedBytes : 0;
 }
 
 int64_t hyb_module_vocab_size(const hyb_module_t *module) {

@@ -20,7 +20,8 @@ struct hyb_module_t {
   std::unique_ptr<hyb::Backend> backend;
   std::vector<hyb::EntryFn> entryFns; // parallel to manifest.entryPoints
   hyb::WeightBinding weights;
-  uint64_t weightBytes = 0; // sum of manifest weight sizes
+  uint64_t weightBytes = 0;   // sum of manifest weight sizes
+  uint64_t streamedBytes = 0; // the same without gathered weights
   std::atomic<int64_t> liveSessions{0};
 
   /// The entry point called |name| and its function, or null.

@@ -21,6 +21,38 @@ module attributes {hybrid.model = {name = "m", max_seq = 16 : i64}} {
 
 // -----
 
+// Tests that a table read only at rows cast from token ids (an untied
+// embedding) is marked "access": "gather" so that a decode roofline does not
+// count it, while a table also read whole (a tied head) and a vector read at
+// loop indices (a scan's D) are not marked.
+// CHECK: \22weights\22:[{\22access\22:\22gather\22,\22dtype\22:\22f32\22,\22name\22:\22embed\22,\22shape\22:[8,4]},{\22dtype\22:\22f32\22,\22name\22:\22tied\22,\22shape\22:[8,4]},{\22dtype\22:\22f32\22,\22name\22:\22d\22,\22shape\22:[4]}]
+module attributes {hybrid.model = {name = "m", max_seq = 16 : i64}} {
+  func.func @decode(%e: tensor<8x4xf32> {hybrid.weight = "embed"},
+                    %tied: tensor<8x4xf32> {hybrid.weight = "tied"},
+                    %d: tensor<4xf32> {hybrid.weight = "d"},
+                    %t: tensor<1x1xi64> {hybrid.role = "tokens"},
+                    %p: tensor<1xi64> {hybrid.role = "position"})
+      -> (tensor<1x1x8xf32> {hybrid.role = "logits"}) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %id = tensor.extract %t[%c0, %c0] : tensor<1x1xi64>
+    %row = arith.index_cast %id : i64 to index
+    %x = tensor.extract %e[%row, %c1] : tensor<8x4xf32>
+    %y = tensor.extract %tied[%row, %c1] : tensor<8x4xf32>
+    %z = tensor.extract %d[%c1] : tensor<4xf32>
+    %l = tensor.empty() : tensor<1x1x8xf32>
+    %h = linalg.fill ins(%x : f32) outs(%l : tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
+    %s = tensor.insert %y into %h[%c0, %c0, %c1] : tensor<1x1x8xf32>
+    %u = tensor.insert %z into %s[%c0, %c0, %c0] : tensor<1x1x8xf32>
+    %w = tensor.extract_slice %tied[0, 0] [1, 4] [1, 1] : tensor<8x4xf32> to tensor<1x4xf32>
+    %v = tensor.extract %w[%c0, %c0] : tensor<1x4xf32>
+    %r = tensor.insert %v into %u[%c0, %c0, %c0] : tensor<1x1x8xf32>
+    return %r : tensor<1x1x8xf32>
+  }
+}
+
+// -----
+
 // Tests that an entry argument without a role is an error.
 module attributes {hybrid.model = {name = "m", max_seq = 16 : i64}} {
   // expected-error @+1 {{entry point argument #0 has no hybrid.weight/state/role attribute}}

@@ -431,12 +431,15 @@ void runBench(hyb_module_t *module, const Options &o,
   }
 
   // Bytes a decode step reads per token at the middle of the decode run:
-  // every weight once per step, plus each sequence's state. A state buffer
+  // every streamed weight once per step (not an untied embedding table, of
+  // which a step reads one row per sequence: a few KB, left out), plus each
+  // sequence's state. A state buffer
   // whose first dim is max_seq is a cache indexed by position: only rows
   // [0, p] are read; any other state (SSM, conv) is read whole.
   int64_t p = T + steps / 2;
-  uint64_t weightBytes = hyb_module_weight_bytes(module);
+  uint64_t weightBytes = hyb_module_streamed_weight_bytes(module);
   double stateBytes = 0;
+
   for (int64_t i = 0; i < hyb_module_state_count(module); ++i) {
     hyb_tensor_info_t info;
     check(hyb_module_state_info(module, i, &info));
@@ -447,7 +450,7 @@ void runBench(hyb_module_t *module, const Options &o,
   }
   double bytesPerToken = (double(weightBytes) + double(B) * stateBytes) / B;
   double roofline = bandwidth / bytesPerToken;
-  std::printf("bench: bytes per decode token: (weights %llu + %lld x state "
+  std::printf("bench: bytes per decode token: (streamed weights %llu + %lld x state "
               "%.0f at position %lld) / %lld = %.6g bytes\n",
               (unsigned long long)weightBytes, (long long)B, stateBytes,
               (long long)p, (long long)B, bytesPerToken);

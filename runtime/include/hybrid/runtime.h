@@ -162,6 +162,11 @@ HYB_API int hyb_module_weights_bound(const hyb_module_t *module);
 /* Bytes of weight data that a zero-copy binding maps and a copying binding
  * allocates (the weights tensors of the manifest, in its dtypes). */
 HYB_API uint64_t hyb_module_weight_bytes(const hyb_module_t *module);
+/* The part of hyb_module_weight_bytes that every decode step reads whole:
+ * all weights but those the manifest marks "access": "gather" (an untied
+ * embedding table, of which a step reads one row per sequence). What a
+ * memory-bandwidth roofline of decode divides by. */
+HYB_API uint64_t hyb_module_streamed_weight_bytes(const hyb_module_t *module);
 
 HYB_API int64_t hyb_module_vocab_size(const hyb_module_t *module);
 HYB_API int64_t hyb_module_max_seq(const hyb_module_t *module);

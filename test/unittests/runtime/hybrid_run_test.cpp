@@ -132,7 +132,7 @@ TEST_F(HybridRunTest, Bench) {
   for (const char *text :
        {"bench: prefill:", "bench: decode:", "tokens/s",
         "bench: memory read bandwidth:", "GB/s", "bench: bytes per decode "
-        "token: (weights 32 + 1 x state", "bench: roofline ratio:",
+        "token: (streamed weights 32 + 1 x state", "bench: roofline ratio:",
         "bench: greedy decode:", "bench: greedy roofline ratio:"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
   EXPECT_EQ(r.lastLine(),

@@ -177,6 +177,28 @@ TEST(ManifestErrorTest, UnknownWeightDtype) {
   expectError(j, {"'weights[1].dtype'", "unknown dtype 'f64'"});
 }
 
+TEST(ManifestTest, GatheredWeights) {
+  json j = validManifest();
+  j["weights"][0]["access"] = "gather";
+  j["weights"][1]["access"] = "stream";
+  Manifest m;
+  StatusResult r = parse(j, &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  EXPECT_TRUE(m.weights[0].gathered);
+  EXPECT_FALSE(m.weights[1].gathered);
+  // Absent means streamed.
+  r = parse(validManifest(), &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  EXPECT_FALSE(m.weights[0].gathered);
+}
+
+TEST(ManifestErrorTest, UnknownWeightAccess) {
+  json j = validManifest();
+  j["weights"][0]["access"] = "random";
+  expectError(j, {"'weights[0].access'", "\"stream\" or \"gather\"",
+                  "random"});
+}
+
 TEST(ManifestErrorTest, DuplicateWeightName) {
   json j = validManifest();
   j["weights"][1]["name"] = "embed";
