@@ -582,24 +582,41 @@ def Hybrid_SSDScanOp : Hybrid_StatefulOp<"ssd_scan", [
 //===----------------------------------------------------------------------===//
 
 def Hybrid_GatedMLPOp : Hybrid_Op<"gated_mlp", [Pure]> {
-  let summary = "down(act(x gateᵀ) · (x upᵀ))";
+  let summary = "down(act(x gateᵀ · gate_scale) · (x upᵀ)) · output_scale";
   let description = [{
     The gated feed-forward of Llama (SwiGLU), Gemma (GeGLU), Zonos'
     `GatedMLP` and most hybrids. `gate` and `up` are `[I, D]`, `down`
     `[D', I]`. Frontends emit the unfused form (two `linear`s, an
     `activation` and a multiply); `hybrid-raise-gated-mlp` forms this op
     when the math is the same, so lowerings can merge the two GEMMs and fuse
-    the activation into their epilogue.
+    the activation into their epilogue. `gate_scale` multiplies the gate
+    projection before the activation and `output_scale` the result (both 1
+    by default): Falcon-H1's muP `mlp_multipliers`, which a GEMM epilogue
+    applies for free, as `hybrid.linear`'s `output_scale`.
 
     ```mlir
     %y = hybrid.gated_mlp %x, %wg, %wu, %wd activation silu
+        : tensor<1x?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32> -> tensor<1x?x64xf32>
+    %z = hybrid.gated_mlp %x, %wg, %wu, %wd activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
         : tensor<1x?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32> -> tensor<1x?x64xf32>
     ```
   }];
   let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$gate,
                        Hybrid_FloatTensor:$up, Hybrid_FloatTensor:$down,
-                       Hybrid_ActivationAttr:$activation);
+                       Hybrid_ActivationAttr:$activation,
+                       DefaultValuedAttr<F64Attr, "1.0">:$gate_scale,
+                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale);
   let results = (outs Hybrid_FloatTensor:$result);
+  let builders = [
+    // Without multipliers (both scales 1).
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$gate, "::mlir::Value":$up,
+                   "::mlir::Value":$down,
+                   "::mlir::hybrid::ActivationKindAttr":$activation), [{
+      build($_builder, $_state, result, input, gate, up, down, activation,
+            $_builder.getF64FloatAttr(1.0), $_builder.getF64FloatAttr(1.0));
+    }]>
+  ];
   let assemblyFormat = [{
     $input `,` $gate `,` $up `,` $down `activation` $activation attr-dict
     `:` type($input) `,` type($gate) `,` type($up) `,` type($down) `->` type($result)

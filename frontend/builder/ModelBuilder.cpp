@@ -313,8 +313,13 @@ private:
         w, SmallVector<ReassociationIndices>{{0, 1}, {2}});
   }
 
-  /// -exp(A_log).
+  /// -exp(A_log), in f32 whatever the weight dtype, as the models compute it
+  /// (`-torch.exp(self.A_log.float())`): a bf16 exp would round the decay
+  /// rates and needs a soft-float truncation the artifact does not link.
   Value negExp(Value aLog) {
+    auto type = cast<RankedTensorType>(aLog.getType());
+    if (!type.getElementType().isF32())
+      aLog = arith::ExtFOp::create(b, loc, type.clone(b.getF32Type()), aLog);
     return arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
   }
 

@@ -45,14 +45,15 @@ struct DecomposeGatedMLP : OpRewritePattern<GatedMLPOp> {
     Value x = op.getInput();
     RankedTensorType hiddenType = linearResultType(x, op.getGate());
     Value gate = LinearOp::create(rewriter, loc, hiddenType, x, op.getGate(),
-                                  Value());
+                                  Value(), op.getGateScaleAttr());
     Value up =
         LinearOp::create(rewriter, loc, hiddenType, x, op.getUp(), Value());
     Value act = ActivationOp::create(rewriter, loc, hiddenType,
                                      op.getActivationAttr(), gate);
     Value prod = arith::MulFOp::create(rewriter, loc, act, up);
     rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), prod,
-                                          op.getDown(), Value());
+                                          op.getDown(), Value(),
+                                          op.getOutputScaleAttr());
     return success();
   }
 };

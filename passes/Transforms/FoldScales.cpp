@@ -20,25 +20,31 @@ using namespace mlir::hybrid;
 
 namespace {
 
-void multiplyOutputScale(PatternRewriter &rewriter, LinearOp linear,
-                         double factor) {
-  double scale = linear.getOutputScale().convertToDouble() * factor;
-  rewriter.modifyOpInPlace(linear, [&] {
-    linear.setOutputScaleAttr(rewriter.getF64FloatAttr(scale));
-  });
+/// Multiplies the output_scale of a linear or a gated MLP by `factor`.
+template <typename OpTy>
+void multiplyOutputScale(PatternRewriter &rewriter, OpTy op, double factor) {
+  double scale = op.getOutputScale().convertToDouble() * factor;
+  rewriter.modifyOpInPlace(
+      op, [&] { op.setOutputScaleAttr(rewriter.getF64FloatAttr(scale)); });
 }
 
-/// scale(linear(...), c) -> linear(...) {output_scale *= c}.
+/// scale(linear(...), c) -> linear(...) {output_scale *= c}, and the same
+/// for a gated MLP (its down projection's epilogue).
 struct FoldScaleAfterLinear : OpRewritePattern<ScaleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ScaleOp scale,
                                 PatternRewriter &rewriter) const override {
-    auto linear = scale.getInput().getDefiningOp<LinearOp>();
-    if (!linear || !linear->hasOneUse())
-      return rewriter.notifyMatchFailure(scale, "not a single-use linear");
-    multiplyOutputScale(rewriter, linear,
-                        scale.getFactor().convertToDouble());
-    rewriter.replaceOp(scale, linear.getResult());
+    Operation *producer = scale.getInput().getDefiningOp();
+    if (!producer || !isa<LinearOp, GatedMLPOp>(producer) ||
+        !producer->hasOneUse())
+      return rewriter.notifyMatchFailure(scale, "not a single-use linear or "
+                                                "gated MLP");
+    double factor = scale.getFactor().convertToDouble();
+    if (auto linear = dyn_cast<LinearOp>(producer))
+      multiplyOutputScale(rewriter, linear, factor);
+    else
+      multiplyOutputScale(rewriter, cast<GatedMLPOp>(producer), factor);
+    rewriter.replaceOp(scale, scale.getInput());
     return success();
   }
 };

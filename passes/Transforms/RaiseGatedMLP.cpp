@@ -31,35 +31,45 @@ using namespace mlir::hybrid;
 namespace {
 
 /// A projection feeding the MLP: its input and its weight (possibly a row
-/// slice of a fused weight).
+/// slice of a fused weight), times a constant `scale` (a muP multiplier as a
+/// `hybrid.scale` after it, or its `output_scale`).
 struct Projection {
   Value input;
   Value weight; // null until materialized (fused halves)
   LinearOp linear;
   SplitOp split;
   unsigned half = 0;
+  double scale = 1.0;
 };
 
-/// `v` as a bias-free projection of some input with a single use.
+/// `v` as a bias-free projection of some input with a single use, possibly
+/// scaled by a constant.
 std::optional<Projection> matchProjection(Value v) {
   if (!v.hasOneUse())
     return std::nullopt;
+  if (auto scale = v.getDefiningOp<ScaleOp>()) {
+    std::optional<Projection> p = matchProjection(scale.getInput());
+    if (p)
+      p->scale *= scale.getFactor().convertToDouble();
+    return p;
+  }
   if (auto linear = v.getDefiningOp<LinearOp>()) {
-    if (linear.getBias() || linear.getOutputScale().convertToDouble() != 1.0)
+    if (linear.getBias())
       return std::nullopt;
-    return Projection{linear.getInput(), linear.getWeight(), linear, {}, 0};
+    return Projection{linear.getInput(), linear.getWeight(), linear, {}, 0,
+                      linear.getOutputScale().convertToDouble()};
   }
   if (auto split = v.getDefiningOp<SplitOp>()) {
     auto linear = split.getInput().getDefiningOp<LinearOp>();
     if (split.getNumResults() != 2 || !linear || linear.getBias() ||
-        linear.getOutputScale().convertToDouble() != 1.0 ||
         !split.getInput().hasOneUse())
       return std::nullopt;
     auto sizes = split.getSizes();
     if (sizes[0] != sizes[1])
       return std::nullopt;
     unsigned half = cast<OpResult>(v).getResultNumber();
-    return Projection{linear.getInput(), Value(), linear, split, half};
+    return Projection{linear.getInput(), Value(), linear, split, half,
+                      linear.getOutputScale().convertToDouble()};
   }
   return std::nullopt;
 }
@@ -83,9 +93,8 @@ struct RaiseGatedMLP : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp down,
                                 PatternRewriter &rewriter) const override {
-    if (down.getBias() || down.getOutputScale().convertToDouble() != 1.0)
-      return rewriter.notifyMatchFailure(down, "down projection has a bias "
-                                               "or a scale");
+    if (down.getBias())
+      return rewriter.notifyMatchFailure(down, "down projection has a bias");
     auto mul = down.getInput().getDefiningOp<arith::MulFOp>();
     if (!mul || !mul->hasOneUse())
       return rewriter.notifyMatchFailure(down, "input is not a single-use mul");
@@ -113,9 +122,14 @@ struct RaiseGatedMLP : OpRewritePattern<LinearOp> {
       gate->weight = weightHalf(rewriter, loc, fused, gate->half);
       up->weight = weightHalf(rewriter, loc, fused, up->half);
     }
+    // down((act(g·a))·(u·b))·c = down(act(g·a)·u)·(b·c): the up projection's
+    // multiplier moves past the (linear) down projection.
+    double outputScale = up->scale * down.getOutputScale().convertToDouble();
     rewriter.replaceOpWithNewOp<GatedMLPOp>(
         down, down.getType(), gate->input, gate->weight, up->weight,
-        down.getWeight(), act.getKindAttr());
+        down.getWeight(), act.getKindAttr(),
+        rewriter.getF64FloatAttr(gate->scale),
+        rewriter.getF64FloatAttr(outputScale));
     return success();
   }
 };

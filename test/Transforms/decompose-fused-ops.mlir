@@ -19,6 +19,24 @@ func.func @gated_mlp(%x: tensor<1x?x32xf32>, %g: tensor<64x32xbf16>, %u: tensor<
 
 // -----
 
+// Tests that a gated MLP's multipliers land on its projections: gate_scale
+// on the gate projection (before the activation), output_scale on the down
+// projection.
+// CHECK-LABEL: func.func @gated_mlp_multipliers
+// CHECK: %[[GX:.+]] = hybrid.linear %{{.+}}, %{{.+}} {output_scale = 7.500000e-01 : f64}
+// CHECK: %[[UX:.+]] = hybrid.linear %{{.+}}, %{{.+}} : tensor
+// CHECK: %[[A:.+]] = hybrid.activation silu %[[GX]]
+// CHECK: %[[M:.+]] = arith.mulf %[[A]], %[[UX]]
+// CHECK: hybrid.linear %[[M]], %{{.+}} {output_scale = 1.250000e+00 : f64}
+func.func @gated_mlp_multipliers(%x: tensor<1x?x32xf32>, %g: tensor<64x32xf32>, %u: tensor<64x32xf32>,
+                                 %d: tensor<32x64xf32>) -> tensor<1x?x32xf32> {
+  %0 = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
+      : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
+  return %0 : tensor<1x?x32xf32>
+}
+
+// -----
+
 // Tests that add+norm becomes the add and the norm of the sum, and that the
 // sum replaces the residual result.
 // CHECK-LABEL: func.func @add_rms_norm

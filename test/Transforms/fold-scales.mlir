@@ -38,3 +38,17 @@ func.func @near_misses(%x: tensor<1x?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8x
   %ds = hybrid.scale %d by 3.0 : tensor<1x?x8xf32>
   return %a, %c, %ys, %ds, %d : tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<1x?x8xf32>, tensor<1x?x8xf32>
 }
+
+// -----
+
+// Tests that Falcon-H1's residual multiplier after a raised gated MLP folds
+// into its output_scale (the down projection's epilogue).
+// CHECK-LABEL: func.func @gated_mlp_output
+// CHECK-NOT: hybrid.scale
+// CHECK: hybrid.gated_mlp {{.*}} activation silu {gate_scale = 5.000000e-01 : f64, output_scale = 3.000000e+00 : f64}
+func.func @gated_mlp_output(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
+  %y = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.5 : f64, output_scale = 1.5 : f64}
+      : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
+  %s = hybrid.scale %y by 2.0 : tensor<1x?x8xf32>
+  return %s : tensor<1x?x8xf32>
+}

@@ -53,20 +53,40 @@ func.func @zonos_fc1_gate_second(%x: tensor<1x?x8xf32>, %fc1: tensor<32x8xf32>, 
 
 // -----
 
-// Tests a near miss: Falcon-H1's muP gate multiplier sits between the gate
-// projection and the activation; gated_mlp cannot express it, so nothing is
-// raised.
+// Tests that Falcon-H1's muP multipliers are part of the raised op: the gate
+// multiplier before the activation becomes gate_scale, and a multiplier on
+// the up projection moves past the (linear) down projection into
+// output_scale with the down projection's own.
 // CHECK-LABEL: func.func @falcon_gate_multiplier
+// CHECK: hybrid.gated_mlp %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} activation silu {gate_scale = 5.000000e-01 : f64, output_scale = 3.750000e-01 : f64}
+// CHECK-NOT: hybrid.scale
+// CHECK-NOT: hybrid.linear
+func.func @falcon_gate_multiplier(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
+  %0 = hybrid.linear %x, %g : tensor<1x?x8xf32>, tensor<16x8xf32> -> tensor<1x?x16xf32>
+  %1 = hybrid.linear %x, %u : tensor<1x?x8xf32>, tensor<16x8xf32> -> tensor<1x?x16xf32>
+  %s = hybrid.scale %0 by 0.5 : tensor<1x?x16xf32>
+  %su = hybrid.scale %1 by 1.5 : tensor<1x?x16xf32>
+  %2 = hybrid.activation silu %s : tensor<1x?x16xf32>
+  %3 = arith.mulf %2, %su : tensor<1x?x16xf32>
+  %4 = hybrid.linear %3, %d {output_scale = 0.25 : f64} : tensor<1x?x16xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
+  return %4 : tensor<1x?x8xf32>
+}
+
+// -----
+
+// Tests a near miss: a multiplier whose scaled gate is also used elsewhere
+// (it would have to be computed anyway).
+// CHECK-LABEL: func.func @scaled_gate_reused
 // CHECK-NOT: hybrid.gated_mlp
 // CHECK: hybrid.scale
-func.func @falcon_gate_multiplier(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
+func.func @scaled_gate_reused(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x16xf32>) {
   %0 = hybrid.linear %x, %g : tensor<1x?x8xf32>, tensor<16x8xf32> -> tensor<1x?x16xf32>
   %1 = hybrid.linear %x, %u : tensor<1x?x8xf32>, tensor<16x8xf32> -> tensor<1x?x16xf32>
   %s = hybrid.scale %0 by 0.5 : tensor<1x?x16xf32>
   %2 = hybrid.activation silu %s : tensor<1x?x16xf32>
   %3 = arith.mulf %2, %1 : tensor<1x?x16xf32>
   %4 = hybrid.linear %3, %d : tensor<1x?x16xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
-  return %4 : tensor<1x?x8xf32>
+  return %4, %s : tensor<1x?x8xf32>, tensor<1x?x16xf32>
 }
 
 // -----

@@ -260,10 +260,15 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
        }},
       {"linear_argmax", "hybrid-fuse-linear-argmax",
        [](mlir::Operation *op) { return mlir::isa<hy::LinearArgmaxOp>(op); }},
-      {"scaled linear", "hybrid-fold-scales",
+      // A multiplier applied in a projection's epilogue: a linear's
+      // output_scale, or a gated MLP's (its down projection's).
+      {"scaled proj", "hybrid-fold-scales",
        [](mlir::Operation *op) {
-         auto linear = mlir::dyn_cast<hy::LinearOp>(op);
-         return linear && linear.getOutputScale().convertToDouble() != 1.0;
+         if (auto linear = mlir::dyn_cast<hy::LinearOp>(op))
+           return linear.getOutputScale().convertToDouble() != 1.0;
+         if (auto mlp = mlir::dyn_cast<hy::GatedMLPOp>(op))
+           return mlp.getOutputScale().convertToDouble() != 1.0;
+         return false;
        }},
   };
   os << format("%-13s %-14s %-32s %5s  %s\n", "entry", "fused op", "pass",

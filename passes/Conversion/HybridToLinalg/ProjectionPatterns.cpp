@@ -161,6 +161,12 @@ struct LowerGatedMLP : OpRewritePattern<GatedMLPOp> {
     SmallVector<Value> gu = buildProjections(
         rewriter, loc, x, {op.getGate(), op.getUp()}, {zeroG, zeroU});
     ActivationKind kind = op.getActivation();
+    double gateScale = op.getGateScale().convertToDouble();
+    auto gateOf = [&](OpBuilder &b, Location l, Value g) -> Value {
+      if (gateScale == 1.0)
+        return g;
+      return arith::MulFOp::create(b, l, g, floatConst(b, l, f, gateScale));
+    };
     int64_t rank = rankOf(x);
     Value h = mapElements(
         rewriter, loc, gu[0], f, ValueRange{gu[0], gu[1]},
@@ -168,11 +174,11 @@ struct LowerGatedMLP : OpRewritePattern<GatedMLPOp> {
          identityMap(rewriter.getContext(), rank)},
         [&](OpBuilder &b, Location l, ValueRange args) {
           return arith::MulFOp::create(b, l,
-                                       applyActivation(b, l, kind, args[0]),
+                                       applyActivation(b, l, kind, gateOf(b, l, args[0])),
                                        args[1]);
         });
     rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), h, op.getDown(),
-                                          Value());
+                                          Value(), op.getOutputScaleAttr());
     return success();
   }
 };

@@ -133,6 +133,23 @@ func.func @gated_mlp(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x
 
 // -----
 
+// Tests that a gated MLP's multipliers are applied in the epilogues: the gate
+// scaled before the activation, the down projection's output_scale.
+// CHECK-LABEL: func.func @gated_mlp_multipliers
+// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}}attrs = {hybrid.kernel = "linear"}
+// CHECK: linalg.generic {{.*}} ins(%[[GU]]#0, %[[GU]]#1 : {{.*}})
+// CHECK-NEXT: ^bb0(%[[G:.+]]: f32, %[[U:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[GS:.+]] = arith.mulf %[[G]], %{{.+}} : f32
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 1.250000e+00 : f64
+func.func @gated_mlp_multipliers(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
+  %y = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
+      : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
 // Tests that a linear's output_scale multiplies the bias of the accumulator
 // and every product, and is recorded for the micro-kernel.
 // CHECK-LABEL: func.func @scaled_linear

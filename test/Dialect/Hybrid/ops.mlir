@@ -133,6 +133,9 @@ func.func @feed_forward(%x: tensor<1x?x32xf32>, %g: tensor<64x32xf32>, %u: tenso
   // CHECK: hybrid.gated_mlp %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} activation silu : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
   %0 = hybrid.gated_mlp %x, %g, %u, %d activation silu
       : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
+  // CHECK: hybrid.gated_mlp %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} activation silu {gate_scale = 7.500000e-01 : f64, output_scale = 1.250000e+00 : f64}
+  %g2 = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
+      : tensor<1x?x32xf32>, tensor<64x32xf32>, tensor<64x32xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
   // CHECK: hybrid.moe %{{.*}} router %{{.*}} gate(%{{.*}} : tensor<4x64x32xf32>) up %{{.*}} down %{{.*}} top_k 2 activation silu {normalize_top_k} : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
   %1 = hybrid.moe %0 router %r gate(%eg : tensor<4x64x32xf32>) up %eu down %ed top_k 2 activation silu {normalize_top_k}
       : tensor<1x?x32xf32>, tensor<4x32xf32>, tensor<4x64x32xf32>, tensor<4x32x64xf32>
