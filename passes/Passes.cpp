@@ -63,6 +63,10 @@ void buildHybridFusionPipeline(OpPassManager &pm,
   if (options.fuseConvActivation)
     stages.push_back({"hybrid-fuse-conv-activation",
                       "SiLU inside the causal conv of every Mamba mixer"});
+  if (options.foldDtIntoScan)
+    stages.push_back({"hybrid-fold-dt-into-scan",
+                      "dt bias, softplus and limit applied as the scan "
+                      "reads dt"});
   if (options.fuseAddRMSNorm)
     stages.push_back({"hybrid-fuse-add-rms-norm",
                       "residual add and the next norm read memory once"});

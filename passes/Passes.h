@@ -49,6 +49,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "fuse-linear-argmax",
       llvm::cl::desc("Run hybrid-fuse-linear-argmax (greedy LM head)"),
       llvm::cl::init(true)};
+  Option<bool> foldDtIntoScan{
+      *this, "fold-dt-into-scan",
+      llvm::cl::desc("Run hybrid-fold-dt-into-scan (dt bias, softplus, "
+                     "limit into the scans)"),
+      llvm::cl::init(true)};
   Option<bool> fuseConvActivation{
       *this, "fuse-conv-activation",
       llvm::cl::desc("Run hybrid-fuse-conv-activation"), llvm::cl::init(true)};

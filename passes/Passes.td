@@ -214,6 +214,40 @@ def HybridFuseConvActivationPass : Pass<"hybrid-fuse-conv-activation"> {
   ];
 }
 
+def HybridFoldDtIntoScanPass : Pass<"hybrid-fold-dt-into-scan"> {
+  let summary = "Folds the time-step bias, softplus and limit into the scans";
+  let description = [{
+    The scan's time step as the Mamba mixers write it, in front of the scan:
+    ```mlir
+    %b  = linalg.broadcast ins(%dt_bias : tensor<8xf32>) outs(%e : tensor<?x?x8xf32>) dimensions = [0, 1]
+    %s  = arith.addf %dt, %b : tensor<?x?x8xf32>
+    %sp = hybrid.activation softplus %s : tensor<?x?x8xf32>
+    %y, %h = hybrid.ssd_scan %x, %sp, ... state %h0 into %init chunk_size 256 ...
+    ```
+    becomes one scan that adds the bias, applies the softplus and the
+    limit to each dt as it reads it (mamba_ssm's `delta_bias`,
+    `delta_softplus` and `dt_limit`):
+    ```mlir
+    %y, %h = hybrid.ssd_scan %x, %dt, ... dt_bias(%dt_bias : tensor<8xf32>) state %h0 into %init
+        chunk_size 256 {dt_softplus}
+    ```
+    Matched backwards from the scan's dt operand, inside out: a bias
+    (a broadcast per-channel parameter added to dt, or the bias of the
+    linear that produced dt, as Mamba-1's `dt_proj`), a softplus, then for
+    `ssd_scan` a clamp (`arith.maximumf` with a positive splat, then
+    `arith.minimumf` with a splat), each optional. A step whose result has
+    another user ends the match there; a scan whose dt is already prepared,
+    another activation, a non-splat bound, a scaled linear (whose scale
+    would apply to its bias) and a clamp on `selective_scan` (which has no
+    limit) are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numFolded", "num-folded", "Scans with their dt preparation">
+  ];
+}
+
 def HybridFoldRoPEIntoAttentionPass : Pass<"hybrid-fold-rope-into-attention"> {
   let summary = "Folds the rotary embeddings of query and key into attention";
   let description = [{

@@ -316,6 +316,9 @@ struct MergeConcatOfSplit : OpRewritePattern<tensor::ConcatOp> {
     types.push_back(concat.getType());
     for (Value r : split.getResults().drop_front(begin + count))
       types.push_back(r.getType());
+    // At the split, not at the concat: pieces outside the joined range may
+    // be used between the two.
+    rewriter.setInsertionPoint(split);
     auto joined = SplitOp::create(rewriter, split.getLoc(), types,
                                   split.getInput(),
                                   rewriter.getDenseI64ArrayAttr(merged));

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -323,6 +324,34 @@ private:
     return arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
   }
 
+  /// A per-channel parameter [C] (widened to f32) broadcast over the batch
+  /// and sequence dims of the activations, [B, T, C], as `x + p` does in
+  /// PyTorch.
+  Value broadcastChannels(Value p) {
+    auto type = cast<RankedTensorType>(p.getType());
+    if (!type.getElementType().isF32())
+      p = arith::ExtFOp::create(b, loc, type.clone(f32), p);
+    return linalg::BroadcastOp::create(b, loc, p, emptyAct(type.getShape()),
+                                       ArrayRef<int64_t>{0, 1})
+        ->getResult(0);
+  }
+
+  /// torch.clamp(x, lo, hi) as the scans' time-step limit is written: the
+  /// lower bound only when positive (a softplus output is never below 0),
+  /// the upper bound only when finite.
+  Value clampTimeStep(Value dt, double lo, double hi) {
+    auto bound = [&](double v) -> Value {
+      Value c = arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, v));
+      return linalg::FillOp::create(b, loc, c, emptyAct({lastDim(dt)}))
+          .getResult(0);
+    };
+    if (lo > 0.0)
+      dt = arith::MaximumFOp::create(b, loc, dt, bound(lo));
+    if (std::isfinite(hi))
+      dt = arith::MinimumFOp::create(b, loc, dt, bound(hi));
+    return dt;
+  }
+
   Value conv(Value x, int64_t layer) {
     int64_t channels = lastDim(x);
     Value &cs = state(layer, "conv_state");
@@ -348,14 +377,17 @@ private:
       bm = norm(bm, n, "mamba.b_norm.", layer);
       cm = norm(cm, n, "mamba.c_norm.", layer);
     }
-    // The dt projection's bias is the scan's delta_bias (mamba_ssm's form).
-    Value delta = linearWith(dt, weight("mamba.dt_proj.weight", layer));
+    // softplus(dt_proj(dt)) as HF's MambaMixer writes it;
+    // hybrid-fold-dt-into-scan moves the bias and the softplus into the scan
+    // (mamba_ssm's delta_bias and delta_softplus).
+    Value delta = activation(linear(dt, "mamba.dt_proj.", layer),
+                             ActivationKind::softplus);
     Value a = negExp(weight("mamba.A_log", layer));
     Value &ss = state(layer, "ssm_state");
     auto scan = SelectiveScanOp::create(
         b, loc, u, delta, a, bm, cm, emptyAct({m.dInner}), ss,
-        weight("mamba.D", layer), xz[1], weight("mamba.dt_proj.bias", layer),
-        b.getUnitAttr());
+        weight("mamba.D", layer), xz[1], /*delta_bias=*/Value(),
+        /*delta_softplus=*/nullptr);
     ss = scan.getNewState();
     return linear(scan.getResult(), "mamba.out_proj.", layer);
   }
@@ -369,7 +401,13 @@ private:
     // muP multipliers of the in_proj sections [z, x, B, C, dt].
     for (int i = 0; i < 5; ++i)
       parts[i] = scale(parts[i], m.projMultipliers[i]);
-    Value z = parts[0], dt = parts[4];
+    Value z = parts[0];
+    // clamp(softplus(dt + dt_bias), time_step_limit) as the models write it;
+    // hybrid-fold-dt-into-scan moves it into the scan.
+    Value dt = activation(
+        add(parts[4], broadcastChannels(weight("mamba.dt_bias", layer))),
+        ActivationKind::softplus);
+    dt = clampTimeStep(dt, m.dtMin, m.dtMax);
     Value xbc = tensor::ConcatOp::create(
         b, loc, act({m.convDim()}), 2,
         ValueRange{parts[1], parts[2], parts[3]});
@@ -381,10 +419,9 @@ private:
     Value &ss = state(layer, "ssm_state");
     auto scan = SSDScanOp::create(
         b, loc, x4, dt, a, b4, c4, emptyAct({m.nHeads, m.headDim}), ss,
-        weight("mamba.D", layer), /*gate=*/Value(),
-        weight("mamba.dt_bias", layer), b.getI64IntegerAttr(m.chunkSize),
-        b.getUnitAttr(), b.getF64FloatAttr(m.dtMin),
-        std::isfinite(m.dtMax) ? b.getF64FloatAttr(m.dtMax) : FloatAttr());
+        weight("mamba.D", layer), /*gate=*/Value(), /*dt_bias=*/Value(),
+        b.getI64IntegerAttr(m.chunkSize), /*dt_softplus=*/nullptr,
+        b.getF64FloatAttr(0.0), /*dt_max=*/FloatAttr());
     ss = scan.getNewState();
     Value y = mergeHeads(scan.getResult());
     Value gate = activation(z, ActivationKind::silu);
@@ -740,7 +777,8 @@ OwningOpRef<ModuleOp> buildModel(MLIRContext &context, const ModelSpec &spec,
                                  const BuildOptions &options,
                                  std::string &error) {
   context.loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
-                      math::MathDialect, tensor::TensorDialect>();
+                      linalg::LinalgDialect, math::MathDialect,
+                      tensor::TensorDialect>();
   if (std::optional<std::string> feature = unsupportedFeature(spec)) {
     error = spec.sourceFile + ": " + *feature;
     return nullptr;

@@ -95,7 +95,7 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"),
 static cl::list<std::string> disableFusion(
     "disable-fusion", cl::CommaSeparated,
     cl::desc("Fusions to turn off: activations, norms, gated-mlp, "
-             "add-rms-norm, add-layer-norm, conv-activation, rope, "
+             "add-rms-norm, add-layer-norm, conv-activation, scan-dt, rope, "
              "projections, scales, linear-argmax, or all"));
 
 namespace {
@@ -247,6 +247,14 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
          auto conv = mlir::dyn_cast<hy::CausalConv1dOp>(op);
          return conv && conv.getActivation() == hy::ActivationKind::silu;
        }},
+      {"scan", "hybrid-fold-dt-into-scan",
+       [](mlir::Operation *op) {
+         if (auto ssd = mlir::dyn_cast<hy::SSDScanOp>(op))
+           return static_cast<bool>(ssd.getDtSoftplus());
+         if (auto scan = mlir::dyn_cast<hy::SelectiveScanOp>(op))
+           return static_cast<bool>(scan.getDeltaSoftplus());
+         return false;
+       }},
       {"attention", "hybrid-fold-rope-into-attention",
        [](mlir::Operation *op) {
          auto attn = mlir::dyn_cast<hy::AttentionOp>(op);
@@ -329,8 +337,8 @@ int main(int argc, char **argv) {
       {"gated-mlp", &Options::raiseGatedMLP},
       {"add-rms-norm", &Options::fuseAddRMSNorm},
       {"add-layer-norm", &Options::fuseAddLayerNorm},
-      {"conv-activation",
-       &Options::fuseConvActivation},
+      {"conv-activation", &Options::fuseConvActivation},
+      {"scan-dt", &Options::foldDtIntoScan},
       {"rope", &Options::foldRoPE},
       {"projections", &Options::mergeProjections},
       {"scales", &Options::foldScales},

@@ -75,6 +75,21 @@ func.func @mamba2_xbc(%p: tensor<1x?x42xf32>) -> (tensor<1x?x16xf32>, tensor<1x?
 
 // -----
 
+// Tests that the joined split stands where the split stood: dt is used
+// (by the time-step preparation) between the split and the concat.
+// CHECK-LABEL: func.func @piece_used_before_concat
+// CHECK: %[[S:.+]]:3 = hybrid.split %{{.+}} [16, 24, 2]
+// CHECK-NEXT: %[[DT:.+]] = hybrid.activation softplus %[[S]]#2
+// CHECK-NEXT: return %[[S]]#0, %[[S]]#1, %[[DT]]
+func.func @piece_used_before_concat(%p: tensor<1x?x42xf32>) -> (tensor<1x?x16xf32>, tensor<1x?x24xf32>, tensor<1x?x2xf32>) {
+  %z, %x, %b, %c, %dt = hybrid.split %p [16, 16, 4, 4, 2] : tensor<1x?x42xf32> -> tensor<1x?x16xf32>, tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>, tensor<1x?x2xf32>
+  %sp = hybrid.activation softplus %dt : tensor<1x?x2xf32>
+  %xbc = tensor.concat dim(2) %x, %b, %c : (tensor<1x?x16xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32>) -> tensor<1x?x24xf32>
+  return %z, %xbc, %sp : tensor<1x?x16xf32>, tensor<1x?x24xf32>, tensor<1x?x2xf32>
+}
+
+// -----
+
 // Tests that a concat of every piece is the split's input.
 // CHECK-LABEL: func.func @rejoin_all
 // CHECK-SAME: (%[[P:.+]]: tensor<2x12xf32>)
