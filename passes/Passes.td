@@ -174,10 +174,16 @@ def HybridFoldScalesPass : Pass<"hybrid-fold-scales"> {
     which a GEMM applies in its epilogue at no cost:
     - `scale(linear(x, W, b), c)`, the linear having no other use, becomes
       `linear(x, W, b) {output_scale = c}` (attention-out, SSM-out, MLP down,
-      residual and logits multipliers);
+      residual and logits multipliers), and the same after a gated MLP or
+      an embedding (muP's embedding multiplier);
     - `linear(scale(x, c), W)` for bias-free linears that are the scale's
       only users becomes `linear(x, W) {output_scale = c}` (attention-in and
-      SSM-in multipliers, shared by Q, K and V).
+      SSM-in multipliers, shared by Q, K and V);
+    - `scale(split(linear(x, W, b))#i, c_i)` for any of the pieces, the
+      linear having only the split as user, becomes the linear with
+      `section_sizes`/`section_scales` over those pieces' features
+      (Falcon-H1's per-section `ssm_multipliers` on the Mamba in_proj, its
+      key multiplier after a merged Q/K/V GEMM).
     A bias after a pre-scale, or other users of either side, leave the ops
     as they are. Runs last among the fusions, so that a scaled projection
     does not stop a gated MLP from being raised.

@@ -245,7 +245,40 @@ LogicalResult LinearOp::verify() {
       getInput().getType().getElementType())
     return emitOpError() << "result element type must match the input's "
                          << getInput().getType().getElementType();
+  std::optional<ArrayRef<int64_t>> sizes = getSectionSizes();
+  std::optional<ArrayRef<double>> scales = getSectionScales();
+  if (sizes.has_value() != scales.has_value())
+    return emitOpError() << "section_sizes and section_scales go together";
+  if (sizes) {
+    if (sizes->size() != scales->size())
+      return emitOpError() << "has " << sizes->size() << " section sizes but "
+                           << scales->size() << " section scales";
+    int64_t total = 0;
+    for (int64_t size : *sizes) {
+      if (size <= 0)
+        return emitOpError() << "section sizes must be positive, got "
+                             << formatShape(*sizes);
+      total += size;
+    }
+    if (conflicts(total, out))
+      return emitOpError() << "section sizes " << formatShape(*sizes)
+                           << " sum to " << total << " but the weight has "
+                           << out << " rows [out]";
+  }
   return success();
+}
+
+double LinearOp::scaleOfFeature(int64_t n) {
+  double scale = getOutputScale().convertToDouble();
+  if (std::optional<ArrayRef<int64_t>> sizes = getSectionSizes()) {
+    ArrayRef<double> scales = *getSectionScales();
+    for (auto [size, s] : llvm::zip(*sizes, scales)) {
+      if (n < size)
+        return scale * s;
+      n -= size;
+    }
+  }
+  return scale;
 }
 
 LogicalResult SplitOp::verify() {

@@ -98,14 +98,25 @@ def Hybrid_EmbeddingOp : Hybrid_Op<"embedding", [Pure]> {
     `result[..., :] = table[ids[...], :]` for a table `[V, D]` and integer ids
     of any shape; rows may be widened to the result's element type (a bf16
     table feeding f32 activations). Ids outside `[0, V)` are a runtime error the lowering
-    checks; they never read out of bounds.
+    checks; they never read out of bounds. `output_scale` (1 by default)
+    multiplies the gathered rows: muP's `embedding_multiplier`, folded in
+    by `hybrid-fold-scales`.
 
     ```mlir
     %h = hybrid.embedding %table[%ids] : tensor<128x64xf32>, tensor<1x?xi64> -> tensor<1x?x64xf32>
+    %s = hybrid.embedding %table[%ids] {output_scale = 1.75 : f64} : tensor<128x64xf32>, tensor<1x?xi64> -> tensor<1x?x64xf32>
     ```
   }];
-  let arguments = (ins Hybrid_FloatTensor:$table, Hybrid_IntTensor:$ids);
+  let arguments = (ins Hybrid_FloatTensor:$table, Hybrid_IntTensor:$ids,
+                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale);
   let results = (outs Hybrid_FloatTensor:$result);
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$table,
+                   "::mlir::Value":$ids), [{
+      build($_builder, $_state, result, table, ids,
+            $_builder.getF64FloatAttr(1.0));
+    }]>
+  ];
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
   }];
@@ -119,7 +130,12 @@ def Hybrid_LinearOp : Hybrid_Op<"linear", [Pure]> {
     checkpoint's projection binds without a transpose. `output_scale` (1 by
     default) multiplies the result: `(x Wᵀ + b) · output_scale`, the place
     where `hybrid-fold-scales` puts muP multipliers so a GEMM's epilogue
-    applies them. `input` is `[..., K]`
+    applies them. `section_sizes`/`section_scales` (both or neither) scale
+    consecutive sections of the output features on top of that: feature
+    `n` in section `i` is multiplied by `section_scales[i]`. They hold the
+    multipliers of pieces of a projection that is split afterwards
+    (Falcon-H1's per-section `ssm_multipliers` on the Mamba in_proj, its
+    key multiplier on a merged Q/K/V). `input` is `[..., K]`
     and the result `[..., N]`. The weight may be stored in a narrower type
     than the input (bf16 weights, f32 activations); the result has the
     input's element type.
@@ -127,20 +143,38 @@ def Hybrid_LinearOp : Hybrid_Op<"linear", [Pure]> {
     ```mlir
     %q = hybrid.linear %x, %wq : tensor<1x?x64xf32>, tensor<128x64xbf16> -> tensor<1x?x128xf32>
     %o = hybrid.linear %x, %w bias %b : tensor<1x?x64xf32>, tensor<32x64xf32>, tensor<32xf32> -> tensor<1x?x32xf32>
+    %p = hybrid.linear %x, %w {section_sizes = array<i64: 16, 8, 8>, section_scales = array<f64: 1.0, 0.5, 2.0>}
+        : tensor<1x?x64xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
     ```
   }];
   let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_FloatTensor:$weight,
                        Optional<Hybrid_FloatTensor>:$bias,
-                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale);
+                       DefaultValuedAttr<F64Attr, "1.0">:$output_scale,
+                       OptionalAttr<DenseI64ArrayAttr>:$section_sizes,
+                       OptionalAttr<DenseF64ArrayAttr>:$section_scales);
   let results = (outs Hybrid_FloatTensor:$result);
   let builders = [
     // The plain projection (output_scale 1).
     OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
                    "::mlir::Value":$weight, "::mlir::Value":$bias), [{
       build($_builder, $_state, result, input, weight, bias,
-            $_builder.getF64FloatAttr(1.0));
+            $_builder.getF64FloatAttr(1.0), nullptr, nullptr);
+    }]>,
+    // A uniform output_scale, no sections.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::Value":$weight, "::mlir::Value":$bias,
+                   "::mlir::FloatAttr":$output_scale), [{
+      build($_builder, $_state, result, input, weight, bias, output_scale,
+            nullptr, nullptr);
     }]>
   ];
+  let extraClassDeclaration = [{
+    /// The multiplier of output feature `n`: output_scale times its
+    /// section's scale.
+    double scaleOfFeature(int64_t n);
+    /// Whether every output feature is multiplied by the same constant.
+    bool hasUniformScale() { return !getSectionScales(); }
+  }];
   let assemblyFormat = [{
     $input `,` $weight (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict
     `:` type($input) `,` type($weight) `->` type($result)

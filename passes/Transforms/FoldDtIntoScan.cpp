@@ -136,7 +136,8 @@ TimeStepPrep matchTimeStepPrep(Value dt, bool clampAllowed) {
       }
   } else if (auto linear = p.dt.getDefiningOp<LinearOp>()) {
     // A scaled linear scales its bias too: leave it.
-    if (linear.getBias() && linear.getOutputScale().convertToDouble() == 1.0) {
+    if (linear.getBias() && linear.getOutputScale().convertToDouble() == 1.0 &&
+        linear.hasUniformScale()) {
       p.bias = linear.getBias();
       p.biasedLinear = linear;
     }

@@ -34,6 +34,8 @@ struct FuseLinearArgmax : OpRewritePattern<ArgmaxOp> {
       return rewriter.notifyMatchFailure(argmax, "input is not a linear");
     if (head.getBias())
       return rewriter.notifyMatchFailure(argmax, "the head has a bias");
+    if (!head.hasUniformScale())
+      return rewriter.notifyMatchFailure(argmax, "the head has section scales");
     // Logits returned or read elsewhere must still be written.
     if (!head.getResult().hasOneUse())
       return rewriter.notifyMatchFailure(argmax, "logits have other users");

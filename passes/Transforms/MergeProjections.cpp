@@ -22,7 +22,8 @@ namespace {
 
 /// A linear that may join a merge, and the checkpoint tensor it multiplies.
 WeightOp mergeableWeight(LinearOp linear) {
-  if (linear.getBias() || linear.getOutputScale().convertToDouble() != 1.0)
+  if (linear.getBias() || linear.getOutputScale().convertToDouble() != 1.0 ||
+      !linear.hasUniformScale())
     return {};
   auto weight = linear.getWeight().getDefiningOp<WeightOp>();
   return weight;

@@ -54,7 +54,7 @@ std::optional<Projection> matchProjection(Value v) {
     return p;
   }
   if (auto linear = v.getDefiningOp<LinearOp>()) {
-    if (linear.getBias())
+    if (linear.getBias() || !linear.hasUniformScale())
       return std::nullopt;
     return Projection{linear.getInput(), linear.getWeight(), linear, {}, 0,
                       linear.getOutputScale().convertToDouble()};
@@ -62,7 +62,7 @@ std::optional<Projection> matchProjection(Value v) {
   if (auto split = v.getDefiningOp<SplitOp>()) {
     auto linear = split.getInput().getDefiningOp<LinearOp>();
     if (split.getNumResults() != 2 || !linear || linear.getBias() ||
-        !split.getInput().hasOneUse())
+        !linear.hasUniformScale() || !split.getInput().hasOneUse())
       return std::nullopt;
     auto sizes = split.getSizes();
     if (sizes[0] != sizes[1])
@@ -93,8 +93,9 @@ struct RaiseGatedMLP : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp down,
                                 PatternRewriter &rewriter) const override {
-    if (down.getBias())
-      return rewriter.notifyMatchFailure(down, "down projection has a bias");
+    if (down.getBias() || !down.hasUniformScale())
+      return rewriter.notifyMatchFailure(down, "down projection has a bias "
+                                               "or section scales");
     auto mul = down.getInput().getDefiningOp<arith::MulFOp>();
     if (!mul || !mul->hasOneUse())
       return rewriter.notifyMatchFailure(down, "input is not a single-use mul");

@@ -79,3 +79,16 @@ func.func @plain_argmax(%l: tensor<1x1x64xf32>) -> tensor<1x1xi64> {
   %t = hybrid.argmax %l : tensor<1x1x64xf32> -> tensor<1x1xi64>
   return %t : tensor<1x1xi64>
 }
+
+// -----
+
+// Tests that a head with section scales is left alone (linear_argmax has a
+// uniform output_scale only).
+// CHECK-LABEL: func.func @sectioned_head
+// CHECK: hybrid.argmax
+// CHECK-NOT: hybrid.linear_argmax
+func.func @sectioned_head(%h: tensor<1x1x16xf32>, %w: tensor<64x16xf32>) -> tensor<1x1xi64> {
+  %l = hybrid.linear %h, %w {section_sizes = array<i64: 32, 32>, section_scales = array<f64: 1.0, 2.0>} : tensor<1x1x16xf32>, tensor<64x16xf32> -> tensor<1x1x64xf32>
+  %t = hybrid.argmax %l : tensor<1x1x64xf32> -> tensor<1x1xi64>
+  return %t : tensor<1x1xi64>
+}

@@ -50,3 +50,17 @@ func.func @mixed_types(%x: tensor<1x?x64xf32>) -> (tensor<1x?x32xf32>, tensor<1x
   %c = hybrid.linear %x, %w2 : tensor<1x?x64xf32>, tensor<32x64xbf16> -> tensor<1x?x32xf32>
   return %a, %c : tensor<1x?x32xf32>, tensor<1x?x32xf32>
 }
+
+// -----
+
+// Tests that a projection with section scales does not join a merge (the
+// packed GEMM has one set of multipliers).
+// CHECK-LABEL: func.func @sectioned_part
+// CHECK-NOT: hybrid.packed_weight
+func.func @sectioned_part(%x: tensor<1x?x64xf32>) -> (tensor<1x?x32xf32>, tensor<1x?x32xf32>) {
+  %w1 = hybrid.weight "a" : tensor<32x64xf32>
+  %a = hybrid.linear %x, %w1 {section_sizes = array<i64: 16, 16>, section_scales = array<f64: 1.0, 2.0>} : tensor<1x?x64xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
+  %w2 = hybrid.weight "b" : tensor<32x64xf32>
+  %c = hybrid.linear %x, %w2 : tensor<1x?x64xf32>, tensor<32x64xf32> -> tensor<1x?x32xf32>
+  return %a, %c : tensor<1x?x32xf32>, tensor<1x?x32xf32>
+}

@@ -273,9 +273,12 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
       {"scaled proj", "hybrid-fold-scales",
        [](mlir::Operation *op) {
          if (auto linear = mlir::dyn_cast<hy::LinearOp>(op))
-           return linear.getOutputScale().convertToDouble() != 1.0;
+           return linear.getOutputScale().convertToDouble() != 1.0 ||
+                  !linear.hasUniformScale();
          if (auto mlp = mlir::dyn_cast<hy::GatedMLPOp>(op))
            return mlp.getOutputScale().convertToDouble() != 1.0;
+         if (auto embedding = mlir::dyn_cast<hy::EmbeddingOp>(op))
+           return embedding.getOutputScale().convertToDouble() != 1.0;
          return false;
        }},
   };

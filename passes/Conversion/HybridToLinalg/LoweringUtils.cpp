@@ -221,4 +221,47 @@ arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx) {
       ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
 }
 
+void FeatureScales::attachTo(Operation *op) const {
+  MLIRContext *ctx = op->getContext();
+  if (uniform != 1.0)
+    op->setAttr("hybrid.output_scale",
+                FloatAttr::get(Float64Type::get(ctx), uniform));
+  if (!sizes.empty()) {
+    op->setAttr("hybrid.section_sizes", DenseI64ArrayAttr::get(ctx, sizes));
+    op->setAttr("hybrid.section_scales", DenseF64ArrayAttr::get(ctx, scales));
+  }
+}
+
+FeatureScales FeatureScales::readFrom(Operation *op) {
+  FeatureScales s;
+  if (auto scale = op->getAttrOfType<FloatAttr>("hybrid.output_scale"))
+    s.uniform = scale.getValueAsDouble();
+  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>("hybrid.section_sizes");
+  auto scales = op->getAttrOfType<DenseF64ArrayAttr>("hybrid.section_scales");
+  if (sizes && scales) {
+    s.sizes = sizes.asArrayRef();
+    s.scales = scales.asArrayRef();
+  }
+  return s;
+}
+
+Value featureScale(OpBuilder &b, Location loc, Type f, Value n,
+                   const FeatureScales &s) {
+  if (s.sizes.empty())
+    return floatConst(b, loc, f, s.uniform);
+  // From the last section back: n < end(i) ? scale(i) : (later sections).
+  Value scale = floatConst(b, loc, f, s.uniform * s.scales.back());
+  SmallVector<int64_t> ends;
+  int64_t end = 0;
+  for (int64_t size : s.sizes)
+    ends.push_back(end += size);
+  for (int64_t i = static_cast<int64_t>(s.sizes.size()) - 2; i >= 0; --i) {
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n,
+                                         indexConst(b, loc, ends[i]));
+    scale = arith::SelectOp::create(
+        b, loc, inside, floatConst(b, loc, f, s.uniform * s.scales[i]), scale);
+  }
+  return scale;
+}
+
 } // namespace mlir::hybrid::lowering

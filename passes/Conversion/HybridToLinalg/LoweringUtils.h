@@ -81,6 +81,28 @@ Value softplus(OpBuilder &b, Location loc, Value x);
 /// x * sigmoid(x).
 Value silu(OpBuilder &b, Location loc, Value x);
 
+/// The multipliers of a projection's output features: `uniform` for all,
+/// times `scales[i]` for the features of section i (consecutive sections
+/// of `sizes` features; none when empty). hybrid.linear's output_scale and
+/// section_sizes / section_scales.
+struct FeatureScales {
+  double uniform = 1.0;
+  ArrayRef<int64_t> sizes;
+  ArrayRef<double> scales;
+
+  bool isIdentity() const { return uniform == 1.0 && sizes.empty(); }
+  /// Records them on a GEMM for the target's micro-kernel
+  /// (hybrid.output_scale, hybrid.section_sizes, hybrid.section_scales).
+  void attachTo(Operation *op) const;
+  /// What attachTo recorded on `op`.
+  static FeatureScales readFrom(Operation *op);
+};
+
+/// The multiplier of output feature `n` (an index value), of type `f`: one
+/// constant, or a chain of selects over the sections.
+Value featureScale(OpBuilder &b, Location loc, Type f, Value n,
+                   const FeatureScales &scales);
+
 /// Fast-math flags for arithmetic whose reassociation we allow (reductions).
 arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx);
 

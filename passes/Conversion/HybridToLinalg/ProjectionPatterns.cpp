@@ -33,6 +33,7 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
     SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, op.getIds());
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
     Type resultElt = elementTypeOf(op.getResult());
+    double scale = op.getOutputScale().convertToDouble();
     Value like = emptyTensor(rewriter, loc, sizes, resultElt);
     Value result = mapElements(
         rewriter, loc, like, resultElt, ValueRange{op.getIds()},
@@ -40,7 +41,11 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value row = toIndex(b, l, args[0]);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
-          return castFloat(b, l, extract(b, l, table, {row, col}), resultElt);
+          Value v = castFloat(b, l, extract(b, l, table, {row, col}), resultElt);
+          if (scale != 1.0)
+            v = arith::MulFOp::create(b, l, v,
+                                      floatConst(b, l, resultElt, scale));
+          return v;
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -54,7 +59,7 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
 SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
                                     ArrayRef<Value> weights,
                                     ArrayRef<Value> inits,
-                                    double scale = 1.0) {
+                                    const FeatureScales &scale = {}) {
   MLIRContext *ctx = b.getContext();
   Type computeType = elementTypeOf(x);
   int64_t rank = rankOf(x), loops = rank + 1;
@@ -88,10 +93,12 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
           Value wv = castFloat(nb, l, args[1 + j], computeType);
           Value prod = arith::MulFOp::create(nb, l, args[0], wv,
                                              reassocFlags(nb.getContext()));
-          if (scale != 1.0)
-            prod = arith::MulFOp::create(nb, l, prod,
-                                         floatConst(nb, l, computeType, scale),
-                                         reassocFlags(nb.getContext()));
+          if (!scale.isIdentity())
+            prod = arith::MulFOp::create(
+                nb, l, prod,
+                featureScale(nb, l, computeType,
+                             linalg::IndexOp::create(nb, l, rank - 1), scale),
+                reassocFlags(nb.getContext()));
           sums.push_back(arith::AddFOp::create(nb, l, args[1 + count + j],
                                                prod,
                                                reassocFlags(nb.getContext())));
@@ -100,8 +107,7 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
       });
   matmul->setAttr("hybrid.kernel", b.getStringAttr("linear"));
   // The micro-kernel applies the scale once to each dot product.
-  if (scale != 1.0)
-    matmul->setAttr("hybrid.output_scale", b.getF64FloatAttr(scale));
+  scale.attachTo(matmul);
   return llvm::to_vector_of<Value>(matmul.getResults());
 }
 
@@ -119,7 +125,9 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
 
     // Accumulator: the bias broadcast over the leading dims, or zeros.
     Value init;
-    double scale = op.getOutputScale().convertToDouble();
+    FeatureScales scale{op.getOutputScale().convertToDouble(),
+                        op.getSectionSizes().value_or(ArrayRef<int64_t>()),
+                        op.getSectionScales().value_or(ArrayRef<double>())};
     if (Value bias = op.getBias()) {
       // (x·W + b)·s accumulates x·W·s onto b·s.
       Value like = emptyTensor(rewriter, loc, sizes, computeType);
@@ -127,9 +135,13 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
                          {trailingMap(ctx, rank, 1)},
                          [&](OpBuilder &b, Location l, ValueRange args) {
                            Value v = castFloat(b, l, args[0], computeType);
-                           if (scale != 1.0)
+                           if (!scale.isIdentity())
                              v = arith::MulFOp::create(
-                                 b, l, v, floatConst(b, l, computeType, scale));
+                                 b, l, v,
+                                 featureScale(
+                                     b, l, computeType,
+                                     linalg::IndexOp::create(b, l, rank - 1),
+                                     scale));
                            return v;
                          });
     } else {
@@ -340,7 +352,7 @@ struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
     int64_t rows = headBlockRows(vocab);
     int64_t full = vocab / rows, tail = vocab % rows;
     int64_t blocks = full + (tail ? 1 : 0);
-    double scale = op.getOutputScale().convertToDouble();
+    FeatureScales scale{op.getOutputScale().convertToDouble(), {}, {}};
 
     // Candidates per token and block: [..., blocks].
     SmallVector<OpFoldResult> candSizes = sizesOf(rewriter, loc, x);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -94,11 +95,9 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    // hybrid.linear's output_scale, applied once per dot product.
-    Value outputScale;
-    if (auto scale = op->getAttrOfType<FloatAttr>("hybrid.output_scale"))
-      outputScale = arith::ConstantOp::create(
-          b, loc, f, b.getFloatAttr(f, scale.getValueAsDouble()));
+    // hybrid.linear's output_scale and section scales, applied once per dot
+    // product.
+    hybrid::lowering::FeatureScales scales = hybrid::lowering::FeatureScales::readFrom(op);
     Value c0 = idx(0), c1 = idx(1);
     SmallVector<Value> leadUbs;
     for (int64_t d = 0; d < lead; ++d)
@@ -222,9 +221,15 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
                   });
               sums = llvm::to_vector_of<Value>(tail.getResults());
             }
-            if (outputScale)
-              for (Value &sum : sums)
-                sum = arith::MulFOp::create(lb, ll, sum, outputScale);
+            if (!scales.isIdentity())
+              for (int64_t r = 0; r < block; ++r) {
+                Value rowScale =
+                    hybrid::lowering::featureScale(lb, ll, f, rowsIdx[r], scales);
+                for (int64_t i = 0; i < tb; ++i)
+                  for (int64_t j = 0; j < count; ++j)
+                    sums[slot(i, j, r)] = arith::MulFOp::create(
+                        lb, ll, sums[slot(i, j, r)], rowScale);
+              }
             for (int64_t i = 0; i < tb; ++i)
               for (int64_t j = 0; j < count; ++j)
                 for (int64_t r = 0; r < block; ++r) {

@@ -33,6 +33,19 @@ func.func @split(%x: tensor<1x?x32xf32>) -> (tensor<1x?x8xf32>, tensor<1x?x24xf3
 
 // -----
 
+// Tests that an embedding's output_scale multiplies each gathered element.
+// CHECK-LABEL: func.func @scaled_embedding
+// CHECK: %[[S:.+]] = arith.constant 1.750000e+00 : f32
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+// CHECK: arith.mulf %{{.+}}, %[[S]] : f32
+func.func @scaled_embedding(%t: tensor<16x8xf32>, %ids: tensor<2x3xi64>) -> tensor<2x3x8xf32> {
+  %h = hybrid.embedding %t[%ids] {output_scale = 1.75 : f64} : tensor<16x8xf32>, tensor<2x3xi64> -> tensor<2x3x8xf32>
+  return %h : tensor<2x3x8xf32>
+}
+
+// -----
+
 // Tests that an embedding gathers rows by id inside a generic and widens them.
 // CHECK-LABEL: func.func @embedding
 // CHECK: linalg.generic
@@ -146,6 +159,27 @@ func.func @gated_mlp_multipliers(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u
   %y = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
       : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
+// Tests that section scales multiply each product by its output feature's
+// section (selects over linalg.index of the feature dim, times
+// output_scale), the bias likewise, and are recorded for the micro-kernel.
+// CHECK-LABEL: func.func @sectioned_linear
+// CHECK: linalg.generic
+// CHECK: %[[N0:.+]] = linalg.index 2 : index
+// CHECK: %[[IN0:.+]] = arith.cmpi ult, %[[N0]], %c2 : index
+// CHECK: arith.select %[[IN0]], %cst{{.*}}, %cst{{.*}} : f32
+// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 2.000000e+00 : f64, hybrid.section_scales = array<f64: 1.000000e+00, 5.000000e-01>, hybrid.section_sizes = array<i64: 2, 2>
+// CHECK: %[[N:.+]] = linalg.index 2 : index
+// CHECK: %[[IN:.+]] = arith.cmpi ult, %[[N]], %c2 : index
+// CHECK: %[[S:.+]] = arith.select %[[IN]], %{{.+}}, %{{.+}} : f32
+// CHECK: arith.mulf %{{.+}}, %[[S]] fastmath<reassoc,contract>
+func.func @sectioned_linear(%x: tensor<1x?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -> tensor<1x?x4xf32> {
+  %y = hybrid.linear %x, %w bias(%b : tensor<4xf32>) {output_scale = 2.0 : f64, section_sizes = array<i64: 2, 2>, section_scales = array<f64: 1.0, 0.5>}
+      : tensor<1x?x8xf32>, tensor<4x8xf32> -> tensor<1x?x4xf32>
+  return %y : tensor<1x?x4xf32>
 }
 
 // -----

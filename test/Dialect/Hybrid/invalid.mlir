@@ -133,6 +133,38 @@ func.func @linear_result(%x: tensor<1x8x32xf32>, %w: tensor<64x32xf32>) {
 
 // -----
 
+func.func @linear_section_alone(%x: tensor<1x8x32xf32>, %w: tensor<64x32xf32>) {
+  // expected-error @+1 {{section_sizes and section_scales go together}}
+  %0 = hybrid.linear %x, %w {section_sizes = array<i64: 32, 32>} : tensor<1x8x32xf32>, tensor<64x32xf32> -> tensor<1x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @linear_section_count(%x: tensor<1x8x32xf32>, %w: tensor<64x32xf32>) {
+  // expected-error @+1 {{has 2 section sizes but 3 section scales}}
+  %0 = hybrid.linear %x, %w {section_sizes = array<i64: 32, 32>, section_scales = array<f64: 1.0, 2.0, 3.0>} : tensor<1x8x32xf32>, tensor<64x32xf32> -> tensor<1x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @linear_section_positive(%x: tensor<1x8x32xf32>, %w: tensor<64x32xf32>) {
+  // expected-error @+1 {{section sizes must be positive, got [64, 0]}}
+  %0 = hybrid.linear %x, %w {section_sizes = array<i64: 64, 0>, section_scales = array<f64: 1.0, 2.0>} : tensor<1x8x32xf32>, tensor<64x32xf32> -> tensor<1x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @linear_section_sum(%x: tensor<1x8x32xf32>, %w: tensor<64x32xf32>) {
+  // expected-error @+1 {{section sizes [32, 16] sum to 48 but the weight has 64 rows [out]}}
+  %0 = hybrid.linear %x, %w {section_sizes = array<i64: 32, 16>, section_scales = array<f64: 1.0, 2.0>} : tensor<1x8x32xf32>, tensor<64x32xf32> -> tensor<1x8x64xf32>
+  return
+}
+
+// -----
+
 func.func @linear_result_type(%x: tensor<1x8x32xf32>, %w: tensor<64x32xbf16>) {
   // expected-error @+1 {{result element type must match the input's 'f32'}}
   %0 = hybrid.linear %x, %w : tensor<1x8x32xf32>, tensor<64x32xbf16> -> tensor<1x8x64xbf16>

@@ -144,6 +144,35 @@ func.func @scaled(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32
 #w = affine_map<(d0, d1, d2) -> (d1, d2)>
 #y = affine_map<(d0, d1, d2) -> (d0, d1)>
 
+// Tests that section scales multiply each dot product by its row's
+// multiplier (output_scale times the section's), chosen by the row index.
+// CHECK-LABEL: func.func @sectioned
+// CHECK-DAG: %[[LO:.+]] = arith.constant 2.000000e+00 : f32
+// CHECK-DAG: %[[HI:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK: vector.reduction <add>
+// CHECK: %[[IN:.+]] = arith.cmpi ult, %{{.+}}, %c4 : index
+// CHECK: %[[S:.+]] = arith.select %[[IN]], %[[LO]], %[[HI]] : f32
+// CHECK: arith.mulf %{{.*}}, %[[S]] : f32
+// CHECK: memref.store
+func.func @sectioned(%x: memref<?x16xf32>, %w: memref<8x16xf32>, %y: memref<?x8xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x16xf32>, memref<8x16xf32>) outs(%y : memref<?x8xf32>)
+      attrs = {hybrid.kernel = "linear", hybrid.output_scale = 0.5 : f64,
+               hybrid.section_sizes = array<i64: 4, 4>, hybrid.section_scales = array<f64: 4.0, 2.0>} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+
 // Tests that a GEMM already inside a parallel loop (a block of the greedy
 // head) walks its row blocks sequentially: no nested thread team.
 // CHECK-LABEL: func.func @nested
