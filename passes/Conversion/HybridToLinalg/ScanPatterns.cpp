@@ -277,6 +277,30 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
     Value seq = tensor::DimOp::create(rewriter, loc, x, 1);
     Type stateElt = elementTypeOf(op.getState());
 
+    // Δ and exp(Δ·A) depend on (batch, time, head) only: computed once over
+    // [B, T, H] here rather than in each of the head's P lanes, which would
+    // repeat the softplus and the exp P times.
+    MLIRContext *ctx = rewriter.getContext();
+    Value dtPrepared = mapElements(
+        rewriter, loc, dtIn, f,
+        dtBias ? ValueRange{dtIn, dtBias} : ValueRange{dtIn},
+        dtBias ? SmallVector<AffineMap>{identityMap(ctx, 3),
+                                        trailingMap(ctx, 3, 1)}
+               : SmallVector<AffineMap>{identityMap(ctx, 3)},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return transformDelta(b, l, castFloat(b, l, args[0], f),
+                                dtBias ? args[1] : Value(), softplusOn, dtMin,
+                                dtMax);
+        });
+    Value decays = mapElements(
+        rewriter, loc, dtPrepared, f, ValueRange{dtPrepared, a},
+        {identityMap(ctx, 3), trailingMap(ctx, 3, 1)},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return math::ExpOp::create(
+              b, l,
+              arith::MulFOp::create(b, l, args[0], castFloat(b, l, args[1], f)));
+        });
+
     auto forall = buildLanes(
         rewriter, loc, lanes, op.getInit(), op.getState(),
         [&](OpBuilder &b, ValueRange ivs, Value yOut, Value stateOut) {
@@ -296,18 +320,13 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
           Value y0 = lane1d(b, loc, yOut, r.yOffsets, r.ySizes,
                             getConstantIntValue(seqSize).value_or(
                                 ShapedType::kDynamic));
-          Value av = castFloat(b, loc, extract(b, loc, a, {hi}), f);
-          Value bias = dtBias ? extract(b, loc, dtBias, {hi}) : Value();
           Value dSkip = skip ? castFloat(b, loc, extract(b, loc, skip, {hi}), f)
                              : Value();
           auto overTime = scf::ForOp::create(
               b, loc, c0, seq, c1, ValueRange{s0, y0},
               [&](OpBuilder &tb, Location l, Value t, ValueRange it) {
-                Value dt = transformDelta(
-                    tb, l, extract(tb, l, dtIn, {bi, t, hi}), bias, softplusOn,
-                    dtMin, dtMax);
-                Value decay = math::ExpOp::create(
-                    tb, l, arith::MulFOp::create(tb, l, dt, av));
+                Value dt = extract(tb, l, dtPrepared, {bi, t, hi});
+                Value decay = extract(tb, l, decays, {bi, t, hi});
                 Value xv = extract(tb, l, x, {bi, t, hi, pi});
                 Value dtx = arith::MulFOp::create(tb, l, dt, xv);
                 auto overState = scf::ForOp::create(

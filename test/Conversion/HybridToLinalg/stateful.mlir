@@ -57,13 +57,22 @@ func.func @conv(%x: tensor<1x?x8xf32>, %w: tensor<8x4xf32>, %s: tensor<1x8x3xf32
 
 // -----
 
-// Tests that the SSD scan runs one lane per (batch, head, head_dim) with the
-// state row as a shared output, sequential over time and the state dim.
+// Tests that the SSD scan prepares Δ = softplus(dt) and exp(Δ·A) once per
+// (batch, time, head), then runs one lane per (batch, head, head_dim) with
+// the state row as a shared output, sequential over time and the state dim,
+// reading both.
 // CHECK-LABEL: func.func @ssd
 // CHECK-SAME: %[[S:[^:]+]]: tensor<1x2x4x8xf32>
-// CHECK: %[[R:.+]]:2 = scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 2, 4) shared_outs(%{{.*}} = %{{.*}}, %{{.*}} = %[[S]])
-// CHECK: scf.for
+// CHECK: %[[DT:.+]] = linalg.generic {{.*}} ins(%{{.+}} : tensor<1x?x2xf32>)
 // CHECK: math.log1p
+// CHECK: %[[DECAY:.+]] = linalg.generic {{.*}} ins(%[[DT]], %{{.+}} : tensor<1x?x2xf32>, tensor<2xf32>)
+// CHECK: math.exp
+// CHECK: %[[R:.+]]:2 = scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 2, 4) shared_outs(%{{.*}} = %{{.*}}, %{{.*}} = %[[S]])
+// CHECK-NOT: math.log1p
+// CHECK: scf.for
+// CHECK: tensor.extract %[[DT]]
+// CHECK: tensor.extract %[[DECAY]]
+// CHECK-NOT: math.exp
 // CHECK: scf.for
 // CHECK: tensor.parallel_insert_slice
 // CHECK: tensor.parallel_insert_slice
