@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Per-pass effect of the fusion passes on a ~100M benchmark model: the
 # model compiled with every fusion (all), with each one turned off (no-X),
-# and with none; the variants are benchmarked in turn, ROUNDS times, in one
-# run, and each is reported as the median of its rounds. The effect of pass
-# X is all / no-X (> 1: the pass helps), of the whole set all / none:
-# prefill directly, decode (logits) and greedy decode (token only) through
-# decode / memory roofline measured right after each sample, which
-# normalizes the host's bandwidth swings between samples. A variant whose
-# artifact is byte-identical to "all" (the pass does not fire on this
-# model) is not run: its effect is exactly 1.
+# and with none. Each variant is timed against "all" in one process,
+# alternating run by run, ROUNDS pairs after a warm-up pair; the effect of
+# pass X is the median of all / no-X over the pairs (> 1: the pass makes it
+# faster), of the whole set all / none: prefill (T=64), decode (logits)
+# and greedy decode (token only, 32 steps each). A variant whose artifact
+# is byte-identical to "all" (the pass does not fire on this model) is not
+# run: its effect is exactly 1. Last, "all" alone with the decode roofline.
 #
 #   bench/cpu-fusion-ablation.sh [MODEL.json] [THREADS] [ROUNDS]
 #   (VARIANTS="none all no-rope" to run a subset)
@@ -17,9 +16,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${HYBRIDC_BUILD_DIR:-$root/build}"
 model="${1:-$root/examples/hybrid-100m.json}"
 threads="${2:-$(nproc)}"
-rounds="${3:-3}"
+rounds="${3:-5}"
 "$root/scripts/build.sh" hybridc hybrid-run >/dev/null
-dir="$build/artifacts/fusion"
+dir="$build/artifacts/fusion/$(basename "$model" .json)"
 mkdir -p "$dir"
 variants=(${VARIANTS:-none all no-activations no-norms no-gated-mlp no-projections no-rope no-conv-activation no-scan-dt no-add-rms-norm no-add-layer-norm no-scales no-linear-argmax})
 # none: every fusion off; all: the default; no-NAME: --disable-fusion=NAME.
@@ -30,40 +29,36 @@ flags() {
     no-*) echo "--disable-fusion=${1#no-}" ;;
   esac
 }
-for v in "${variants[@]}"; do
+# REUSE=1 keeps artifacts already there (a rerun of the same sources).
+for v in all "${variants[@]}"; do
+  [ "$v" = all ] && [ -f "$dir/all.so" ] && [ "${done_all:-}" = 1 ] && continue
+  [ "$v" = all ] && done_all=1
+  [ "${REUSE:-0}" = 1 ] && [ -f "$dir/$v.so" ] && continue
   "$build/bin/hybridc" "$model" -o "$dir/$v.so" --max-seq=1024 --quiet $(flags "$v")
 done
 same() { [ "$1" != all ] && cmp -s "$dir/$1.so" "$dir/all.so"; }
-run=()
-for v in "${variants[@]}"; do same "$v" || run+=("$v"); done
 prompt=$(seq -s, 1 64)
-declare -A pre dec gre roof groof
-for r in $(seq "$rounds"); do
-  for v in "${run[@]}"; do
-    out=$("$build/bin/hybrid-run" "$dir/$v.so" --generated-weights 1 --tokens "$prompt" \
-          --bench --threads "$threads")
-    pre[$v]+="$(sed -n 's/^bench: prefill: \([0-9.]*\).*/\1/p' <<<"$out") "
-    dec[$v]+="$(sed -n 's/^bench: decode: \([0-9.]*\).*/\1/p' <<<"$out") "
-    gre[$v]+="$(sed -n 's/^bench: greedy decode: \([0-9.]*\).*/\1/p' <<<"$out") "
-    roof[$v]+="$(sed -n 's/^bench: roofline ratio: \([0-9.]*\).*/\1/p' <<<"$out") "
-    groof[$v]+="$(sed -n 's/^bench: greedy roofline ratio: \([0-9.]*\).*/\1/p' <<<"$out") "
-  done
-done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-range() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {print lo "-" hi}'; }
-ratio() { awk "BEGIN{printf \"%.3f\", $1/$2}"; }
-# Decode is memory-bound and the host's bandwidth swings between samples, so
-# decode is compared through decode / roofline (the roofline measured right
-# after each sample); prefill is compute-bound and compared directly.
-pa=$(median "${pre[all]}"); qa=$(median "${roof[all]}"); ga=$(median "${groof[all]}")
-echo "| variant | prefill tok/s (T=64) | prefill: all / this | decode tok/s | decode / roofline (range) | decode: all / this | greedy decode / roofline | greedy: all / this |"
-echo "|---|---|---|---|---|---|---|---|"
+# Each variant is timed against "all" in one process, alternating run by run
+# (hybrid-run --bench-against), so both see the same state of this shared
+# host; the ratio all / variant is the effect of the pass the variant turns
+# off (> 1: the pass makes it faster).
+out() { "$build/bin/hybrid-run" "$dir/all.so" --generated-weights 1 --tokens "$prompt" \
+          --threads "$threads" --bench --bench-runs "$rounds" "$@"; }
+field() { sed -n "s/^bench-against: $1: \([0-9.]*\).*range \([0-9.-]*\)).*/\1 (\2)/p"; }
+echo "| variant | prefill: all / this (range) | decode: all / this (range) | greedy decode: all / this (range) |"
+echo "|---|---|---|---|"
 for v in "${variants[@]}"; do
+  [ "$v" = all ] && continue
   if same "$v"; then
-    echo "| $v | = all | 1 | = all | = all | 1 | = all | 1 |"
+    echo "| $v | 1 (same artifact) | 1 (same artifact) | 1 (same artifact) |"
     continue
   fi
-  p=$(median "${pre[$v]}"); d=$(median "${dec[$v]}"); q=$(median "${roof[$v]}"); g=$(median "${groof[$v]}")
-  echo "| $v | $p | $(ratio "$pa" "$p") | $d | $q ($(range "${roof[$v]}")) | $(ratio "$qa" "$q") | $g | $(ratio "$ga" "$g") |"
+  o=$(out --bench-against "$dir/$v.so")
+  echo "| $v | $(field prefill <<<"$o") | $(field decode <<<"$o") | $(field 'greedy decode' <<<"$o") |"
 done
-echo "($threads threads, median of $rounds rounds, $(basename "$model"); '= all': the same artifact as all, not run)"
+echo "($threads threads, $(basename "$model"), median of $rounds interleaved pairs; 'same artifact': the pass does not change this model's code)"
+echo
+# The whole set against the memory-bandwidth roofline, measured in the same
+# process right after the decode.
+o=$(out)
+grep -E '^bench: (prefill|decode|greedy decode|roofline ratio|greedy roofline ratio|memory read bandwidth):' <<<"$o" | sed 's/^/    /'

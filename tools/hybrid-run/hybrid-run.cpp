@@ -4,6 +4,7 @@
 //              [--tokens 1,2,3] [--generate N]
 //              [--dump-logits FILE] [--device=cpu|cuda] [--bench] [--batch B]
 //              [--threads N] [--save-state FILE] [--load-state FILE]
+//              [--bench-against OTHER]
 //
 // Built on the libhybridrt C API only. Every error is one line on stderr
 // naming the cause, exit code 1. With --generate the generated tokens are the
@@ -37,6 +38,7 @@ const char kUsage[] =
     "                  [--dump-logits FILE] [--device=cpu|cuda] [--bench]\n"
     "                  [--batch B] [--threads N] [--save-state FILE]\n"
     "                  [--load-state FILE] [--bench-runs N] [--bench-buffer-mb N]\n"
+    "                  [--bench-against OTHER]\n"
     "\n"
     "  --weights PATH       .safetensors file, sharded index, or a directory\n"
     "  --generated-weights SEED  deterministic pseudo-random weights instead\n"
@@ -51,6 +53,10 @@ const char kUsage[] =
     "                       the decode roofline ratio\n"
     "  --batch B            sequences per session (default 1)\n"
     "  --threads N          threads for the artifact and the bandwidth probe\n"
+    "  --bench-against OTHER  with --bench: instead, load artifact OTHER with\n"
+    "                       the same weights and time the two alternately, run\n"
+    "                       by run, reporting the speed of ARTIFACT over OTHER\n"
+    "                       per interleaved pair (both see the same host)\n"
     "  --load-state FILE    start from a saved session (before the prompt)\n"
     "  --save-state FILE    save the session at the end\n";
 
@@ -71,6 +77,7 @@ void check(hyb_status_t status) {
 
 struct Options {
   std::string artifact, weights, tokens, dumpLogits, saveState, loadState;
+  std::string benchAgainst;
   std::string device = "cpu";
   int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
   int64_t benchBufferMb = 1024;
@@ -149,6 +156,8 @@ Options parseArgs(int argc, char **argv) {
       o.loadState = needValue();
     } else if (flag == "--bench-runs") {
       o.benchRuns = parseInt(flag, needValue(), 1);
+    } else if (flag == "--bench-against") {
+      o.benchAgainst = needValue();
     } else if (flag == "--bench-buffer-mb") {
       o.benchBufferMb = parseInt(flag, needValue(), 1);
     } else {
@@ -157,6 +166,8 @@ Options parseArgs(int argc, char **argv) {
   }
   if (!haveArtifact)
     fail("missing ARTIFACT (see --help)");
+  if (!o.benchAgainst.empty() && !o.bench)
+    fail("--bench-against needs --bench");
   return o;
 }
 
@@ -328,73 +339,146 @@ double measureBandwidth(uint64_t bytes, int threads, int passes) {
   return *std::max_element(rates.begin(), rates.end());
 }
 
-void runBench(hyb_module_t *module, const Options &o,
-              const std::vector<int64_t> &prompt) {
-  const int64_t maxSeq = hyb_module_max_seq(module);
-  const int64_t V = hyb_module_vocab_size(module);
-  const int64_t B = o.batch;
-  std::vector<int64_t> tokens = prompt;
-  if (tokens.empty()) {
-    int64_t T = std::max<int64_t>(1, std::min<int64_t>(128, maxSeq / 2));
-    for (int64_t t = 0; t < T; ++t)
-      tokens.push_back((t * 7 + 1) % V);
+/// The benchmark's work on one session of a module: a prefill of the
+/// prompt, then `steps` decode steps returning logits and, from the same
+/// prompt again, the same steps through decode_greedy (token only).
+struct Timings {
+  double prefill = 0, decode = 0, greedy = 0; // seconds
+};
+
+class Workload {
+public:
+  Workload(hyb_module_t *module, const Options &o,
+           const std::vector<int64_t> &prompt)
+      : V(hyb_module_vocab_size(module)), B(o.batch) {
+    const int64_t maxSeq = hyb_module_max_seq(module);
+    std::vector<int64_t> tokens = prompt;
+    if (tokens.empty()) {
+      int64_t n = std::max<int64_t>(1, std::min<int64_t>(128, maxSeq / 2));
+      for (int64_t t = 0; t < n; ++t)
+        tokens.push_back((t * 7 + 1) % V);
+    }
+    T = int64_t(tokens.size());
+    if (T > maxSeq)
+      fail("--bench: the prompt has " + std::to_string(T) +
+           " tokens, more than max_seq " + std::to_string(maxSeq));
+    steps = std::min<int64_t>(32, maxSeq - T);
+    for (int64_t b = 0; b < B; ++b)
+      batchTokens.insert(batchTokens.end(), tokens.begin(), tokens.end());
+    hyb_session_options_t so;
+    hyb_session_options_init(&so);
+    so.batch_size = B;
+    check(hyb_session_create(module, &so, &s));
+    logits.resize(size_t(B * T * V));
+    stepLogits.resize(size_t(B * V));
   }
-  const int64_t T = int64_t(tokens.size());
-  if (T > maxSeq)
-    fail("--bench: the prompt has " + std::to_string(T) +
-         " tokens, more than max_seq " + std::to_string(maxSeq));
-  const int64_t steps = std::min<int64_t>(32, maxSeq - T);
-  std::vector<int64_t> batchTokens;
-  for (int64_t b = 0; b < B; ++b)
-    batchTokens.insert(batchTokens.end(), tokens.begin(), tokens.end());
+  ~Workload() { hyb_session_free(s); }
 
-  hyb_session_options_t so;
-  hyb_session_options_init(&so);
-  so.batch_size = B;
-  hyb_session_t *s = nullptr;
-  check(hyb_session_create(module, &so, &s));
-  std::vector<float> logits(size_t(B * T * V));
-
-  std::vector<double> prefillRates, decodeRates, greedyRates;
-  for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
+  Timings run() {
+    Timings t;
     check(hyb_session_reset(s));
     auto start = Clock::now();
     check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
-    double dt = seconds(start, Clock::now());
-    if (run > 0)
-      prefillRates.push_back(double(B * T) / dt);
+    t.prefill = seconds(start, Clock::now());
     if (steps < 1)
-      continue;
-    std::vector<int64_t> current(static_cast<size_t>(B)), next(static_cast<size_t>(B));
-    for (int64_t b = 0; b < B; ++b)
-      current[size_t(b)] = argmax(logits.data() + (b * T + T - 1) * V, V);
-    std::vector<float> stepLogits(size_t(B * V));
+      return t;
+    std::vector<int64_t> current = lastTokens(), next(static_cast<size_t>(B));
     start = Clock::now();
     for (int64_t i = 0; i < steps; ++i) {
       check(hyb_session_decode(s, current.data(), stepLogits.data()));
       for (int64_t b = 0; b < B; ++b)
         current[size_t(b)] = argmax(stepLogits.data() + b * V, V);
     }
-    dt = seconds(start, Clock::now());
-    if (run > 0)
-      decodeRates.push_back(double(B * steps) / dt);
-
-    // The same steps asking only for the token (decode_greedy: the logits
-    // need not be written), from the same prompt.
+    t.decode = seconds(start, Clock::now());
     check(hyb_session_reset(s));
     check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
-    for (int64_t b = 0; b < B; ++b)
-      current[size_t(b)] = argmax(logits.data() + (b * T + T - 1) * V, V);
+    current = lastTokens();
     start = Clock::now();
     for (int64_t i = 0; i < steps; ++i) {
       check(hyb_session_decode_greedy(s, current.data(), next.data()));
       std::swap(current, next);
     }
-    dt = seconds(start, Clock::now());
-    if (run > 0)
-      greedyRates.push_back(double(B * steps) / dt);
+    t.greedy = seconds(start, Clock::now());
+    return t;
   }
-  hyb_session_free(s);
+
+  const int64_t V, B;
+  int64_t T = 0, steps = 0;
+
+private:
+  std::vector<int64_t> lastTokens() const {
+    std::vector<int64_t> out(static_cast<size_t>(B));
+    for (int64_t b = 0; b < B; ++b)
+      out[size_t(b)] = argmax(logits.data() + (b * T + T - 1) * V, V);
+    return out;
+  }
+
+  hyb_session_t *s = nullptr;
+  std::vector<int64_t> batchTokens;
+  std::vector<float> logits, stepLogits;
+};
+
+std::string range(const std::vector<double> &v) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.3f-%.3f",
+                *std::min_element(v.begin(), v.end()),
+                *std::max_element(v.begin(), v.end()));
+  return text;
+}
+
+/// Times ARTIFACT and OTHER alternately, run by run (the order flipping each
+/// run), so that both see the same state of a shared host: their ratio is
+/// then far steadier than two separately measured rates.
+void runPairedBench(hyb_module_t *module, hyb_module_t *other,
+                    const Options &o, const std::vector<int64_t> &prompt) {
+  Workload self(module, o, prompt), base(other, o, prompt);
+  std::vector<double> prefill, decode, greedy;
+  for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
+    Timings a, b;
+    if (run % 2) {
+      a = self.run();
+      b = base.run();
+    } else {
+      b = base.run();
+      a = self.run();
+    }
+    if (run == 0)
+      continue;
+    prefill.push_back(b.prefill / a.prefill);
+    if (self.steps > 0) {
+      decode.push_back(b.decode / a.decode);
+      greedy.push_back(b.greedy / a.greedy);
+    }
+  }
+  const char *what = "(speed of ARTIFACT / speed of OTHER";
+  std::printf("bench-against: prefill: %.4f %s, median of %lld interleaved "
+              "pairs, range %s)\n",
+              median(prefill), what, (long long)o.benchRuns,
+              range(prefill).c_str());
+  if (self.steps < 1)
+    return;
+  std::printf("bench-against: decode: %.4f %s, range %s)\n", median(decode),
+              what, range(decode).c_str());
+  std::printf("bench-against: greedy decode: %.4f %s, range %s)\n",
+              median(greedy), what, range(greedy).c_str());
+}
+
+void runBench(hyb_module_t *module, const Options &o,
+              const std::vector<int64_t> &prompt) {
+  const int64_t maxSeq = hyb_module_max_seq(module);
+  Workload w(module, o, prompt);
+  const int64_t B = w.B, T = w.T, steps = w.steps;
+  std::vector<double> prefillRates, decodeRates, greedyRates;
+  for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
+    Timings t = w.run();
+    if (run == 0)
+      continue;
+    prefillRates.push_back(double(B * T) / t.prefill);
+    if (steps > 0) {
+      decodeRates.push_back(double(B * steps) / t.decode);
+      greedyRates.push_back(double(B * steps) / t.greedy);
+    }
+  }
 
   double prefillTps = median(prefillRates);
   std::printf("bench: prefill: %.6g tokens/s (T=%lld, B=%lld, median of %lld "
@@ -501,8 +585,26 @@ int main(int argc, char **argv) {
               (unsigned long long)hyb_module_weight_bytes(module),
               (long long)hyb_module_state_count(module));
 
-  if (o.bench)
+  if (o.bench && o.benchAgainst.empty())
     runBench(module, o, prompt);
+  if (!o.benchAgainst.empty()) {
+    hyb_module_t *other = nullptr;
+    check(hyb_module_load_with_options(o.benchAgainst.c_str(), &mo, &other));
+    // The same model (config hash), compiled differently: anything else
+    // would compare two workloads, not two compilations of one.
+    if (std::strcmp(hyb_module_config_hash(other),
+                    hyb_module_config_hash(module)) != 0 ||
+        hyb_module_max_seq(other) != hyb_module_max_seq(module))
+      fail("--bench-against: " + o.benchAgainst + " is another model (" +
+           hyb_module_model_name(other) + ", config_hash " +
+           hyb_module_config_hash(other) + ") or max_seq than " + o.artifact);
+    if (!o.weights.empty())
+      check(hyb_module_bind_weights(other, o.weights.c_str()));
+    else if (o.generatedSeed >= 0)
+      check(hyb_module_generate_weights(other, uint64_t(o.generatedSeed)));
+    runPairedBench(module, other, o, prompt);
+    hyb_module_free(other);
+  }
 
   hyb_session_options_t so;
   hyb_session_options_init(&so);

@@ -139,6 +139,23 @@ TEST_F(HybridRunTest, Bench) {
             join(apiGenerate(dir_.file("w.safetensors"), {1, 2, 3}, 2)));
 }
 
+TEST_F(HybridRunTest, BenchAgainstAnotherCompilation) {
+  RunResult r = run(base() + " --bench --bench-runs 2 --tokens 1,2,3 "
+                             "--bench-against " + HYB_TEST_ARTIFACT);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  for (const char *text :
+       {"bench-against: prefill:", "median of 2 interleaved pairs",
+        "bench-against: decode:", "bench-against: greedy decode:",
+        "speed of ARTIFACT / speed of OTHER"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
+  // The paired mode replaces the single-artifact bench.
+  EXPECT_EQ(r.out.find("bench: roofline ratio:"), std::string::npos) << r.out;
+  expectFailure(base() + " --bench-against " + HYB_TEST_ARTIFACT,
+                "--bench-against needs --bench");
+  expectFailure(base() + " --bench --bench-against " + HYB_TEST_ARTIFACT_V2,
+                "manifest version 2 is not supported");
+}
+
 TEST_F(HybridRunTest, Errors) {
   expectFailure(base() + " --device=cuda", "cuda backend not built");
   expectFailure(std::string(HYB_TEST_ARTIFACT) + " --weights /nonexistent/w",
