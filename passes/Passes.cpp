@@ -86,6 +86,11 @@ void buildHybridFusionPipeline(OpPassManager &pm,
 void buildHybridCPULoopsPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
   buildHybridFusionPipeline(pm, options);
+  // The micro-kernel's shape follows the target's vector registers.
+  std::string vectorize =
+      "func.func(hybrid-cpu-vectorize-linear{lanes=" +
+      std::to_string(options.vectorLanes) +
+      " registers=" + std::to_string(options.vectorRegisters) + "})";
   SmallVector<Stage> stages = {
       {"hybrid-convert-to-linalg",
        "every hybrid op but the weights becomes linalg/tensor/scf"},
@@ -109,7 +114,7 @@ void buildHybridCPULoopsPipeline(OpPassManager &pm,
        "logits become a caller-provided buffer"},
       {"canonicalize", ""},
       {"buffer-deallocation-pipeline", "free every temporary"},
-      {"func.func(hybrid-cpu-vectorize-linear)",
+      {vectorize.c_str(),
        "GEMMs become the vector micro-kernel before generic loop lowering"},
       {"func.func(convert-linalg-to-loops)",
        "pointwise ops and norms run on one thread: forking a thread team "

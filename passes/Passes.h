@@ -14,6 +14,16 @@ namespace hybrid {
 
 /// Options of the CPU pipelines.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<int64_t> vectorLanes{
+      *this, "vector-lanes",
+      llvm::cl::desc("f32 lanes of the GEMM micro-kernel's vectors (16 for "
+                     "AVX-512, 8 for AVX2)"),
+      llvm::cl::init(16)};
+  Option<int64_t> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Vector registers of the target CPU (32 with AVX-512, "
+                     "16 with AVX2)"),
+      llvm::cl::init(32)};
   Option<bool> threads{*this, "threads",
                        llvm::cl::desc("Run parallel loops on OpenMP threads"),
                        llvm::cl::init(true)};

@@ -418,12 +418,17 @@ def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
     accumulators of `lanes` f32 in registers, with `vector.load` of the
     contiguous weight rows (widened from bf16/f16 in registers) and
     `vector.fma`. A decode step's GEMV is then bound by memory bandwidth.
+    Prefill blocks several tokens per weight load, as many as keep the
+    accumulators in half of the target's `registers`.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", "16",
            "f32 lanes per accumulator (16 = one AVX-512 register)">,
     Option<"rows", "rows", "int64_t", "4",
-           "output features per block and weight (accumulators in registers)">
+           "output features per block and weight (accumulators in registers)">,
+    Option<"registers", "registers", "int64_t", "32",
+           "vector registers of the target (32 with AVX-512, 16 with AVX2): "
+           "half of them hold accumulators, the rest the loads">
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",

@@ -34,6 +34,7 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -331,6 +332,16 @@ int main(int argc, char **argv) {
 
   mlir::hybrid::CPUPipelineOptions pipelineOptions;
   pipelineOptions.threads = threads;
+  {
+    // The GEMM micro-kernel is shaped for the target's vector registers:
+    // 32 of 16 f32 with AVX-512, 16 of 8 with AVX2 (a 16-lane vector there
+    // is two registers, and prefill's accumulators would spill).
+    std::string triple;
+    std::unique_ptr<TargetMachine> tm = createTargetMachine(triple);
+    bool avx512 = tm->getMCSubtargetInfo()->checkFeatures("+avx512f");
+    pipelineOptions.vectorLanes = avx512 ? 16 : 8;
+    pipelineOptions.vectorRegisters = avx512 ? 32 : 16;
+  }
   // Each --disable-fusion name turns off one option of the fusion pipeline.
   using Options = mlir::hybrid::CPUPipelineOptions;
   using FusionOption = decltype(Options::raiseGatedMLP) Options::*;

@@ -53,8 +53,9 @@ Value widen(OpBuilder &b, Location loc, Value v, Type elt) {
 }
 
 struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
-  VectorizeLinear(MLIRContext *ctx, int64_t lanes, int64_t rows)
-      : OpRewritePattern(ctx), lanes(lanes), rows(rows) {}
+  VectorizeLinear(MLIRContext *ctx, int64_t lanes, int64_t rows,
+                  int64_t registers)
+      : OpRewritePattern(ctx), lanes(lanes), rows(rows), registers(registers) {}
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
@@ -80,9 +81,13 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     }
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
     // Accumulators kept in registers: `rows` per weight (8 of the 32 AVX-512
-    // registers for a gate/up pair).
+    // registers for a gate/up pair), fewer where that would leave room for
+    // only one token per block (a gate/up pair with AVX2's 16 registers):
+    // two tokens per weight load is what makes prefill faster than decode.
+    int64_t budget = registers / 2;
     int64_t block = rows;
-    while (block > 1 && n % block != 0)
+    while (block > 1 &&
+           (n % block != 0 || 2 * count * block > budget))
       block /= 2;
     int64_t kMain = k - k % lanes;
     Type f = outType.getElementType();
@@ -104,10 +109,11 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
       leadUbs.push_back(memref::DimOp::create(b, loc, x, d));
     int64_t accs = count * block; // accumulator a = j * block + r
 
-    // Tokens per register block: `rows` x `count` x `tokens` accumulators,
-    // at most 16, so that x chunks of several tokens reuse each weight load
-    // (prefill) while a decode step (one token) keeps its plain form.
-    int64_t tokens = std::max<int64_t>(1, 16 / accs);
+    // Tokens per register block: `rows` x `count` x `tokens` accumulators
+    // in at most half of the vector registers (16 with AVX-512, 8 with AVX2),
+    // so that x chunks of several tokens reuse each weight load (prefill)
+    // without spilling, while a decode step (one token) keeps its plain form.
+    int64_t tokens = std::max<int64_t>(1, (registers / 2) / accs);
 
     // Threads split the rows, unless the GEMM already runs inside a parallel
     // loop (a block of the greedy head): nesting would fork a thread team
@@ -276,7 +282,7 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     return success();
   }
 
-  int64_t lanes, rows;
+  int64_t lanes, rows, registers;
 };
 
 struct HybridVectorizeLinearPass
@@ -285,7 +291,7 @@ struct HybridVectorizeLinearPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<VectorizeLinear>(&getContext(), lanes, rows);
+    patterns.add<VectorizeLinear>(&getContext(), lanes, rows, registers);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
