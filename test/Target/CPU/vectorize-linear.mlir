@@ -1,4 +1,5 @@
 // RUN: hybrid-opt %s -split-input-file --hybrid-cpu-vectorize-linear=lanes=8 | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-cpu-vectorize-linear="lanes=8 registers=16" | FileCheck %s --check-prefix=AVX2
 
 #x = affine_map<(d0, d1, d2) -> (d0, d2)>
 #w = affine_map<(d0, d1, d2) -> (d1, d2)>
@@ -96,6 +97,14 @@ func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf3
 // CHECK-COUNT-2: vector.fma
 // CHECK-COUNT-16: vector.reduction <add>
 // CHECK-COUNT-16: memref.store
+//
+// With AVX2's 16 registers (8 for accumulators), 4 rows a weight would
+// leave one token a block: 2 rows a weight keep 2 tokens.
+// AVX2-LABEL: func.func @merged
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
+// AVX2: scf.for {{.*}} step %c2
+// AVX2: %{{.*}}:8 = scf.for {{.*}} iter_args
+// AVX2-COUNT-8: vector.reduction <add>
 func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x16xf32>,
                   %g: memref<?x16xf32>, %u: memref<?x16xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #w, #y, #y], iterator_types = ["parallel", "parallel", "reduction"]}
