@@ -268,19 +268,6 @@ LogicalResult LinearOp::verify() {
   return success();
 }
 
-double LinearOp::scaleOfFeature(int64_t n) {
-  double scale = getOutputScale().convertToDouble();
-  if (std::optional<ArrayRef<int64_t>> sizes = getSectionSizes()) {
-    ArrayRef<double> scales = *getSectionScales();
-    for (auto [size, s] : llvm::zip(*sizes, scales)) {
-      if (n < size)
-        return scale * s;
-      n -= size;
-    }
-  }
-  return scale;
-}
-
 LogicalResult SplitOp::verify() {
   if (failed(checkInputRankAtLeast1(*this, getInput())))
     return failure();

@@ -169,9 +169,6 @@ def Hybrid_LinearOp : Hybrid_Op<"linear", [Pure]> {
     }]>
   ];
   let extraClassDeclaration = [{
-    /// The multiplier of output feature `n`: output_scale times its
-    /// section's scale.
-    double scaleOfFeature(int64_t n);
     /// Whether every output feature is multiplied by the same constant.
     bool hasUniformScale() { return !getSectionScales(); }
   }];

@@ -332,16 +332,15 @@ int main(int argc, char **argv) {
 
   mlir::hybrid::CPUPipelineOptions pipelineOptions;
   pipelineOptions.threads = threads;
-  {
-    // The GEMM micro-kernel is shaped for the target's vector registers:
-    // 32 of 16 f32 with AVX-512, 16 of 8 with AVX2 (a 16-lane vector there
-    // is two registers, and prefill's accumulators would spill).
-    std::string triple;
-    std::unique_ptr<TargetMachine> tm = createTargetMachine(triple);
-    bool avx512 = tm->getMCSubtargetInfo()->checkFeatures("+avx512f");
-    pipelineOptions.vectorLanes = avx512 ? 16 : 8;
-    pipelineOptions.vectorRegisters = avx512 ? 32 : 16;
-  }
+  // One target machine for the whole run: it shapes the GEMM micro-kernel
+  // (32 registers of 16 f32 with AVX-512, 16 of 8 with AVX2, where a
+  // 16-lane vector is two registers and prefill's accumulators would
+  // spill) and, later, optimizes and emits the code.
+  std::string triple;
+  std::unique_ptr<TargetMachine> tm = createTargetMachine(triple);
+  bool avx512 = tm->getMCSubtargetInfo()->checkFeatures("+avx512f");
+  pipelineOptions.vectorLanes = avx512 ? 16 : 8;
+  pipelineOptions.vectorRegisters = avx512 ? 32 : 16;
   // Each --disable-fusion name turns off one option of the fusion pipeline.
   using Options = mlir::hybrid::CPUPipelineOptions;
   using FusionOption = decltype(Options::raiseGatedMLP) Options::*;
@@ -479,8 +478,6 @@ int main(int argc, char **argv) {
       mlir::translateModuleToLLVMIR(*module, llvmContext, spec->name);
   if (!llvmModule)
     die("translation to LLVM IR failed");
-  std::string triple;
-  std::unique_ptr<TargetMachine> tm = createTargetMachine(triple);
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(Triple(triple));
   progress("optimizing LLVM IR (O3, cpu " + tm->getTargetCPU() + ")");
