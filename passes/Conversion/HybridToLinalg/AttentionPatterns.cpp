@@ -175,11 +175,19 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Value valueCache = insertRows(rewriter, loc, op.getValue(),
                                   op.getValueCache(), position);
 
+    // Every element of the output is written below, so a tensor.empty init
+    // is replaced by one made here, after the RoPE loops: its buffer is then
+    // allocated at the same point whether RoPE was folded into this op or
+    // ran as ops before it, and the two forms lower to the same code.
+    Value init = op.getInit();
+    if (init.getDefiningOp<tensor::EmptyOp>())
+      init = emptyTensor(rewriter, loc, sizesOf(rewriter, loc, init), f);
+
     SmallVector<OpFoldResult> ubs = {
         tensor::getMixedSize(rewriter, loc, q, 0),
         tensor::getMixedSize(rewriter, loc, q, 1), rewriter.getIndexAttr(heads)};
     auto forall = scf::ForallOp::create(rewriter, loc, ubs,
-                                        ValueRange{op.getInit()}, std::nullopt);
+                                        ValueRange{init}, std::nullopt);
     OpBuilder::InsertionGuard guard(rewriter);
     Block *body = forall.getBody();
     rewriter.setInsertionPointToStart(body);

@@ -59,6 +59,27 @@ struct LowerCausalConv1d : OpRewritePattern<CausalConv1dOp> {
                                      elementTypeOf(state)))
                          .getResult(0);
 
+    // new_state[b, c, k] = x̂[b, c, T + k], computed apart and copied into
+    // the state operand: a copy's destination is never replaced by a fresh
+    // tensor, so the update stays in the caller's buffer. It is emitted
+    // before the output so that a fused activation lowers to the same code
+    // as a separate one, which elementwise fusion merges into the output
+    // loop after the update: the loops of the two forms then match in
+    // order too, and the fused op's artifact is the unfused one's.
+    Value seq = tensor::DimOp::create(rewriter, loc, x, 1);
+    Type stateElt = elementTypeOf(state);
+    Value window = mapElements(
+        rewriter, loc, state, stateElt, ValueRange{}, {},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value bi = linalg::IndexOp::create(b, l, 0);
+          Value ci = linalg::IndexOp::create(b, l, 1);
+          Value ki = linalg::IndexOp::create(b, l, 2);
+          Value i = arith::AddIOp::create(b, l, seq, ki);
+          Value v = windowElement(b, l, oldState, x, bi, ci, i, width);
+          return castFloat(b, l, v, stateElt);
+        });
+    auto update = linalg::CopyOp::create(rewriter, loc, window, state);
+
     Value y = mapElements(
         rewriter, loc, x, f, ValueRange{}, {},
         [&](OpBuilder &b, Location l, ValueRange) {
@@ -77,23 +98,6 @@ struct LowerCausalConv1d : OpRewritePattern<CausalConv1dOp> {
           }
           return applyActivation(b, l, act, acc);
         });
-
-    // new_state[b, c, k] = x̂[b, c, T + k], computed apart and copied into
-    // the state operand: a copy's destination is never replaced by a fresh
-    // tensor, so the update stays in the caller's buffer.
-    Value seq = tensor::DimOp::create(rewriter, loc, x, 1);
-    Type stateElt = elementTypeOf(state);
-    Value window = mapElements(
-        rewriter, loc, state, stateElt, ValueRange{}, {},
-        [&](OpBuilder &b, Location l, ValueRange) {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value ci = linalg::IndexOp::create(b, l, 1);
-          Value ki = linalg::IndexOp::create(b, l, 2);
-          Value i = arith::AddIOp::create(b, l, seq, ki);
-          Value v = windowElement(b, l, oldState, x, bi, ci, i, width);
-          return castFloat(b, l, v, stateElt);
-        });
-    auto update = linalg::CopyOp::create(rewriter, loc, window, state);
     rewriter.replaceOp(op, {y, update.getResult(0)});
     return success();
   }
