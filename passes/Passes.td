@@ -334,6 +334,24 @@ def HybridFuseElementwisePass : Pass<"hybrid-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def HybridCloneSharedFillsPass : Pass<"hybrid-clone-shared-fills"> {
+  let summary = "Gives every consumer of a shared linalg.fill a fill of its own";
+  let description = [{
+    Runs on tensors right before one-shot bufferization. A `linalg.fill`
+    result used by several ops (CSE merges the zero initializations of all
+    GEMMs and reductions of one shape) is cloned, with its `tensor.empty`,
+    right before each op that takes it as a destination (init) operand;
+    ops that only read it keep the shared fill. Bufferization then fills each
+    destination in place instead of filling one buffer and copying it into
+    a new one for every consumer.
+  }];
+  let statistics = [
+    Statistic<"numCloned", "num-cloned", "fills cloned for a consumer">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Turns hybrid.weight ops into leading function arguments";
   let description = [{
@@ -403,6 +421,23 @@ def HybridEmitCPUEntryPointsPass : Pass<"hybrid-emit-cpu-entry-points",
     returns the `hybrid.manifest` text (docs/ABI.md).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def HybridExpandStridedCopiesPass : Pass<"hybrid-cpu-expand-strided-copies"> {
+  let summary = "Rewrites memref.copy between strided views as linalg.copy";
+  let description = [{
+    Runs on buffers. A `memref.copy` whose source or target is not
+    contiguous (a slice of a KV cache or of a scan's state) would become a
+    call to `memrefCopy` in MLIR's C runner utils: an element-by-element walk,
+    and a run-time dependency of the artifact on libMLIR.so. As
+    `linalg.copy` it lowers with the other linalg ops to loops whose
+    innermost dimension has unit stride. Copies between contiguous buffers
+    stay `memref.copy`, which becomes `llvm.memcpy`.
+  }];
+  let statistics = [
+    Statistic<"numExpanded", "num-expanded", "strided copies rewritten">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
