@@ -11,14 +11,20 @@
 #
 #   bench/cpu-fusion-ablation.sh [MODEL.json] [THREADS] [ROUNDS]
 #   (VARIANTS="none all no-rope" to run a subset)
+#
+# STAGE=compile only compiles the variants, STAGE=run only times those
+# already in the artifact folder (ARTIFACTS=DIR, with HYBRID_RUN=PATH: to
+# time on another machine, which needs neither LLVM nor MLIR).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${HYBRIDC_BUILD_DIR:-$root/build}"
 model="${1:-$root/examples/hybrid-100m.json}"
 threads="${2:-$(nproc)}"
 rounds="${3:-5}"
-"$root/scripts/build.sh" hybridc hybrid-run >/dev/null
-dir="$build/artifacts/fusion/$(basename "$model" .json)"
+stage="${STAGE:-all}"
+dir="${ARTIFACTS:-$build/artifacts/fusion/$(basename "$model" .json)}"
+run="${HYBRID_RUN:-$build/bin/hybrid-run}"
+[ "$stage" = run ] || "$root/scripts/build.sh" hybridc hybrid-run >/dev/null
 mkdir -p "$dir"
 variants=(${VARIANTS:-none all no-activations no-norms no-gated-mlp no-projections no-rope no-conv-activation no-scan-dt no-add-rms-norm no-add-layer-norm no-scales no-linear-argmax})
 # none: every fusion off; all: the default; no-NAME: --disable-fusion=NAME.
@@ -30,19 +36,20 @@ flags() {
   esac
 }
 # REUSE=1 keeps artifacts already there (a rerun of the same sources).
-for v in all "${variants[@]}"; do
+[ "$stage" = run ] || for v in all "${variants[@]}"; do
   [ "$v" = all ] && [ -f "$dir/all.so" ] && [ "${done_all:-}" = 1 ] && continue
   [ "$v" = all ] && done_all=1
   [ "${REUSE:-0}" = 1 ] && [ -f "$dir/$v.so" ] && continue
   "$build/bin/hybridc" "$model" -o "$dir/$v.so" --max-seq=1024 --quiet $(flags "$v")
 done
+[ "$stage" = compile ] && exit 0
 same() { [ "$1" != all ] && cmp -s "$dir/$1.so" "$dir/all.so"; }
 prompt=$(seq -s, 1 64)
 # Each variant is timed against "all" in one process, alternating run by run
 # (hybrid-run --bench-against), so both see the same state of this shared
 # host; the ratio all / variant is the effect of the pass the variant turns
 # off (> 1: the pass makes it faster).
-out() { "$build/bin/hybrid-run" "$dir/all.so" --generated-weights 1 --tokens "$prompt" \
+out() { "$run" "$dir/all.so" --generated-weights 1 --tokens "$prompt" \
           --threads "$threads" --bench --bench-runs "$rounds" "$@"; }
 field() { sed -n "s/^bench-against: $1: \([0-9.]*\).*range \([0-9.-]*\)).*/\1 (\2)/p"; }
 echo "| variant | prefill: all / this (range) | decode: all / this (range) | greedy decode: all / this (range) |"
