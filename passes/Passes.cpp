@@ -105,6 +105,8 @@ void buildHybridCPULoopsPipeline(OpPassManager &pm,
       {"func.func(hybrid-fuse-elementwise)",
        "one pass over memory for chains of pointwise ops, GEMMs kept apart"},
       {"canonicalize,cse", ""},
+      {"func.func(hybrid-reuse-dead-inputs)",
+       "elementwise results over an input that dies there, in place"},
       {"func.func(hybrid-clone-shared-fills)",
        "after the last CSE: each destination filled in place, not copied "
        "from one shared fill"},

@@ -352,6 +352,24 @@ def HybridCloneSharedFillsPass : Pass<"hybrid-clone-shared-fills"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def HybridReuseDeadInputsPass : Pass<"hybrid-reuse-dead-inputs"> {
+  let summary = "Writes elementwise results over an input that dies there";
+  let description = [{
+    Runs on tensors before one-shot bufferization. An elementwise
+    `linalg.generic` (parallel loops, one result) whose destination is a
+    `tensor.empty` it does not read takes as destination instead one of its
+    inputs that has the result's type, is read at the result's index, has
+    no other use, and is the result of a linalg op. Bufferization then
+    writes the result into that input's buffer in place, as it does for the
+    ops `convert-elementwise-to-linalg` makes, instead of allocating one
+    more buffer of the same size.
+  }];
+  let statistics = [
+    Statistic<"numReused", "num-reused", "results written over a dying input">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Turns hybrid.weight ops into leading function arguments";
   let description = [{

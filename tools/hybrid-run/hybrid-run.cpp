@@ -374,31 +374,41 @@ public:
   }
   ~Workload() { hyb_session_free(s); }
 
-  Timings run() {
-    Timings t;
+  /// The phases of run(), for runs that interleave two workloads.
+  double prefill() {
     check(hyb_session_reset(s));
     auto start = Clock::now();
     check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
-    t.prefill = seconds(start, Clock::now());
+    double dt = seconds(start, Clock::now());
+    current = lastTokens();
+    return dt;
+  }
+  double decodeStep() {
+    auto start = Clock::now();
+    check(hyb_session_decode(s, current.data(), stepLogits.data()));
+    for (int64_t b = 0; b < B; ++b)
+      current[size_t(b)] = argmax(stepLogits.data() + b * V, V);
+    return seconds(start, Clock::now());
+  }
+  double greedyStep() {
+    next.resize(size_t(B));
+    auto start = Clock::now();
+    check(hyb_session_decode_greedy(s, current.data(), next.data()));
+    double dt = seconds(start, Clock::now());
+    std::swap(current, next);
+    return dt;
+  }
+
+  Timings run() {
+    Timings t;
+    t.prefill = prefill();
     if (steps < 1)
       return t;
-    std::vector<int64_t> current = lastTokens(), next(static_cast<size_t>(B));
-    start = Clock::now();
-    for (int64_t i = 0; i < steps; ++i) {
-      check(hyb_session_decode(s, current.data(), stepLogits.data()));
-      for (int64_t b = 0; b < B; ++b)
-        current[size_t(b)] = argmax(stepLogits.data() + b * V, V);
-    }
-    t.decode = seconds(start, Clock::now());
-    check(hyb_session_reset(s));
-    check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
-    current = lastTokens();
-    start = Clock::now();
-    for (int64_t i = 0; i < steps; ++i) {
-      check(hyb_session_decode_greedy(s, current.data(), next.data()));
-      std::swap(current, next);
-    }
-    t.greedy = seconds(start, Clock::now());
+    for (int64_t i = 0; i < steps; ++i)
+      t.decode += decodeStep();
+    prefill();
+    for (int64_t i = 0; i < steps; ++i)
+      t.greedy += greedyStep();
     return t;
   }
 
@@ -414,34 +424,73 @@ private:
   }
 
   hyb_session_t *s = nullptr;
-  std::vector<int64_t> batchTokens;
+  std::vector<int64_t> batchTokens, current, next;
   std::vector<float> logits, stepLogits;
 };
 
-std::string range(const std::vector<double> &v) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.3f-%.3f",
-                *std::min_element(v.begin(), v.end()),
-                *std::max_element(v.begin(), v.end()));
+/// One paired run of ARTIFACT (a) and OTHER (b), interleaved as finely as
+/// the work allows: the two prefills back to back, then the decode steps
+/// alternately one by one, then the greedy steps likewise; `aFirst` says
+/// which of the two goes first in each pair. A slow moment of a shared host
+/// (another tenant reading memory for a second) then falls on both.
+std::pair<Timings, Timings> runInterleaved(Workload &a, Workload &b,
+                                           bool aFirst) {
+  Timings ta, tb;
+  Workload &first = aFirst ? a : b, &second = aFirst ? b : a;
+  Timings &tFirst = aFirst ? ta : tb, &tSecond = aFirst ? tb : ta;
+  tFirst.prefill = first.prefill();
+  tSecond.prefill = second.prefill();
+  if (a.steps < 1)
+    return {ta, tb};
+  for (int64_t i = 0; i < a.steps; ++i) {
+    tFirst.decode += first.decodeStep();
+    tSecond.decode += second.decodeStep();
+  }
+  first.prefill();
+  second.prefill();
+  for (int64_t i = 0; i < a.steps; ++i) {
+    tFirst.greedy += first.greedyStep();
+    tSecond.greedy += second.greedyStep();
+  }
+  return {ta, tb};
+}
+
+/// The median of `v` and its distribution-free 95% confidence interval:
+/// the order statistics x(k), x(n+1-k) with k the largest index such that
+/// P(Binomial(n, 1/2) < k) <= 0.025 (the sign test's interval; n >= 6).
+std::string medianInterval(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  char text[96];
+  if (n < 6) {
+    std::snprintf(text, sizeof(text), "range %.3f-%.3f", v.front(), v.back());
+    return text;
+  }
+  // P(X <= j) for X ~ Binomial(n, 1/2), accumulated until it passes 2.5%.
+  double p = std::pow(0.5, double(n)), tail = 0, term = p;
+  size_t k = 0;
+  for (size_t j = 0; j < n; ++j) {
+    tail += term;
+    if (tail > 0.025)
+      break;
+    k = j + 1; // P(X <= j) <= 0.025: x(j+1) may bound the interval
+    term = term * double(n - j) / double(j + 1);
+  }
+  k = std::max<size_t>(k, 1);
+  std::snprintf(text, sizeof(text), "95%% CI %.3f-%.3f, range %.3f-%.3f",
+                v[k - 1], v[n - k], v.front(), v.back());
   return text;
 }
 
-/// Times ARTIFACT and OTHER alternately, run by run (the order flipping each
-/// run), so that both see the same state of a shared host: their ratio is
-/// then far steadier than two separately measured rates.
+/// Times ARTIFACT and OTHER interleaved (runInterleaved), the order
+/// flipping each run, so that both see the same state of a shared host:
+/// their ratio is far steadier than two separately measured rates.
 void runPairedBench(hyb_module_t *module, hyb_module_t *other,
                     const Options &o, const std::vector<int64_t> &prompt) {
   Workload self(module, o, prompt), base(other, o, prompt);
   std::vector<double> prefill, decode, greedy;
   for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
-    Timings a, b;
-    if (run % 2) {
-      a = self.run();
-      b = base.run();
-    } else {
-      b = base.run();
-      a = self.run();
-    }
+    auto [a, b] = runInterleaved(self, base, run % 2 == 1);
     if (run == 0)
       continue;
     prefill.push_back(b.prefill / a.prefill);
@@ -452,15 +501,15 @@ void runPairedBench(hyb_module_t *module, hyb_module_t *other,
   }
   const char *what = "(speed of ARTIFACT / speed of OTHER";
   std::printf("bench-against: prefill: %.4f %s, median of %lld interleaved "
-              "pairs, range %s)\n",
+              "pairs, %s)\n",
               median(prefill), what, (long long)o.benchRuns,
-              range(prefill).c_str());
+              medianInterval(prefill).c_str());
   if (self.steps < 1)
     return;
-  std::printf("bench-against: decode: %.4f %s, range %s)\n", median(decode),
-              what, range(decode).c_str());
-  std::printf("bench-against: greedy decode: %.4f %s, range %s)\n",
-              median(greedy), what, range(greedy).c_str());
+  std::printf("bench-against: decode: %.4f %s, %s)\n", median(decode), what,
+              medianInterval(decode).c_str());
+  std::printf("bench-against: greedy decode: %.4f %s, %s)\n",
+              median(greedy), what, medianInterval(greedy).c_str());
 }
 
 void runBench(hyb_module_t *module, const Options &o,

@@ -1,0 +1,76 @@
+//===- ReuseDeadInputs.cpp - elementwise results into dying inputs --------===//
+//
+// The CPU lowering writes every elementwise linalg.generic into a fresh
+// tensor.empty, and one-shot bufferization gives each of those a buffer of
+// its own, while convert-elementwise-to-linalg (the unfused ops' path)
+// writes its result over an input of the same type. So a fused op (a gated
+// norm: gate, sum of squares, normalize) held one more [T, D] buffer than
+// the ops it replaced, and prefill paid for it in cache. Here an
+// elementwise generic whose destination is a tensor.empty takes instead an
+// input that it reads at the same index and that dies there: bufferization
+// then updates that buffer in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#define DEBUG_TYPE "hybrid-reuse-dead-inputs"
+
+namespace mlir {
+namespace hybrid {
+#define GEN_PASS_DEF_HYBRIDREUSEDEADINPUTSPASS
+#include "passes/Passes.h.inc"
+} // namespace hybrid
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+/// The input of `op` that its result can overwrite, or null: read at the
+/// output's index, of the output's type, used by `op` alone, and the result
+/// of a linalg op (a buffer of its own; a function argument or a view of one
+/// would make bufferization copy it first).
+OpOperand *reusableInput(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0)
+    return nullptr;
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+      op.payloadUsesValueFromOperand(init))
+    return nullptr;
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    Value v = input->get();
+    if (v.getType() != init->get().getType() || !v.hasOneUse() ||
+        op.getMatchingIndexingMap(input) != outMap ||
+        !v.getDefiningOp<linalg::LinalgOp>())
+      continue;
+    return input;
+  }
+  return nullptr;
+}
+
+struct HybridReuseDeadInputsPass
+    : mlir::hybrid::impl::HybridReuseDeadInputsPassBase<
+          HybridReuseDeadInputsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    getOperation()->walk([&](linalg::GenericOp op) {
+      OpOperand *input = reusableInput(op);
+      if (!input)
+        return;
+      Value dying = input->get();
+      rewriter.modifyOpInPlace(
+          op, [&] { op.getDpsInitOperand(0)->set(dying); });
+      ++numReused;
+    });
+  }
+};
+
+} // namespace
