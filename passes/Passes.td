@@ -358,8 +358,9 @@ def HybridReuseDeadInputsPass : Pass<"hybrid-reuse-dead-inputs"> {
     Runs on tensors before one-shot bufferization. An elementwise
     `linalg.generic` (parallel loops, one result) whose destination is a
     `tensor.empty` it does not read takes as destination instead one of its
-    inputs that has the result's type, is read at the result's index, has
-    no other use, and is the result of a linalg op. Bufferization then
+    inputs that has the result's type, is read at the result's index, is
+    read by no op after it, and is the result of a linalg op (possibly
+    through reshapes). Bufferization then
     writes the result into that input's buffer in place, as it does for the
     ops `convert-elementwise-to-linalg` makes, instead of allocating one
     more buffer of the same size.

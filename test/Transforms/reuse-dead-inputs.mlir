@@ -94,3 +94,93 @@ func.func @near_misses(%x: tensor<8x8xf32>, %h: tensor<8x8xf16>) -> (tensor<8x8x
   } -> tensor<8xf32>
   return %p, %q, %r, %w, %s : tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#g = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Tests that an input viewed through a reshape used once (the grouped view
+// [T, G, D/G] of a gated norm) is reused: it is the product's own buffer.
+// CHECK-LABEL: func.func @grouped_view
+// CHECK: %[[V:.+]] = tensor.expand_shape
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%[[V]] : tensor<?x2x32xf32>)
+func.func @grouped_view(%x: tensor<?x64xf32>, %inv: tensor<?x2xf32>) -> tensor<?x2x32xf32> {
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e0 = tensor.empty(%t) : tensor<?x64xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%e0 : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<?x64xf32>
+  %v = tensor.expand_shape %p [[0], [1, 2]] output_shape [%t, 2, 32] : tensor<?x64xf32> into tensor<?x2x32xf32>
+  %e1 = tensor.empty(%t) : tensor<?x2x32xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #g, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v, %inv : tensor<?x2x32xf32>, tensor<?x2xf32>) outs(%e1 : tensor<?x2x32xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x32xf32>
+  return %y : tensor<?x2x32xf32>
+}
+
+// -----
+
+// Tests that a reshape of a function argument is not reused: its buffer is
+// the caller's.
+// CHECK-LABEL: func.func @argument_view
+// CHECK: %[[E:.+]] = tensor.empty
+// CHECK: outs(%[[E]] :
+func.func @argument_view(%x: tensor<4x64xf32>) -> tensor<4x2x32xf32> {
+  %v = tensor.expand_shape %x [[0], [1, 2]] output_shape [4, 2, 32] : tensor<4x64xf32> into tensor<4x2x32xf32>
+  %e = tensor.empty() : tensor<4x2x32xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v : tensor<4x2x32xf32>) outs(%e : tensor<4x2x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<4x2x32xf32>
+  return %y : tensor<4x2x32xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Tests that an earlier reader (the sum of squares of an RMS norm) does not
+// stop the reuse, since it reads before the normalize step writes.
+// CHECK-LABEL: func.func @earlier_reader
+// CHECK: %[[P:.+]] = linalg.generic
+// CHECK: %[[S:.+]] = linalg.generic
+// CHECK-SAME: ins(%[[P]] : tensor<?x64xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[P]], %[[S]] : tensor<?x64xf32>, tensor<?xf32>) outs(%[[P]] : tensor<?x64xf32>)
+func.func @earlier_reader(%x: tensor<?x64xf32>, %zeros: tensor<?xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e0 = tensor.empty(%t) : tensor<?x64xf32>
+  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%e0 : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<?x64xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%p : tensor<?x64xf32>) outs(%zeros : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.addf %a, %o : f32
+    linalg.yield %m : f32
+  } -> tensor<?xf32>
+  %e1 = tensor.empty(%t) : tensor<?x64xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %s : tensor<?x64xf32>, tensor<?xf32>) outs(%e1 : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %r: f32, %o: f32):
+    %m = arith.mulf %a, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
