@@ -54,9 +54,10 @@ const char kUsage[] =
     "  --batch B            sequences per session (default 1)\n"
     "  --threads N          threads for the artifact and the bandwidth probe\n"
     "  --bench-against OTHER  with --bench: instead, load artifact OTHER with\n"
-    "                       the same weights and time the two alternately, run\n"
-    "                       by run, reporting the speed of ARTIFACT over OTHER\n"
-    "                       per interleaved pair (both see the same host)\n"
+    "                       the same weights and time the two interleaved\n"
+    "                       (decode steps alternating one by one), reporting\n"
+    "                       the speed of ARTIFACT over OTHER: median over the\n"
+    "                       pairs, its 95% confidence interval and range\n"
     "  --load-state FILE    start from a saved session (before the prompt)\n"
     "  --save-state FILE    save the session at the end\n";
 
