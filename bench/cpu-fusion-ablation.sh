@@ -6,9 +6,10 @@
 # ROUNDS pairs after a warm-up pair; the effect of pass X is the median of
 # all / no-X over the pairs (> 1: the pass makes it faster) with its
 # sign-test 95% confidence interval, of the whole set all / none: prefill
-# (T=64), decode (logits) and greedy decode (token only, 32 steps each). A variant whose artifact
-# is byte-identical to "all" (the pass does not fire on this model) is not
-# run: its effect is exactly 1. Last, "all" alone with the decode roofline.
+# (T=64), decode (logits) and greedy decode (token only, 32 steps each). A
+# variant whose artifact is byte-identical to "all" (the pass does not fire
+# on this model) is not run: its effect is exactly 1. Last, "all" alone
+# with the decode roofline.
 #
 #   bench/cpu-fusion-ablation.sh [MODEL.json] [THREADS] [ROUNDS]
 #   (VARIANTS="none all no-rope" to run a subset)
@@ -33,7 +34,6 @@ variants=(${VARIANTS:-control none all no-activations no-norms no-gated-mlp no-p
 # the method strays from 1 when nothing differs).
 flags() {
   case "$1" in
-    control) echo "" ;;
     none) echo "--disable-fusion=all" ;;
     all) echo "" ;;
     no-*) echo "--disable-fusion=${1#no-}" ;;
@@ -43,16 +43,16 @@ flags() {
 [ "$stage" = run ] || for v in all "${variants[@]}"; do
   [ "$v" = all ] && [ -f "$dir/all.so" ] && [ "${done_all:-}" = 1 ] && continue
   [ "$v" = all ] && done_all=1
+  [ "$v" = control ] && continue # copied from all.so below
   [ "${REUSE:-0}" = 1 ] && [ -f "$dir/$v.so" ] && continue
-  if [ "$v" = control ]; then continue; fi
   "$build/bin/hybridc" "$model" -o "$dir/$v.so" --max-seq=1024 --quiet $(flags "$v")
 done
 [ "$stage" = run ] || cp "$dir/all.so" "$dir/control.so"
 [ "$stage" = compile ] && exit 0
 same() { [ "$1" != all ] && [ "$1" != control ] && cmp -s "$dir/$1.so" "$dir/all.so"; }
 prompt=$(seq -s, 1 64)
-# Each variant is timed against "all" in one process, alternating run by run
-# (hybrid-run --bench-against), so both see the same state of this shared
+# Each variant is timed against "all" in one process, interleaved step by
+# step (hybrid-run --bench-against), so both see the same state of this shared
 # host; the ratio all / variant is the effect of the pass the variant turns
 # off (> 1: the pass makes it faster).
 out() { "$run" "$dir/all.so" --generated-weights 1 --tokens "$prompt" \

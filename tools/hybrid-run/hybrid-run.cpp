@@ -372,6 +372,7 @@ public:
     check(hyb_session_create(module, &so, &s));
     logits.resize(size_t(B * T * V));
     stepLogits.resize(size_t(B * V));
+    next.resize(size_t(B));
   }
   ~Workload() { hyb_session_free(s); }
 
@@ -392,7 +393,6 @@ public:
     return seconds(start, Clock::now());
   }
   double greedyStep() {
-    next.resize(size_t(B));
     auto start = Clock::now();
     check(hyb_session_decode_greedy(s, current.data(), next.data()));
     double dt = seconds(start, Clock::now());
@@ -468,7 +468,7 @@ std::string medianInterval(std::vector<double> v) {
     return text;
   }
   // P(X <= j) for X ~ Binomial(n, 1/2), accumulated until it passes 2.5%.
-  double p = std::pow(0.5, double(n)), tail = 0, term = p;
+  double tail = 0, term = std::pow(0.5, double(n));
   size_t k = 0;
   for (size_t j = 0; j < n; ++j) {
     tail += term;
