@@ -92,6 +92,8 @@ void buildHybridCPULoopsPipeline(OpPassManager &pm,
       std::to_string(options.vectorLanes) +
       " registers=" + std::to_string(options.vectorRegisters) + "})";
   SmallVector<Stage> stages = {
+      {"hybrid-mark-gathered-weights",
+       "on the hybrid ops, where an embedding's table is one operand"},
       {"hybrid-convert-to-linalg",
        "every hybrid op but the weights becomes linalg/tensor/scf"},
       {"hybrid-bind-weights",

@@ -371,13 +371,40 @@ def HybridReuseDeadInputsPass : Pass<"hybrid-reuse-dead-inputs"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def HybridMarkGatheredWeightsPass
+    : Pass<"hybrid-mark-gathered-weights", "::mlir::ModuleOp"> {
+  let summary = "Marks the weights that are only gathered by token ids";
+  let description = [{
+    Runs on hybrid ops, before any lowering: a `hybrid.weight` whose every
+    use is the table of a `hybrid.embedding` is read only at the rows the
+    token ids select, and gets `access <gather>`. `hybrid-bind-weights`
+    carries that to its argument, and the manifest to the runtime, whose
+    decode roofline then leaves the table out. Deciding it here, where the
+    embedding is one op, replaces guessing it from the lowered loads.
+
+    ```mlir
+    %e = hybrid.weight "embed" : tensor<128x64xf32>
+    %h = hybrid.embedding %e[%ids] : ...
+    ```
+    becomes
+    ```mlir
+    %e = hybrid.weight "embed" access <gather> : tensor<128x64xf32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numGathered", "gathered", "Weights marked access <gather>">
+  ];
+}
+
 def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Turns hybrid.weight ops into leading function arguments";
   let description = [{
     Every `hybrid.weight "name"` of a function becomes one of its leading
     arguments, once per name, in order of first use, tagged
-    `{hybrid.weight = "name"}`: the calling convention the runtime binds
-    checkpoint tensors to (docs/ABI.md).
+    `{hybrid.weight = #hybrid.weight<name = "name">}`: the calling
+    convention the runtime binds checkpoint tensors to (docs/ABI.md). A
+    weight is `access = gather` when every op of that name in the function
+    was marked so; a packed weight lists its parts and their rows.
 
     ```mlir
     func.func @f(%x: tensor<4xf32>) {
@@ -385,7 +412,8 @@ def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
     ```
     becomes
     ```mlir
-    func.func @f(%w: tensor<4xf32> {hybrid.weight = "w"}, %x: tensor<4xf32>) {
+    func.func @f(%w: tensor<4xf32> {hybrid.weight = #hybrid.weight<name = "w">},
+                 %x: tensor<4xf32>) {
     ```
   }];
 }

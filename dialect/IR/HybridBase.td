@@ -37,6 +37,31 @@ def Hybrid_Dialect : Dialect {
     as they are.
   }];
   let cppNamespace = "::mlir::hybrid";
+  let useDefaultAttributePrinterParser = 1;
+
+  // The typed contract between the frontend, the passes and the targets
+  // (HybridAttrs.td): each fact one typed attribute under one name, reached
+  // through the generated get<Name>AttrHelper(), and verified where it is
+  // attached.
+  let discardableAttrs = (ins
+    // On the module: what it was built from (frontend, then hybridc).
+    "::mlir::hybrid::ModelAttr":$model,
+    // On the module: the artifact manifest, JSON (hybrid-build-manifest).
+    "::mlir::StringAttr":$manifest,
+    // On a linalg op: it is a hybrid.linear's GEMM, with this epilogue.
+    "::mlir::hybrid::GemmAttr":$gemm,
+    // On entry point arguments and results.
+    "::mlir::hybrid::StateAttr":$state,
+    "::mlir::hybrid::ArgRoleAttr":$role,
+    "::mlir::hybrid::WeightBindingAttr":$weight
+  );
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
 }
 
 //===----------------------------------------------------------------------===//

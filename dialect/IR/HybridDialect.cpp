@@ -13,6 +13,7 @@ using namespace mlir::hybrid;
 #include "dialect/IR/HybridEnums.cpp.inc"
 
 void HybridDialect::initialize() {
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "dialect/IR/HybridOps.cpp.inc"

@@ -14,8 +14,6 @@
 
 #include "dialect/IR/HybridDialect.h"
 
-#include "dialect/IR/HybridEnums.h.inc"
-
 #define GET_OP_CLASSES
 #include "dialect/IR/HybridOps.h.inc"
 

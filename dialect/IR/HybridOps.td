@@ -12,6 +12,7 @@
 #define HYBRID_OPS_TD
 
 include "dialect/IR/HybridBase.td"
+include "dialect/IR/HybridAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 
@@ -37,13 +38,26 @@ def Hybrid_WeightOp : Hybrid_Op<"weight", [Pure]> {
     weight is stored in; ops that consume weights accept a storage type that
     differs from their compute type (bf16 weights, f32 arithmetic).
 
+    `access` says how the entry points read it, once
+    `hybrid-mark-gathered-weights` has looked at its uses: `gather` for a
+    table read only at the rows token ids select.
+
     ```mlir
     %wq = hybrid.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xbf16>
+    %we = hybrid.weight "model.embed_tokens.weight" access <gather> : tensor<128x64xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name,
+                       OptionalAttr<Hybrid_WeightAccessAttr>:$access);
   let results = (outs Hybrid_FloatTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`access` $access^)? attr-dict `:` type($result)";
+  let builders = [
+    // A weight before hybrid-mark-gathered-weights has looked at its uses.
+    OpBuilder<(ins "::mlir::Type":$type, "::llvm::StringRef":$name), [{
+      build($_builder, $_state, type, name, WeightAccessAttr());
+    }]>
+  ];
+
   let hasVerifier = 1;
 }
 

@@ -54,7 +54,8 @@ class Builder {
 public:
   Builder(MLIRContext &ctx, const ModelSpec &spec, const BuildOptions &options)
       : ctx(ctx), spec(spec), options(options), b(&ctx),
-        loc(FileLineColLoc::get(&ctx, spec.sourceFile, 1, 1)),
+        contract(getHybridDialect(&ctx)),
+        fileLoc(FileLineColLoc::get(&ctx, spec.sourceFile, 1, 1)), loc(fileLoc),
         f32(Float32Type::get(&ctx)) {
     for (const WeightSpec &w : spec.weights())
       weightsByRole[{w.role, w.layer}] = w;
@@ -64,18 +65,12 @@ public:
 
   OwningOpRef<ModuleOp> build() {
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc, spec.name);
-    module->getOperation()->setAttr(
-        "hybrid.model",
-        b.getDictionaryAttr({
-            b.getNamedAttr("name", b.getStringAttr(spec.name)),
-            b.getNamedAttr("model_type", b.getStringAttr(spec.modelType)),
-            b.getNamedAttr("vocab_size", b.getI64IntegerAttr(spec.vocabSize)),
-            b.getNamedAttr("hidden_size", b.getI64IntegerAttr(spec.hidden)),
-            b.getNamedAttr("num_layers", b.getI64IntegerAttr(spec.numLayers)),
-            b.getNamedAttr("num_codebooks",
-                           b.getI64IntegerAttr(spec.numCodebooks)),
-            b.getNamedAttr("max_seq", b.getI64IntegerAttr(options.maxSeq)),
-        }));
+    contract->getModelAttrHelper().setAttr(
+        *module,
+        ModelAttr::get(&ctx, b.getStringAttr(spec.name),
+                       b.getStringAttr(spec.modelType), spec.vocabSize,
+                       spec.hidden, spec.numLayers, spec.numCodebooks,
+                       options.maxSeq, /*config_hash=*/nullptr));
     b.setInsertionPointToEnd(module->getBody());
     buildEntry("prefill", kDyn);
     b.setInsertionPointToEnd(module->getBody());
@@ -90,6 +85,19 @@ public:
   }
 
 private:
+  /// Locates the ops built while it lives at a site of the model (a layer
+  /// and a part, getSiteLoc), so rewrites, diagnostics and reports know the
+  /// layer of every op without parsing names; restores the location after.
+  struct SiteScope {
+    SiteScope(Builder &builder, int64_t layer, StringRef part)
+        : builder(builder), saved(builder.loc) {
+      builder.loc = getSiteLoc(builder.fileLoc, layer, part);
+    }
+    ~SiteScope() { builder.loc = saved; }
+    Builder &builder;
+    Location saved;
+  };
+
   //===--------------------------------------------------------------------===//
   // Types and small ops
   //===--------------------------------------------------------------------===//
@@ -140,6 +148,8 @@ private:
 
   /// linear(x, PREFIX weight, PREFIX bias?).
   Value linear(Value x, const std::string &prefix, int64_t layer) {
+    // "attn.q_proj." -> the site layers.N.attn.q_proj.
+    SiteScope site(*this, layer, StringRef(prefix).drop_back());
     // Weight before bias: the order of hybrid.weight ops is the order of
     // the entry's weight arguments.
     Value w = weight(prefix + "weight", layer);
@@ -659,17 +669,24 @@ private:
     SmallVector<Type> args = {tokensType, positionType},
                       results = {greedy ? nextTokenType : logitsType};
     SmallVector<DictionaryAttr> argAttrs, resultAttrs;
-    auto role = [&](StringRef r) {
-      return b.getDictionaryAttr(b.getNamedAttr(kRoleAttr, b.getStringAttr(r)));
+    auto role = [&](ArgRole r) {
+      return b.getDictionaryAttr(b.getNamedAttr(
+          contract->getRoleAttrHelper().getName(), ArgRoleAttr::get(&ctx, r)));
     };
-    argAttrs = {role("tokens"), role("position")};
-    resultAttrs = {role(greedy ? "next_token" : "logits")};
+    argAttrs = {role(ArgRole::tokens), role(ArgRole::position)};
+    resultAttrs = {role(greedy ? ArgRole::next_token : ArgRole::logits)};
     for (const StateSpec &s : states) {
       SmallVector<int64_t> shape = {kDyn};
       shape.append(s.shape.begin(), s.shape.end());
       Type t = RankedTensorType::get(shape, typeOf(s.dtype));
-      DictionaryAttr attr = b.getDictionaryAttr(
-          b.getNamedAttr(kStateAttr, b.getStringAttr(s.name)));
+      std::optional<StateKind> kind = symbolizeStateKind(s.kind);
+      if (!kind)
+        llvm::report_fatal_error(llvm::Twine("hybridc: state '") + s.name +
+                                 "' has unknown kind '" + s.kind + "'");
+      DictionaryAttr attr = b.getDictionaryAttr(b.getNamedAttr(
+          contract->getStateAttrHelper().getName(),
+          StateAttr::get(&ctx, b.getStringAttr(s.name), s.layer, *kind,
+                         StateScope::sequence)));
       args.push_back(t);
       results.push_back(t);
       argAttrs.push_back(attr);
@@ -692,6 +709,8 @@ private:
                   : OpFoldResult(b.getIndexAttr(seqLen));
 
     // Embeddings (summed over codebooks).
+    std::optional<SiteScope> site;
+    site.emplace(*this, -1, "embed");
     Value h;
     for (int64_t c = 0; c < codebooks; ++c) {
       std::string role = codebooks == 1 ? "embed.weight"
@@ -714,18 +733,22 @@ private:
 
     for (const LayerSpec &l : spec.layers) {
       if (l.mixer != MixerKind::None) {
+        site.emplace(*this, l.index, "mixer");
         Value m = mixer(l, norm(h, l.mixerNorm, "mixer_norm.", l.index));
         h = add(h, scale(m, spec.residualMultiplier));
       }
       if (l.ffn.kind != FfnKind::None) {
+        site.emplace(*this, l.index, "ffn");
         Value n = norm(h, l.ffnNorm, "ffn_norm.", l.index);
         Value f = l.ffn.kind == FfnKind::Moe ? moe(l.moe, n, l.index)
                                               : ffn(l.ffn, n, "ffn.", l.index);
         h = add(h, scale(f, spec.residualMultiplier));
       }
     }
+    site.emplace(*this, -1, "final_norm");
     h = norm(h, spec.finalNorm, "final_norm.", -1);
 
+    site.emplace(*this, -1, "lm_head");
     Value logits;
     if (codebooks == 1) {
       Value head = spec.tiedEmbeddings ? weight("embed.weight", -1)
@@ -750,6 +773,7 @@ private:
     if (greedy)
       logits = ArgmaxOp::create(b, loc, nextTokenType, logits);
 
+    site.reset();
     SmallVector<Value> returned = {logits};
     returned.append(stateValues.begin(), stateValues.end());
     func::ReturnOp::create(b, loc, returned);
@@ -759,6 +783,10 @@ private:
   const ModelSpec &spec;
   BuildOptions options;
   OpBuilder b;
+  HybridDialect *contract;
+  /// The config file; every op is located at a site of the model in it.
+  Location fileLoc;
+  /// Where the ops being built now stand (a SiteScope sets it).
   Location loc;
   Type f32;
   std::map<std::pair<std::string, int64_t>, WeightSpec> weightsByRole;

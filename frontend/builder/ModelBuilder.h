@@ -37,11 +37,6 @@ mlir::OwningOpRef<mlir::ModuleOp> buildModel(mlir::MLIRContext &context,
                                              const BuildOptions &options,
                                              std::string &error);
 
-/// Attribute names of the calling convention (docs/ABI.md).
-inline constexpr const char *kRoleAttr = "hybrid.role";
-inline constexpr const char *kStateAttr = "hybrid.state";
-inline constexpr const char *kWeightAttr = "hybrid.weight";
-
 } // namespace hybrid::frontend
 
 #endif // HYBRIDC_FRONTEND_BUILDER_MODELBUILDER_H

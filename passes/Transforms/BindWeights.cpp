@@ -31,9 +31,16 @@ struct HybridBindWeightsPass
       llvm::MapVector<StringAttr, SmallVector<Operation *>> byName;
       llvm::DenseMap<StringAttr, ArrayAttr> partsOf;
       llvm::DenseMap<StringAttr, DenseI64ArrayAttr> rowsOf;
+      // Gathered only if every op of the name is (a tied embedding is also
+      // the head, which streams it).
+      llvm::DenseMap<StringAttr, bool> gathered;
       func.walk([&](Operation *op) {
         if (auto w = dyn_cast<WeightOp>(op)) {
           byName[w.getNameAttr()].push_back(op);
+          bool gather = w.getAccess() == WeightAccess::gather;
+          auto [it, inserted] = gathered.try_emplace(w.getNameAttr(), gather);
+          if (!inserted)
+            it->second = it->second && gather;
         } else if (auto p = dyn_cast<PackedWeightOp>(op)) {
           std::string joined;
           for (auto [i, n] :
@@ -58,17 +65,16 @@ struct HybridBindWeightsPass
                               << " and " << op->getResult(0).getType();
             return signalPassFailure();
           }
-        SmallVector<NamedAttribute> attrs = {NamedAttribute(
-            StringAttr::get(&getContext(), "hybrid.weight"), name)};
-        if (ArrayAttr parts = partsOf.lookup(name)) {
-          attrs.push_back(NamedAttribute(
-              StringAttr::get(&getContext(), "hybrid.weight_parts"), parts));
-          attrs.push_back(NamedAttribute(
-              StringAttr::get(&getContext(), "hybrid.weight_part_rows"),
-              rowsOf.lookup(name)));
-        }
+        auto binding = WeightBindingAttr::get(
+            &getContext(), name,
+            gathered.lookup(name) ? WeightAccess::gather
+                                  : WeightAccess::stream,
+            partsOf.lookup(name), rowsOf.lookup(name));
+        NamedAttribute attr(
+            getHybridDialect(&getContext())->getWeightAttrHelper().getName(),
+            binding);
         if (failed(func.insertArgument(
-                index, type, DictionaryAttr::get(&getContext(), attrs),
+                index, type, DictionaryAttr::get(&getContext(), {attr}),
                 func.getLoc())))
           return signalPassFailure();
         Value arg = entry.getArgument(index++);

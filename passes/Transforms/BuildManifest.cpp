@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,6 +31,7 @@ namespace hybrid {
 } // namespace mlir
 
 using namespace mlir;
+using namespace mlir::hybrid;
 
 namespace {
 
@@ -74,21 +76,25 @@ struct HybridBuildManifestPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto model = module->getAttrOfType<DictionaryAttr>("hybrid.model");
+    HybridDialect *contract = getHybridDialect(&getContext());
+    ModelAttr model = contract->getModelAttrHelper().getAttr(module);
     if (!model) {
-      module.emitError("hybrid-build-manifest needs the hybrid.model attribute");
+      module.emitError() << "hybrid-build-manifest needs the "
+                         << contract->getModelAttrHelper().getName().getValue()
+                         << " attribute";
       return signalPassFailure();
     }
-    llvm::json::Object modelJson;
-    int64_t maxSeq = 0;
-    for (NamedAttribute attr : model) {
-      if (auto s = dyn_cast<StringAttr>(attr.getValue()))
-        modelJson[attr.getName().str()] = s.getValue().str();
-      else if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
-        modelJson[attr.getName().str()] = i.getInt();
-      if (attr.getName() == "max_seq")
-        maxSeq = cast<IntegerAttr>(attr.getValue()).getInt();
-    }
+    int64_t maxSeq = model.getMaxSeq();
+    llvm::json::Object modelJson{
+        {"name", model.getName().getValue()},
+        {"model_type", model.getModelType().getValue()},
+        {"vocab_size", model.getVocabSize()},
+        {"hidden_size", model.getHiddenSize()},
+        {"num_layers", model.getNumLayers()},
+        {"num_codebooks", model.getNumCodebooks()},
+        {"max_seq", maxSeq}};
+    if (StringAttr hash = model.getConfigHash())
+      modelJson["config_hash"] = hash.getValue();
 
     llvm::json::Array weights, states, entries;
     llvm::StringSet<> seenWeights, seenStates;
@@ -114,17 +120,12 @@ struct HybridBuildManifestPass
           fail(func, "unsupported element type in an entry point");
           continue;
         }
-        if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
-          // Gathered: a table read only by tensor.extract at rows cast from
-          // integer data (token ids), in every entry point: an embedding the
-          // head does not share, of which decode reads one row.
-          bool gather =
-              tensor.getRank() >= 2 && !func.getArgument(i).use_empty() &&
-              llvm::all_of(func.getArgument(i).getUsers(), [](Operation *user) {
-                auto extract = dyn_cast<tensor::ExtractOp>(user);
-                return extract && extract.getIndices()[0]
-                                      .getDefiningOp<arith::IndexCastOp>();
-              });
+        if (WeightBindingAttr binding = getArgWeight(func, i)) {
+          StringAttr name = binding.getName();
+          // Gathered in every entry point (hybrid-mark-gathered-weights
+          // decided it per entry point on the hybrid ops).
+          bool gather = binding.getAccess() == WeightAccess::gather &&
+                        !func.getArgument(i).use_empty();
           auto [it, inserted] = gathered.try_emplace(name.getValue(), gather);
           if (!inserted)
             it->second = it->second && gather;
@@ -133,63 +134,57 @@ struct HybridBuildManifestPass
                                     {"dtype", *dtype},
                                     {"shape", staticShape(tensor.getShape())}};
             // A packed weight: its checkpoint tensors, concatenated by rows.
-            if (auto parts =
-                    func.getArgAttrOfType<ArrayAttr>(i, "hybrid.weight_parts")) {
+            if (ArrayAttr parts = binding.getParts()) {
               llvm::json::Array list;
               for (StringRef part : parts.getAsValueRange<StringAttr>())
                 list.push_back(part);
               decl["parts"] = std::move(list);
               llvm::json::Array rows;
-              if (auto r = func.getArgAttrOfType<DenseI64ArrayAttr>(
-                      i, "hybrid.weight_part_rows"))
-                for (int64_t n : r.asArrayRef())
-                  rows.push_back(n);
+              for (int64_t n : binding.getPartRows().asArrayRef())
+                rows.push_back(n);
               decl["part_rows"] = std::move(rows);
             }
             weights.push_back(std::move(decl));
           }
           args.push_back(llvm::json::Object{{"role", "weight"},
                                             {"name", name.getValue()}});
-        } else if (auto name =
-                       func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
-          if (seenStates.insert(name.getValue()).second) {
-            // "layers.N.kind" -> layer N.
-            int64_t layer = -1;
-            StringRef rest = name.getValue();
-            if (rest.consume_front("layers."))
-              rest.consumeInteger(10, layer);
+        } else if (StateAttr state = getArgState(func, i)) {
+          StringRef name = state.getName().getValue();
+          if (seenStates.insert(name).second) {
             states.push_back(llvm::json::Object{
-                {"name", name.getValue()},
-                {"layer", layer},
+                {"name", name},
+                {"layer", state.getLayer()},
+                {"kind", stringifyStateKind(state.getKind())},
+                {"scope", stringifyStateScope(state.getScope())},
                 {"dtype", *dtype},
                 {"shape", staticShape(tensor.getShape().drop_front())}});
           }
-          args.push_back(llvm::json::Object{{"role", "state"},
-                                            {"name", name.getValue()}});
-        } else if (auto role =
-                       func.getArgAttrOfType<StringAttr>(i, "hybrid.role")) {
+          args.push_back(llvm::json::Object{{"role", "state"}, {"name", name}});
+        } else if (ArgRoleAttr role = getArgRole(func, i)) {
           args.push_back(
-              llvm::json::Object{{"role", role.getValue()},
+              llvm::json::Object{{"role", stringifyArgRole(role.getValue())},
                                  {"dtype", *dtype},
                                  {"shape", symbolicShape(tensor.getShape())}});
         } else {
-          fail(func, "entry point argument #" + Twine(i) +
-                         " has no hybrid.weight/state/role attribute");
+          fail(func, "entry point argument #" + Twine(i) + " has no " +
+                         contract->getWeightAttrHelper().getName().getValue() +
+                         "/state/role attribute");
         }
       }
       // Results that are not state become output buffers, in order.
       for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-        if (func.getResultAttrOfType<StringAttr>(i, "hybrid.state"))
+        if (getResultState(func, i))
           continue;
-        auto role = func.getResultAttrOfType<StringAttr>(i, "hybrid.role");
+        ArgRoleAttr role = getResultRole(func, i);
         auto tensor = dyn_cast<RankedTensorType>(type);
         if (!role || !tensor) {
           fail(func, "entry point result #" + Twine(i) +
-                         " must be a tensor with a hybrid.role");
+                         " must be a tensor with a " +
+                         contract->getRoleAttrHelper().getName().getValue());
           continue;
         }
         args.push_back(llvm::json::Object{
-            {"role", role.getValue()},
+            {"role", stringifyArgRole(role.getValue())},
             {"dtype", *dtypeName(tensor.getElementType())},
             {"shape", symbolicShape(tensor.getShape())}});
       }
@@ -219,7 +214,8 @@ struct HybridBuildManifestPass
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::json::Value(std::move(manifest));
-    module->setAttr("hybrid.manifest", StringAttr::get(&getContext(), text));
+    contract->getManifestAttrHelper().setAttr(
+        module, StringAttr::get(&getContext(), text));
   }
 };
 } // namespace

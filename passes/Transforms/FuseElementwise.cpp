@@ -1,5 +1,6 @@
 //===- FuseElementwise.cpp - controlled elementwise fusion ----------------===//
 
+#include "dialect/IR/HybridDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -16,6 +17,7 @@ namespace hybrid {
 } // namespace mlir
 
 using namespace mlir;
+using namespace mlir::hybrid;
 
 namespace {
 struct HybridFuseElementwisePass
@@ -24,12 +26,13 @@ struct HybridFuseElementwisePass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    linalg::ControlFusionFn control = [](OpOperand *fused) {
+    // GEMMs stay apart: the target runs them as its GEMM kernel.
+    auto gemm = getHybridDialect(&getContext())->getGemmAttrHelper();
+    linalg::ControlFusionFn control = [gemm](OpOperand *fused) mutable {
       Operation *producer = fused->get().getDefiningOp();
       Operation *consumer = fused->getOwner();
       return producer && producer->hasOneUse() &&
-             !consumer->hasAttr("hybrid.kernel") &&
-             !producer->hasAttr("hybrid.kernel");
+             !gemm.isAttrPresent(consumer) && !gemm.isAttrPresent(producer);
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);

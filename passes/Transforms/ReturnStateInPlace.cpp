@@ -1,5 +1,6 @@
 //===- ReturnStateInPlace.cpp - state results onto their arguments --------===//
 
+#include "dialect/IR/HybridDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +17,7 @@ namespace hybrid {
 } // namespace mlir
 
 using namespace mlir;
+using namespace mlir::hybrid;
 
 namespace {
 struct HybridReturnStateInPlacePass
@@ -28,16 +30,16 @@ struct HybridReturnStateInPlacePass
         continue;
       llvm::StringMap<unsigned> argByState;
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        if (auto s = func.getArgAttrOfType<StringAttr>(i, "hybrid.state"))
-          argByState[s.getValue()] = i;
+        if (StateAttr s = getArgState(func, i))
+          argByState[s.getName().getValue()] = i;
       llvm::BitVector drop(func.getNumResults());
       for (unsigned i = 0; i < func.getNumResults(); ++i) {
-        auto s = func.getResultAttrOfType<StringAttr>(i, "hybrid.state");
+        StateAttr s = getResultState(func, i);
         if (!s)
           continue;
-        auto it = argByState.find(s.getValue());
+        auto it = argByState.find(s.getName().getValue());
         if (it == argByState.end()) {
-          func.emitError() << "state result '" << s.getValue()
+          func.emitError() << "state result '" << s.getName().getValue()
                            << "' has no argument of the same name";
           return signalPassFailure();
         }

@@ -13,7 +13,7 @@
 // CHECK: math.exp
 // CHECK: arith.mulf
 // CHECK-NOT: linalg.generic {{.*}}["parallel", "parallel"]
-// CHECK: linalg.generic {{.*}} ins(%[[P]], %{{.*}} : {{.*}}) {{.*}}hybrid.kernel = "linear"
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %{{.*}} : {{.*}}) {{.*}}hybrid.gemm = #hybrid.gemm<>
 func.func @chain(%a: tensor<2x8xf32>, %w: tensor<4x8xf32>, %o: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %e = tensor.empty() : tensor<2x8xf32>
   %0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
@@ -30,7 +30,7 @@ func.func @chain(%a: tensor<2x8xf32>, %w: tensor<4x8xf32>, %o: tensor<2x4xf32>) 
   } -> tensor<2x8xf32>
   %2 = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%1, %w : tensor<2x8xf32>, tensor<4x8xf32>) outs(%o : tensor<2x4xf32>)
-      attrs = {hybrid.kernel = "linear"} {
+      attrs = {hybrid.gemm = #hybrid.gemm<>} {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %m = arith.mulf %p, %q : f32
     %s = arith.addf %acc, %m : f32

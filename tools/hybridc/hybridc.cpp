@@ -183,35 +183,13 @@ void linkSharedObject(StringRef object, StringRef output, bool openmp) {
     die("linking " + output + " failed" + (error.empty() ? "" : ": " + error));
 }
 
-/// The layer N of the nearest weight ("...layers.N...") an op reads, looking
-/// back breadth-first through at most 4 producers, or "-".
+/// The layer an op was built for (its location's #hybrid.site), or "-".
 std::string layerOf(mlir::Operation *op) {
-  SmallVector<mlir::Operation *> frontier = {op};
-  for (int depth = 0; depth < 4 && !frontier.empty(); ++depth) {
-    SmallVector<mlir::Operation *> next;
-    for (mlir::Operation *current : frontier)
-      for (mlir::Value operand : current->getOperands()) {
-        mlir::Operation *def = operand.getDefiningOp();
-        if (!def)
-          continue;
-        StringRef name;
-        if (auto w = mlir::dyn_cast<mlir::hybrid::WeightOp>(def))
-          name = w.getName();
-        if (auto p = mlir::dyn_cast<mlir::hybrid::PackedWeightOp>(def))
-          name = cast<mlir::StringAttr>(p.getNames()[0]).getValue();
-        if (!name.empty()) {
-          size_t at = name.find("layers.");
-          if (at == StringRef::npos)
-            return "-";
-          return name.drop_front(at + 7)
-              .take_while([](char c) { return isDigit(c); })
-              .str();
-        }
-        next.push_back(def);
-      }
-    frontier = std::move(next);
-  }
-  return "-";
+  std::optional<mlir::hybrid::SiteAttr> site =
+      mlir::hybrid::getSite(op->getLoc());
+  if (!site || site->getLayer() < 0)
+    return "-";
+  return std::to_string(site->getLayer());
 }
 
 /// What the fusion pipeline formed, per op kind and entry point: the layers
@@ -400,11 +378,16 @@ int main(int argc, char **argv) {
       fe::buildModel(context, *spec, buildOptions, error);
   if (!module)
     die(error);
-  auto model = (*module)->getAttrOfType<mlir::DictionaryAttr>("hybrid.model");
-  mlir::NamedAttrList modelAttrs(model);
-  modelAttrs.set("config_hash", mlir::StringAttr::get(&context,
-                                                      configHash(inputPath)));
-  (*module)->setAttr("hybrid.model", modelAttrs.getDictionary(&context));
+  {
+    auto helper = mlir::hybrid::getHybridDialect(&context)->getModelAttrHelper();
+    mlir::hybrid::ModelAttr m = helper.getAttr(*module);
+    helper.setAttr(*module,
+                   mlir::hybrid::ModelAttr::get(
+                       &context, m.getName(), m.getModelType(),
+                       m.getVocabSize(), m.getHiddenSize(), m.getNumLayers(),
+                       m.getNumCodebooks(), m.getMaxSeq(),
+                       mlir::StringAttr::get(&context, configHash(inputPath))));
+  }
   progress("built " + spec->name + ": " + Twine(spec->numLayers) +
            " layers, " + Twine(spec->numParams()) + " parameters");
 

@@ -221,26 +221,25 @@ arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx) {
       ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
 }
 
-void FeatureScales::attachTo(Operation *op) const {
-  MLIRContext *ctx = op->getContext();
-  if (uniform != 1.0)
-    op->setAttr("hybrid.output_scale",
-                FloatAttr::get(Float64Type::get(ctx), uniform));
-  if (!sizes.empty()) {
-    op->setAttr("hybrid.section_sizes", DenseI64ArrayAttr::get(ctx, sizes));
-    op->setAttr("hybrid.section_scales", DenseF64ArrayAttr::get(ctx, scales));
-  }
+GemmAttr FeatureScales::toGemmAttr(MLIRContext *ctx) const {
+  FloatAttr scale = uniform != 1.0
+                        ? FloatAttr::get(Float64Type::get(ctx), uniform)
+                        : FloatAttr();
+  if (sizes.empty())
+    return GemmAttr::get(ctx, scale, nullptr, nullptr);
+  return GemmAttr::get(ctx, scale, DenseI64ArrayAttr::get(ctx, sizes),
+                       DenseF64ArrayAttr::get(ctx, scales));
 }
 
-FeatureScales FeatureScales::readFrom(Operation *op) {
+FeatureScales FeatureScales::fromGemmAttr(GemmAttr gemm) {
   FeatureScales s;
-  if (auto scale = op->getAttrOfType<FloatAttr>("hybrid.output_scale"))
+  if (!gemm)
+    return s;
+  if (FloatAttr scale = gemm.getOutputScale())
     s.uniform = scale.getValueAsDouble();
-  auto sizes = op->getAttrOfType<DenseI64ArrayAttr>("hybrid.section_sizes");
-  auto scales = op->getAttrOfType<DenseF64ArrayAttr>("hybrid.section_scales");
-  if (sizes && scales) {
-    s.sizes = sizes.asArrayRef();
-    s.scales = scales.asArrayRef();
+  if (gemm.getSectionSizes() && gemm.getSectionScales()) {
+    s.sizes = gemm.getSectionSizes().asArrayRef();
+    s.scales = gemm.getSectionScales().asArrayRef();
   }
   return s;
 }

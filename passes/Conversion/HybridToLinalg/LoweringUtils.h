@@ -91,11 +91,10 @@ struct FeatureScales {
   ArrayRef<double> scales;
 
   bool isIdentity() const { return uniform == 1.0 && sizes.empty(); }
-  /// Records them on a GEMM for the target's micro-kernel
-  /// (hybrid.output_scale, hybrid.section_sizes, hybrid.section_scales).
-  void attachTo(Operation *op) const;
-  /// What attachTo recorded on `op`.
-  static FeatureScales readFrom(Operation *op);
+  /// The epilogue of a GEMM that applies them, for the target's GEMM code.
+  GemmAttr toGemmAttr(MLIRContext *ctx) const;
+  /// The scales |gemm| applies (identity for null); they point into |gemm|.
+  static FeatureScales fromGemmAttr(GemmAttr gemm);
 };
 
 /// The multiplier of output feature `n` (an index value), of type `f`: one

@@ -105,9 +105,11 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
         }
         linalg::YieldOp::create(nb, l, sums);
       });
-  matmul->setAttr("hybrid.kernel", b.getStringAttr("linear"));
-  // The micro-kernel applies the scale once to each dot product.
-  scale.attachTo(matmul);
+  // The target's GEMM code (the micro-kernel) finds the GEMM by this, and
+  // applies the scale once to each dot product.
+  getHybridDialect(b.getContext())
+      ->getGemmAttrHelper()
+      .setAttr(matmul, scale.toGemmAttr(b.getContext()));
   return llvm::to_vector_of<Value>(matmul.getResults());
 }
 

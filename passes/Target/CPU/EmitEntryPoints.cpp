@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialect/IR/HybridDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -20,6 +21,7 @@ namespace hybrid {
 } // namespace mlir
 
 using namespace mlir;
+using namespace mlir::hybrid;
 
 namespace {
 struct HybridEmitCPUEntryPointsPass
@@ -61,9 +63,11 @@ struct HybridEmitCPUEntryPointsPass
       LLVM::ReturnOp::create(body, loc, ValueRange{});
     }
 
-    auto manifest = module->getAttrOfType<StringAttr>("hybrid.manifest");
+    auto helper = getHybridDialect(ctx)->getManifestAttrHelper();
+    StringAttr manifest = helper.getAttr(module);
     if (!manifest) {
-      module.emitError("no hybrid.manifest: run hybrid-build-manifest first");
+      module.emitError() << "no " << helper.getName().getValue()
+                         << ": run hybrid-build-manifest first";
       return signalPassFailure();
     }
     std::string text = manifest.getValue().str();

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
+#include "dialect/IR/HybridDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,6 +31,7 @@ namespace hybrid {
 } // namespace mlir
 
 using namespace mlir;
+using namespace mlir::hybrid;
 
 namespace {
 
@@ -59,9 +61,10 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    auto kind = op->getAttrOfType<StringAttr>("hybrid.kernel");
     int64_t count = op.getNumDpsInits();
-    if (!kind || kind.getValue() != "linear" || !op.hasPureBufferSemantics() ||
+    if (!getHybridDialect(op->getContext())->getGemmAttrHelper().isAttrPresent(
+            op) ||
+        !op.hasPureBufferSemantics() ||
         count < 1 || op.getNumDpsInputs() != 1 + count)
       return failure();
     Location loc = op.getLoc();
@@ -102,7 +105,8 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     };
     // hybrid.linear's output_scale and section scales, applied once per dot
     // product.
-    hybrid::lowering::FeatureScales scales = hybrid::lowering::FeatureScales::readFrom(op);
+    hybrid::lowering::FeatureScales scales = hybrid::lowering::FeatureScales::fromGemmAttr(
+            getHybridDialect(op->getContext())->getGemmAttrHelper().getAttr(op));
     Value c0 = idx(0), c1 = idx(1);
     SmallVector<Value> leadUbs;
     for (int64_t d = 0; d < lead; ++d)

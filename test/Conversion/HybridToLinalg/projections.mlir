@@ -10,7 +10,7 @@
 // CHECK: %[[BIAS:.+]] = linalg.generic
 // CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<1x?x64xf32>, tensor<32x64xbf16>) outs(%[[BIAS]] : tensor<1x?x32xf32>)
-// CHECK-SAME: hybrid.kernel = "linear"
+// CHECK-SAME: hybrid.gemm = #hybrid.gemm<
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
 // CHECK: arith.addf {{.*}} fastmath<reassoc,contract>
@@ -80,7 +80,7 @@ func.func @argmax(%l: tensor<2x10xf32>) -> tensor<2xi64> {
 // CHECK: %[[C:.+]]:2 = scf.forall (%[[B:.+]]) in (4) shared_outs({{.*}}) -> (tensor<?x1x5xf32>, tensor<?x1x5xi64>)
 // CHECK: %[[FIRST:.+]] = arith.muli %[[B]], %{{.+}} : index
 // CHECK: tensor.extract_slice %{{.+}}[%[[FIRST]], 0] [512, 16] [1, 1] : tensor<2053x16xbf16> to tensor<512x16xbf16>
-// CHECK: linalg.generic {{.*}}outs(%{{.+}} : tensor<?x1x512xf32>) attrs = {hybrid.kernel = "linear", hybrid.output_scale = 5.000000e-01 : f64}
+// CHECK: linalg.generic {{.*}}outs(%{{.+}} : tensor<?x1x512xf32>) attrs = {hybrid.gemm = #hybrid.gemm<output_scale = 5.000000e-01 : f64>}
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}}ins(%{{.+}} : tensor<?x1x512xf32>)
 // CHECK: arith.cmpf ogt
 // CHECK: %[[I:.+]] = linalg.index 2
@@ -134,10 +134,10 @@ func.func @weights_stay() -> tensor<4xf32> {
 // projection.
 // CHECK-LABEL: func.func @gated_mlp
 // CHECK-SAME: (%[[X:.+]]: tensor<1x?x8xf32>, %[[G:.+]]: tensor<16x8xf32>, %[[U:.+]]: tensor<16x8xf32>, %[[D:.+]]: tensor<8x16xf32>)
-// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}} ins(%[[X]], %[[G]], %[[U]] : {{.*}}) outs(%{{.*}}, %{{.*}} : {{.*}}) attrs = {hybrid.kernel = "linear"}
+// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}} ins(%[[X]], %[[G]], %[[U]] : {{.*}}) outs(%{{.*}}, %{{.*}} : {{.*}}) attrs = {hybrid.gemm = #hybrid.gemm<>}
 // CHECK: %[[H:.+]] = linalg.generic {{.*}} ins(%[[GU]]#0, %[[GU]]#1 : {{.*}})
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}} ins(%[[H]], %[[D]] : {{.*}}) {{.*}}hybrid.kernel = "linear"
+// CHECK: linalg.generic {{.*}} ins(%[[H]], %[[D]] : {{.*}}) {{.*}}hybrid.gemm = #hybrid.gemm<
 func.func @gated_mlp(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
   %y = hybrid.gated_mlp %x, %g, %u, %d activation silu
       : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
@@ -149,12 +149,12 @@ func.func @gated_mlp(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x
 // Tests that a gated MLP's multipliers are applied in the epilogues: the gate
 // scaled before the activation, the down projection's output_scale.
 // CHECK-LABEL: func.func @gated_mlp_multipliers
-// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}}attrs = {hybrid.kernel = "linear"}
+// CHECK: %[[GU:.+]]:2 = linalg.generic {{.*}}attrs = {hybrid.gemm = #hybrid.gemm<>}
 // CHECK: linalg.generic {{.*}} ins(%[[GU]]#0, %[[GU]]#1 : {{.*}})
 // CHECK-NEXT: ^bb0(%[[G:.+]]: f32, %[[U:.+]]: f32, %{{.+}}: f32):
 // CHECK-NEXT: %[[GS:.+]] = arith.mulf %[[G]], %{{.+}} : f32
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 1.250000e+00 : f64
+// CHECK: linalg.generic {{.*}}hybrid.gemm = #hybrid.gemm<output_scale = 1.250000e+00 : f64>
 func.func @gated_mlp_multipliers(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u: tensor<16x8xf32>, %d: tensor<8x16xf32>) -> tensor<1x?x8xf32> {
   %y = hybrid.gated_mlp %x, %g, %u, %d activation silu {gate_scale = 0.75 : f64, output_scale = 1.25 : f64}
       : tensor<1x?x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32> -> tensor<1x?x8xf32>
@@ -171,7 +171,7 @@ func.func @gated_mlp_multipliers(%x: tensor<1x?x8xf32>, %g: tensor<16x8xf32>, %u
 // CHECK: %[[N0:.+]] = linalg.index 2 : index
 // CHECK: %[[IN0:.+]] = arith.cmpi ult, %[[N0]], %c2 : index
 // CHECK: arith.select %[[IN0]], %cst{{.*}}, %cst{{.*}} : f32
-// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 2.000000e+00 : f64, hybrid.section_scales = array<f64: 1.000000e+00, 5.000000e-01>, hybrid.section_sizes = array<i64: 2, 2>
+// CHECK: linalg.generic {{.*}}hybrid.gemm = #hybrid.gemm<output_scale = 2.000000e+00 : f64, section_sizes = [2, 2], section_scales = [1.000000e+00, 5.000000e-01]>
 // CHECK: %[[N:.+]] = linalg.index 2 : index
 // CHECK: %[[IN:.+]] = arith.cmpi ult, %[[N]], %c2 : index
 // CHECK: %[[S:.+]] = arith.select %[[IN]], %{{.+}}, %{{.+}} : f32
@@ -189,7 +189,7 @@ func.func @sectioned_linear(%x: tensor<1x?x8xf32>, %w: tensor<4x8xf32>, %b: tens
 // CHECK-LABEL: func.func @scaled_linear
 // CHECK: linalg.generic
 // CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
-// CHECK: linalg.generic {{.*}}hybrid.kernel = "linear", hybrid.output_scale = 5.000000e-01 : f64
+// CHECK: linalg.generic {{.*}}hybrid.gemm = #hybrid.gemm<output_scale = 5.000000e-01 : f64>
 // CHECK: arith.mulf
 // CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
 func.func @scaled_linear(%x: tensor<1x?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -> tensor<1x?x4xf32> {

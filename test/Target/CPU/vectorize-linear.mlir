@@ -28,7 +28,7 @@
 func.func @gemm(%x: memref<?x20xf32>, %w: memref<12x20xbf16>, %y: memref<?x12xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<?x20xf32>, memref<12x20xbf16>) outs(%y : memref<?x12xf32>)
-      attrs = {hybrid.kernel = "linear"} {
+      attrs = {hybrid.gemm = #hybrid.gemm<>} {
   ^bb0(%a: f32, %b: bf16, %acc: f32):
     %e = arith.extf %b : bf16 to f32
     %m = arith.mulf %a, %e : f32
@@ -71,7 +71,7 @@ func.func @untagged(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf
 func.func @tensors(%x: tensor<2x16xf32>, %w: tensor<4x16xf32>, %y: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %r = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<2x16xf32>, tensor<4x16xf32>) outs(%y : tensor<2x4xf32>)
-      attrs = {hybrid.kernel = "linear"} {
+      attrs = {hybrid.gemm = #hybrid.gemm<>} {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %m : f32
@@ -109,7 +109,7 @@ func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x1
                   %g: memref<?x16xf32>, %u: memref<?x16xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #w, #y, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %wg, %wu : memref<?x16xf32>, memref<16x16xf32>, memref<16x16xf32>) outs(%g, %u : memref<?x16xf32>, memref<?x16xf32>)
-      attrs = {hybrid.kernel = "linear"} {
+      attrs = {hybrid.gemm = #hybrid.gemm<>} {
   ^bb0(%a: f32, %b: f32, %c: f32, %accg: f32, %accu: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %accg, %m : f32
@@ -126,7 +126,7 @@ func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x1
 #w = affine_map<(d0, d1, d2) -> (d1, d2)>
 #y = affine_map<(d0, d1, d2) -> (d0, d1)>
 
-// Tests that hybrid.output_scale multiplies each dot product once, after the
+// Tests that the #hybrid.gemm output_scale multiplies each dot product once, after the
 // horizontal sum, before it is added to the output.
 // CHECK-LABEL: func.func @scaled
 // CHECK: %[[S:.+]] = arith.constant 5.000000e-01 : f32
@@ -136,7 +136,7 @@ func.func @merged(%x: memref<?x16xf32>, %wg: memref<16x16xf32>, %wu: memref<16x1
 func.func @scaled(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<?x16xf32>, memref<4x16xf32>) outs(%y : memref<?x4xf32>)
-      attrs = {hybrid.kernel = "linear", hybrid.output_scale = 0.5 : f64} {
+      attrs = {hybrid.gemm = #hybrid.gemm<output_scale = 0.5 : f64>} {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %m = arith.mulf %a, %b : f32
     %c = arith.constant 0.5 : f32
@@ -166,8 +166,8 @@ func.func @scaled(%x: memref<?x16xf32>, %w: memref<4x16xf32>, %y: memref<?x4xf32
 func.func @sectioned(%x: memref<?x16xf32>, %w: memref<8x16xf32>, %y: memref<?x8xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<?x16xf32>, memref<8x16xf32>) outs(%y : memref<?x8xf32>)
-      attrs = {hybrid.kernel = "linear", hybrid.output_scale = 0.5 : f64,
-               hybrid.section_sizes = array<i64: 4, 4>, hybrid.section_scales = array<f64: 4.0, 2.0>} {
+      attrs = {hybrid.gemm = #hybrid.gemm<output_scale = 0.5 : f64,
+               section_sizes = [4, 4], section_scales = [4.0, 2.0]>} {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %m : f32
@@ -198,7 +198,7 @@ func.func @nested(%x: memref<1x16xf32>, %w: memref<32x16xf32>, %y: memref<1x32xf
     %yb = memref.subview %y[0, %first] [1, 8] [1, 1] : memref<1x32xf32> to memref<1x8xf32, strided<[32, 1], offset: ?>>
     linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction"]}
         ins(%x, %wb : memref<1x16xf32>, memref<8x16xf32, strided<[16, 1], offset: ?>>) outs(%yb : memref<1x8xf32, strided<[32, 1], offset: ?>>)
-        attrs = {hybrid.kernel = "linear"} {
+        attrs = {hybrid.gemm = #hybrid.gemm<>} {
     ^bb0(%a: f32, %c: f32, %acc: f32):
       %m = arith.mulf %a, %c : f32
       %s = arith.addf %acc, %m : f32
