@@ -15,7 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -28,7 +28,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDFOLDDTINTOSCANPASS
-#include "passes/Passes.h.inc"
+#include "passes/Transforms/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/PatternMatch.h"
@@ -18,7 +18,7 @@ namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDFUSEADDRMSNORMPASS
 #define GEN_PASS_DEF_HYBRIDFUSEADDLAYERNORMPASS
-#include "passes/Passes.h.inc"
+#include "passes/Transforms/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -1,7 +1,7 @@
 //===- FuseElementwise.cpp - controlled elementwise fusion ----------------===//
 
 #include "dialect/IR/HybridDialect.h"
-#include "passes/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -12,7 +12,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDFUSEELEMENTWISEPASS
-#include "passes/Passes.h.inc"
+#include "passes/Transforms/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -16,7 +16,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDFUSELINEARARGMAXPASS
-#include "passes/Passes.h.inc"
+#include "passes/Transforms/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

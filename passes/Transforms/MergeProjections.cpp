@@ -1,7 +1,7 @@
 //===- MergeProjections.cpp - projections of one input into one GEMM ------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
@@ -11,7 +11,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDMERGEPROJECTIONSPASS
-#include "passes/Passes.h.inc"
+#include "passes/Transforms/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -5,7 +5,9 @@
 //           [--seq-len=N] [--cpu=NAME] [--openmp] [--pass-pipeline=...]
 //
 // MODEL is a JSON config (native, HuggingFace or Zonos) or a directory holding
-// config.json. The default output is the artifact `.so` (docs/ABI.md). The
+// config.json. The default output is the artifact `.so` (docs/ABI.md), made
+// by the --target backend (targets/TargetBackend.h): this file is the command
+// line, the frontend call and the dispatch, nothing target-specific. The
 // standard MLIR flags (--mlir-print-ir-after-all, --mlir-timing, ...) apply
 // to the pass pipelines.
 //
@@ -17,6 +19,7 @@
 #include "frontend/builder/ModelBuilder.h"
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "targets/TargetBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -27,28 +30,16 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Export.h"
 
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/Target/TargetOptions.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Support/Format.h"
 
 #include <chrono>
@@ -61,7 +52,7 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
                                       cl::Required);
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""));
-static cl::opt<std::string> target("target", cl::desc("cpu (cuda: not yet)"),
+static cl::opt<std::string> target("target", cl::desc("Target backend: cpu"),
                                    cl::init("cpu"));
 static cl::opt<std::string>
     emit("emit", cl::desc("hybrid | lowered | llvm | obj | so (default so)"),
@@ -128,59 +119,6 @@ std::string configHash(StringRef path) {
   raw_string_ostream os(text);
   os << "fnv1a64:" << format_hex_no_prefix(h, 16);
   return text;
-}
-
-std::unique_ptr<TargetMachine> createTargetMachine(std::string &tripleOut) {
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
-  Triple triple(sys::getDefaultTargetTriple());
-  std::string error;
-  const Target *t = TargetRegistry::lookupTarget(triple, error);
-  if (!t)
-    die("no LLVM target for " + triple.str() + ": " + error);
-  std::string cpuName = cpu.empty() ? sys::getHostCPUName().str() : cpu;
-  SubtargetFeatures features;
-  if (cpu.empty())
-    for (auto &f : sys::getHostCPUFeatures())
-      features.AddFeature(f.first(), f.second);
-  TargetOptions options;
-  auto tm = std::unique_ptr<TargetMachine>(t->createTargetMachine(
-      triple, cpuName, features.getString(), options, Reloc::PIC_,
-      std::nullopt, CodeGenOptLevel::Aggressive));
-  if (!tm)
-    die("could not create a target machine for " + cpuName);
-  tripleOut = triple.str();
-  return tm;
-}
-
-/// ld.lld from the LLVM 22 install or PATH.
-std::string findLinker() {
-  for (const char *name : {"ld.lld-22", "ld.lld"}) {
-    if (auto p = sys::findProgramByName(name, {"/usr/lib/llvm-22/bin"}))
-      return *p;
-    if (auto p = sys::findProgramByName(name))
-      return *p;
-  }
-  die("ld.lld not found (install lld-22)");
-}
-
-void linkSharedObject(StringRef object, StringRef output, bool openmp) {
-  std::string linker = findLinker();
-  SmallVector<std::string> args = {linker, "-shared", "--no-undefined",
-                                   "-o", output.str(), object.str(),
-                                   "-L/usr/lib/x86_64-linux-gnu",
-                                   "-L/lib/x86_64-linux-gnu"};
-  // OpenMP loops call libomp; nothing else beyond libc and libm (strided
-  // copies are loops, hybrid-cpu-expand-strided-copies), so an artifact
-  // runs where LLVM/MLIR are not installed.
-  if (openmp)
-    args.append({"-L/usr/lib/llvm-22/lib", "-lomp"});
-  args.append({"-lm", "-lc"});
-  SmallVector<StringRef> refs(args.begin(), args.end());
-  std::string error;
-  int rc = sys::ExecuteAndWait(linker, refs, std::nullopt, {}, 0, 0, &error);
-  if (rc != 0)
-    die("linking " + output + " failed" + (error.empty() ? "" : ": " + error));
 }
 
 /// The layer an op was built for (its location's #hybrid.site), or "-".
@@ -292,8 +230,6 @@ int main(int argc, char **argv) {
                               "hybridc: hybrid sequence model compiler\n");
   auto start = std::chrono::steady_clock::now();
 
-  if (target != "cpu")
-    die("--target=" + target + ": only 'cpu' is supported by this build");
   std::optional<fe::DType> weightDtype;
   if (!dtype.empty()) {
     weightDtype = fe::parseDType(dtype);
@@ -303,51 +239,32 @@ int main(int argc, char **argv) {
   if (maxSeq <= 0)
     die("--max-seq must be positive");
 
+  hybrid::target::TargetOptions targetOptions;
+  targetOptions.cpu = cpu;
+  targetOptions.openmp = threads;
+  targetOptions.progress = [](const Twine &message) { progress(message); };
+  std::string targetError;
+  std::unique_ptr<hybrid::target::TargetBackend> backend =
+      hybrid::target::createTargetBackend(target, targetOptions, targetError);
+  if (!backend)
+    die(targetError);
+  std::optional<hybrid::target::EmitKind> emitKind;
+  if (emit != "hybrid" && emit != "lowered") {
+    emitKind = hybrid::target::parseEmitKind(emit);
+    if (!emitKind || !backend->supports(*emitKind))
+      die("--emit=" + emit + ": expected hybrid, lowered, llvm, obj or so");
+  }
+
   fe::Expected<fe::ModelSpec> spec = fe::loadModelSpec(inputPath);
   if (!spec)
     die(spec.error().message());
 
-  mlir::hybrid::CPUPipelineOptions pipelineOptions;
-  pipelineOptions.threads = threads;
-  // One target machine for the whole run: it shapes the GEMM micro-kernel
-  // (32 registers of 16 f32 with AVX-512, 16 of 8 with AVX2, where a
-  // 16-lane vector is two registers and prefill's accumulators would
-  // spill) and, later, optimizes and emits the code.
-  std::string triple;
-  std::unique_ptr<TargetMachine> tm = createTargetMachine(triple);
-  bool avx512 = tm->getMCSubtargetInfo()->checkFeatures("+avx512f");
-  pipelineOptions.vectorLanes = avx512 ? 16 : 8;
-  pipelineOptions.vectorRegisters = avx512 ? 32 : 16;
   // Each --disable-fusion name turns off one option of the fusion pipeline.
-  using Options = mlir::hybrid::CPUPipelineOptions;
-  using FusionOption = decltype(Options::raiseGatedMLP) Options::*;
-  const std::pair<const char *, FusionOption> fusions[] = {
-      {"activations", &Options::raiseActivations},
-      {"norms", &Options::raiseNorms},
-      {"gated-mlp", &Options::raiseGatedMLP},
-      {"add-rms-norm", &Options::fuseAddRMSNorm},
-      {"add-layer-norm", &Options::fuseAddLayerNorm},
-      {"conv-activation", &Options::fuseConvActivation},
-      {"scan-dt", &Options::foldDtIntoScan},
-      {"rope", &Options::foldRoPE},
-      {"projections", &Options::mergeProjections},
-      {"scales", &Options::foldScales},
-      {"linear-argmax", &Options::fuseLinearArgmax},
-  };
-  for (const std::string &name : disableFusion) {
-    bool known = name == "all";
-    for (const auto &[flag, option] : fusions)
-      if (name == flag || name == "all") {
-        pipelineOptions.*option = false;
-        known = true;
-      }
-    if (!known) {
-      std::string expected;
-      for (const auto &fusion : fusions)
-        expected += std::string(fusion.first) + ", ";
-      die("--disable-fusion=" + name + ": expected " + expected + "or all");
-    }
-  }
+  mlir::hybrid::FusionPipelineOptions fusionOptions;
+  for (const std::string &name : disableFusion)
+    if (!fusionOptions.fusion.disable(name))
+      die("--disable-fusion=" + name + ": expected " +
+          mlir::hybrid::FusionOptions::names());
 
   if (report.getNumOccurrences() && report != "fusion") {
     if (seqLen <= 0)
@@ -391,123 +308,76 @@ int main(int argc, char **argv) {
   progress("built " + spec->name + ": " + Twine(spec->numLayers) +
            " layers, " + Twine(spec->numParams()) + " parameters");
 
-  auto openOutput = [&]() {
+  auto printModule = [&]() {
     std::string path = outputPath.empty() ? "-" : outputPath.getValue();
     std::error_code ec;
-    auto out = std::make_unique<ToolOutputFile>(path, ec, sys::fs::OF_None);
+    ToolOutputFile out(path, ec, sys::fs::OF_None);
     if (ec)
       die("cannot open " + path + ": " + ec.message());
-    return out;
+    module->print(out.os());
+    out.keep();
   };
 
-  auto runPipeline = [&](auto build, StringRef what) {
+  auto runPipeline = [&](auto build) {
     mlir::PassManager pm(&context);
     if (failed(mlir::applyPassManagerCLOptions(pm)))
       die("bad pass manager options");
-    build(pm);
+    std::string what;
+    build(pm, what);
     progress("running " + what);
     if (failed(pm.run(*module)))
       die(what + " failed on " + inputPath);
   };
 
   if (!passPipeline.empty()) {
-    runPipeline(
-        [&](mlir::PassManager &pm) {
-          if (failed(mlir::parsePassPipeline(passPipeline, pm, errs())))
-            die("bad --pass-pipeline");
-        },
-        "--pass-pipeline");
-    auto out = openOutput();
-    module->print(out->os());
-    out->keep();
+    runPipeline([&](mlir::PassManager &pm, std::string &what) {
+      what = "--pass-pipeline";
+      if (failed(mlir::parsePassPipeline(passPipeline, pm, errs())))
+        die("bad --pass-pipeline");
+    });
+    printModule();
     return 0;
   }
   if (emit == "hybrid") {
-    auto out = openOutput();
-    module->print(out->os());
-    out->keep();
+    printModule();
     return 0;
   }
 
   if (report == "fusion") {
-    runPipeline(
-        [&](mlir::PassManager &pm) {
-          mlir::hybrid::buildHybridFusionPipeline(pm, pipelineOptions);
-        },
-        "hybrid-fusion-pipeline");
+    runPipeline([&](mlir::PassManager &pm, std::string &what) {
+      what = "hybrid-fusion-pipeline";
+      mlir::hybrid::buildHybridFusionPipeline(pm, fusionOptions.fusion);
+    });
     printFusionReport(*module, outs());
     return 0;
   }
-  runPipeline(
-      [&](mlir::PassManager &pm) {
-        mlir::hybrid::buildHybridCPULoopsPipeline(pm, pipelineOptions);
-      },
-      "hybrid-cpu-loops-pipeline");
+  runPipeline([&](mlir::PassManager &pm, std::string &what) {
+    backend->buildLoweringPipeline(pm, fusionOptions.fusion, what);
+  });
   if (emit == "lowered") {
-    auto out = openOutput();
-    module->print(out->os());
-    out->keep();
+    printModule();
     return 0;
   }
-  runPipeline(
-      [&](mlir::PassManager &pm) {
-        mlir::hybrid::buildHybridCPULLVMPipeline(pm, pipelineOptions);
-      },
-      "hybrid-cpu-llvm-pipeline");
+  runPipeline([&](mlir::PassManager &pm, std::string &what) {
+    backend->buildTranslationPipeline(pm, what);
+  });
 
-  LLVMContext llvmContext;
-  std::unique_ptr<Module> llvmModule =
-      mlir::translateModuleToLLVMIR(*module, llvmContext, spec->name);
-  if (!llvmModule)
-    die("translation to LLVM IR failed");
-  llvmModule->setDataLayout(tm->createDataLayout());
-  llvmModule->setTargetTriple(Triple(triple));
-  progress("optimizing LLVM IR (O3, cpu " + tm->getTargetCPU() + ")");
-  if (auto err = mlir::makeOptimizingTransformer(3, 0, tm.get())(
-          llvmModule.get()))
-    die("LLVM optimization failed: " + toString(std::move(err)));
-  if (emit == "llvm") {
-    auto out = openOutput();
-    llvmModule->print(out->os(), nullptr);
-    out->keep();
-    return 0;
-  }
-
-  bool wantObject = emit == "obj";
-  if (!wantObject && emit != "so")
-    die("--emit=" + emit + ": expected hybrid, lowered, llvm, obj or so");
   std::string output = outputPath;
   if (output.empty())
-    output = (spec->name + (wantObject ? ".o" : ".so"));
-  SmallString<256> objectPath;
-  if (wantObject) {
-    objectPath = output;
-  } else if (auto ec = sys::fs::createTemporaryFile("hybridc", "o",
-                                                    objectPath)) {
-    die("cannot create a temporary object file: " + ec.message());
+    output = *emitKind == hybrid::target::EmitKind::Object ? spec->name + ".o"
+             : *emitKind == hybrid::target::EmitKind::Artifact
+                 ? spec->name + ".so"
+                 : "-";
+  if (failed(backend->serialize(*module, spec->name, *emitKind, output)))
+    die("serializing " + output + " failed");
+  if (*emitKind == hybrid::target::EmitKind::Artifact ||
+      *emitKind == hybrid::target::EmitKind::Object) {
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    std::string elapsed;
+    raw_string_ostream(elapsed) << format("%.1f", seconds);
+    progress("wrote " + output + " in " + elapsed + " s");
   }
-  {
-    std::error_code ec;
-    raw_fd_ostream os(objectPath, ec, sys::fs::OF_None);
-    if (ec)
-      die("cannot write " + objectPath + ": " + ec.message());
-    legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                CodeGenFileType::ObjectFile))
-      die("the target cannot emit object files");
-    progress("generating code");
-    codegen.run(*llvmModule);
-  }
-  if (!wantObject) {
-    progress("linking " + output);
-    linkSharedObject(objectPath, output, threads);
-    sys::fs::remove(objectPath);
-  }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
-  std::string elapsed;
-  raw_string_ostream(elapsed) << format("%.1f", seconds);
-  progress("wrote " + output + " in " + elapsed + " s");
   return 0;
 }

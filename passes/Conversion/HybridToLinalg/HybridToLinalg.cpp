@@ -1,7 +1,7 @@
 //===- HybridToLinalg.cpp - the hybrid-convert-to-linalg pass -------------===//
 
 #include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
-#include "passes/Passes.h"
+#include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -16,7 +16,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDCONVERTTOLINALGPASS
-#include "passes/Passes.h.inc"
+#include "passes/Conversion/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -6,17 +6,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridDialect.h"
-#include "passes/Passes.h"
+#include "passes/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
-#define DEBUG_TYPE "hybrid-emit-cpu-entry-points"
+#define DEBUG_TYPE "hybrid-cpu-emit-entry-points"
 
 namespace mlir {
 namespace hybrid {
-#define GEN_PASS_DEF_HYBRIDEMITCPUENTRYPOINTSPASS
-#include "passes/Passes.h.inc"
+#define GEN_PASS_DEF_HYBRIDCPUEMITENTRYPOINTSPASS
+#include "passes/Target/CPU/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 
@@ -24,9 +24,9 @@ using namespace mlir;
 using namespace mlir::hybrid;
 
 namespace {
-struct HybridEmitCPUEntryPointsPass
-    : mlir::hybrid::impl::HybridEmitCPUEntryPointsPassBase<
-          HybridEmitCPUEntryPointsPass> {
+struct HybridCPUEmitEntryPointsPass
+    : mlir::hybrid::impl::HybridCPUEmitEntryPointsPassBase<
+          HybridCPUEmitEntryPointsPass> {
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();

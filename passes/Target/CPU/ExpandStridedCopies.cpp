@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
+#include "passes/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -22,8 +22,8 @@
 
 namespace mlir {
 namespace hybrid {
-#define GEN_PASS_DEF_HYBRIDEXPANDSTRIDEDCOPIESPASS
-#include "passes/Passes.h.inc"
+#define GEN_PASS_DEF_HYBRIDCPUEXPANDSTRIDEDCOPIESPASS
+#include "passes/Target/CPU/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 
@@ -38,9 +38,9 @@ bool lowersToMemcpy(Type type) {
                     memref::isStaticShapeAndContiguousRowMajor(memref));
 }
 
-struct HybridExpandStridedCopiesPass
-    : mlir::hybrid::impl::HybridExpandStridedCopiesPassBase<
-          HybridExpandStridedCopiesPass> {
+struct HybridCPUExpandStridedCopiesPass
+    : mlir::hybrid::impl::HybridCPUExpandStridedCopiesPassBase<
+          HybridCPUExpandStridedCopiesPass> {
   using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::CopyOp> strided;

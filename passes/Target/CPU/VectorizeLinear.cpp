@@ -11,7 +11,7 @@
 
 #include "passes/Conversion/HybridToLinalg/LoweringUtils.h"
 #include "dialect/IR/HybridDialect.h"
-#include "passes/Passes.h"
+#include "passes/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -25,8 +25,8 @@
 
 namespace mlir {
 namespace hybrid {
-#define GEN_PASS_DEF_HYBRIDVECTORIZELINEARPASS
-#include "passes/Passes.h.inc"
+#define GEN_PASS_DEF_HYBRIDCPUVECTORIZELINEARPASS
+#include "passes/Target/CPU/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 
@@ -289,9 +289,9 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
   int64_t lanes, rows, registers;
 };
 
-struct HybridVectorizeLinearPass
-    : mlir::hybrid::impl::HybridVectorizeLinearPassBase<
-          HybridVectorizeLinearPass> {
+struct HybridCPUVectorizeLinearPass
+    : mlir::hybrid::impl::HybridCPUVectorizeLinearPassBase<
+          HybridCPUVectorizeLinearPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());

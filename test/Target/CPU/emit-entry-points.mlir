@@ -1,4 +1,4 @@
-// RUN: hybrid-opt %s -split-input-file --hybrid-emit-cpu-entry-points -verify-diagnostics | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-cpu-emit-entry-points -verify-diagnostics | FileCheck %s
 
 // Tests that each _mlir_ciface_ function gets a void(void**) entry that loads
 // its descriptor pointers from the argument array in order, and that the

@@ -1,7 +1,7 @@
 //===- BindWeights.cpp - hybrid.weight ops to function arguments ----------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/ABI/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/MapVector.h"
@@ -11,7 +11,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDBINDWEIGHTSPASS
-#include "passes/Passes.h.inc"
+#include "passes/ABI/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/ABI/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,7 +26,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDBUILDMANIFESTPASS
-#include "passes/Passes.h.inc"
+#include "passes/ABI/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 
@@ -192,7 +192,6 @@ struct HybridBuildManifestPass
           {"name", func.getName()},
           {"symbol", ("hybrid_entry_" + func.getName()).str()},
           {"args", std::move(args)}});
-      func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
     }
     if (failedAny)
       return signalPassFailure();

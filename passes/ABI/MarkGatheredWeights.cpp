@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/IR/HybridOps.h"
-#include "passes/Passes.h"
+#include "passes/ABI/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -18,7 +18,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDMARKGATHEREDWEIGHTSPASS
-#include "passes/Passes.h.inc"
+#include "passes/ABI/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

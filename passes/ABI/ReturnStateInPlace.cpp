@@ -1,7 +1,7 @@
 //===- ReturnStateInPlace.cpp - state results onto their arguments --------===//
 
 #include "dialect/IR/HybridDialect.h"
-#include "passes/Passes.h"
+#include "passes/ABI/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -12,7 +12,7 @@
 namespace mlir {
 namespace hybrid {
 #define GEN_PASS_DEF_HYBRIDRETURNSTATEINPLACEPASS
-#include "passes/Passes.h.inc"
+#include "passes/ABI/Passes.h.inc"
 } // namespace hybrid
 } // namespace mlir
 

@@ -1,18 +1,16 @@
-//===- Passes.td - hybridc passes --------------------------*- tablegen -*-===//
+//===- Transforms/Passes.td - target-independent transforms -*- tablegen -*-===//
 //
-// Every hybridc pass, grouped by phase. A pass's flag equals its DEBUG_TYPE
-// and the name of its test file under test/Transforms/.
+// The raising and fusion passes on hybrid IR (any model family, matched by
+// structure), and the generic linalg-level transforms that every target's
+// lowering runs after HybridToLinalg. A pass's flag equals its DEBUG_TYPE and
+// the name of its test file under test/Transforms/.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HYBRIDC_PASSES_TD
-#define HYBRIDC_PASSES_TD
+#ifndef HYBRIDC_PASSES_TRANSFORMS_PASSES_TD
+#define HYBRIDC_PASSES_TRANSFORMS_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
-
-//===----------------------------------------------------------------------===//
-// Decomposition
-//===----------------------------------------------------------------------===//
 
 def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
   let summary = "Rewrites fused hybrid ops into the primitive ops they fuse";
@@ -38,10 +36,6 @@ def HybridDecomposeFusedOpsPass : Pass<"hybrid-decompose-fused-ops"> {
     Statistic<"numDecomposed", "num-decomposed", "Fused ops decomposed">
   ];
 }
-
-//===----------------------------------------------------------------------===//
-// Raising and fusion (hybrid IR -> hybrid IR, any model family)
-//===----------------------------------------------------------------------===//
 
 def HybridRaiseActivationsPass : Pass<"hybrid-raise-activations"> {
   let summary = "Recognizes activations written as products of small ops";
@@ -295,33 +289,6 @@ def HybridFuseLinearArgmaxPass : Pass<"hybrid-fuse-linear-argmax"> {
   ];
 }
 
-//===----------------------------------------------------------------------===//
-// CPU lowering
-//===----------------------------------------------------------------------===//
-
-def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
-  let summary = "Lowers hybrid ops to linalg, tensor, scf, arith and math";
-  let description = [{
-    Rewrites every hybrid op except `hybrid.weight` into upstream ops on
-    tensors, keeping value semantics so that one-shot bufferization decides
-    what is updated in place:
-    - projections, norms, rope and pointwise ops become `linalg.generic`;
-    - `attention` inserts the new keys/values into its cache operands with
-      `tensor.insert_slice` and computes each output row in an `scf.forall`
-      over (batch, token, head) with an online softmax over the visible rows;
-    - `causal_conv1d` becomes two `linalg.generic`s (output, new window);
-    - `selective_scan` and `ssd_scan` become an `scf.forall` over the
-      independent lanes around the sequential recurrence;
-    - `moe` becomes dense routing: every expert weighted by its gate;
-    - fused ops are first decomposed (see hybrid-decompose-fused-ops).
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect"
-  ];
-}
-
 def HybridFuseElementwisePass : Pass<"hybrid-fuse-elementwise"> {
   let summary = "Fuses chains of elementwise linalg ops, keeping kernels apart";
   let description = [{
@@ -331,7 +298,8 @@ def HybridFuseElementwisePass : Pass<"hybrid-fuse-elementwise"> {
     activation into the operand would recompute it once per output feature
     and hide the op from the target's micro-kernel.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = [
+    "::mlir::hybrid::HybridDialect","::mlir::linalg::LinalgDialect"];
 }
 
 def HybridCloneSharedFillsPass : Pass<"hybrid-clone-shared-fills"> {
@@ -371,151 +339,4 @@ def HybridReuseDeadInputsPass : Pass<"hybrid-reuse-dead-inputs"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
-def HybridMarkGatheredWeightsPass
-    : Pass<"hybrid-mark-gathered-weights", "::mlir::ModuleOp"> {
-  let summary = "Marks the weights that are only gathered by token ids";
-  let description = [{
-    Runs on hybrid ops, before any lowering: a `hybrid.weight` whose every
-    use is the table of a `hybrid.embedding` is read only at the rows the
-    token ids select, and gets `access <gather>`. `hybrid-bind-weights`
-    carries that to its argument, and the manifest to the runtime, whose
-    decode roofline then leaves the table out. Deciding it here, where the
-    embedding is one op, replaces guessing it from the lowered loads.
-
-    ```mlir
-    %e = hybrid.weight "embed" : tensor<128x64xf32>
-    %h = hybrid.embedding %e[%ids] : ...
-    ```
-    becomes
-    ```mlir
-    %e = hybrid.weight "embed" access <gather> : tensor<128x64xf32>
-    ```
-  }];
-  let statistics = [
-    Statistic<"numGathered", "gathered", "Weights marked access <gather>">
-  ];
-}
-
-def HybridBindWeightsPass : Pass<"hybrid-bind-weights", "::mlir::ModuleOp"> {
-  let summary = "Turns hybrid.weight ops into leading function arguments";
-  let description = [{
-    Every `hybrid.weight "name"` of a function becomes one of its leading
-    arguments, once per name, in order of first use, tagged
-    `{hybrid.weight = #hybrid.weight<name = "name">}`: the calling
-    convention the runtime binds checkpoint tensors to (docs/ABI.md). A
-    weight is `access = gather` when every op of that name in the function
-    was marked so; a packed weight lists its parts and their rows.
-
-    ```mlir
-    func.func @f(%x: tensor<4xf32>) {
-      %w = hybrid.weight "w" : tensor<4xf32>
-    ```
-    becomes
-    ```mlir
-    func.func @f(%w: tensor<4xf32> {hybrid.weight = #hybrid.weight<name = "w">},
-                 %x: tensor<4xf32>) {
-    ```
-  }];
-}
-
-def HybridBuildManifestPass : Pass<"hybrid-build-manifest",
-                                   "::mlir::ModuleOp"> {
-  let summary = "Describes the module's ABI as the artifact manifest";
-  let description = [{
-    Runs after hybrid-bind-weights, on tensors. From the `hybrid.model`
-    module attribute and the `hybrid.weight` / `hybrid.role` /
-    `hybrid.state` argument and result attributes of every public function,
-    builds the JSON manifest of docs/ABI.md (weights, per-sequence state,
-    entry points with their arguments in final ABI order) and stores it in
-    the `hybrid.manifest` module attribute. Marks the entry points
-    `llvm.emit_c_interface`.
-  }];
-  let options = [
-    Option<"target", "target", "std::string", "\"cpu\"",
-           "Backend the artifact is for (the manifest's target.kind)">
-  ];
-}
-
-def HybridReturnStateInPlacePass : Pass<"hybrid-return-state-in-place",
-                                        "::mlir::ModuleOp"> {
-  let summary = "Drops state results that bufferized onto their argument";
-  let description = [{
-    Runs after one-shot bufferization of function boundaries. A result
-    tagged `{hybrid.state = "name"}` must be the buffer of the argument with
-    the same tag: the state was updated in place and the result is dropped.
-    If bufferization had to write the new state elsewhere, it is copied into
-    the argument first (and counted, since a copy costs a pass over the
-    state), so that the caller's buffer always holds the new state.
-  }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
-  let statistics = [
-    Statistic<"numInPlace", "num-in-place", "State results updated in place">,
-    Statistic<"numCopied", "num-copied", "State results copied back">
-  ];
-}
-
-//===----------------------------------------------------------------------===//
-// CPU target
-//===----------------------------------------------------------------------===//
-
-def HybridEmitCPUEntryPointsPass : Pass<"hybrid-emit-cpu-entry-points",
-                                        "::mlir::ModuleOp"> {
-  let summary = "Emits the artifact's exported symbols in the LLVM dialect";
-  let description = [{
-    Runs on the LLVM dialect. For every `_mlir_ciface_NAME` function emits
-    `hybrid_entry_NAME(ptr args)`, which calls it with `args[i]` as the i-th
-    memref descriptor pointer, and `hybrid_artifact_manifest()`, which
-    returns the `hybrid.manifest` text (docs/ABI.md).
-  }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
-}
-
-def HybridExpandStridedCopiesPass : Pass<"hybrid-cpu-expand-strided-copies"> {
-  let summary = "Rewrites memref.copy between strided views as linalg.copy";
-  let description = [{
-    Runs on buffers. A `memref.copy` whose source or target is not
-    contiguous (a slice of a KV cache or of a scan's state) would become a
-    call to `memrefCopy` in MLIR's C runner utils: an element-by-element walk,
-    and a run-time dependency of the artifact on libMLIR.so. As
-    `linalg.copy` it lowers with the other linalg ops to loops whose
-    innermost dimension has unit stride. Copies between contiguous buffers
-    stay `memref.copy`, which becomes `llvm.memcpy`.
-  }];
-  let statistics = [
-    Statistic<"numExpanded", "num-expanded", "strided copies rewritten">
-  ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
-def HybridVectorizeLinearPass : Pass<"hybrid-cpu-vectorize-linear"> {
-  let summary = "Lowers hybrid.linear GEMMs on buffers to a vector micro-kernel";
-  let description = [{
-    Runs after bufferization on the `linalg.generic`s tagged
-    `hybrid.kernel = "linear"` (`out_j[..., n] += Σ_k x[..., k] · w_j[n, k]`
-    for one or more weights w_j of one shape, e.g. a gated MLP's gate and
-    up: x is then loaded once for all of them).
-    Each becomes an `scf.parallel` over blocks of `rows` output features
-    (threads split the weight matrix, which is read once per call), a loop
-    over the tokens, and an inner loop over `k` that keeps `rows` vector
-    accumulators of `lanes` f32 in registers, with `vector.load` of the
-    contiguous weight rows (widened from bf16/f16 in registers) and
-    `vector.fma`. A decode step's GEMV is then bound by memory bandwidth.
-    Prefill blocks several tokens per weight load, as many as keep the
-    accumulators in half of the target's `registers`.
-  }];
-  let options = [
-    Option<"lanes", "lanes", "int64_t", "16",
-           "f32 lanes per accumulator (16 = one AVX-512 register)">,
-    Option<"rows", "rows", "int64_t", "4",
-           "output features per block and weight (accumulators in registers)">,
-    Option<"registers", "registers", "int64_t", "32",
-           "vector registers of the target (32 with AVX-512, 16 with AVX2): "
-           "half of them hold accumulators, the rest the loads">
-  ];
-  let dependentDialects = [
-    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
-  ];
-}
-
-#endif // HYBRIDC_PASSES_TD
+#endif // HYBRIDC_PASSES_TRANSFORMS_PASSES_TD

@@ -1,0 +1,137 @@
+//===- Target/CPU/Pipelines.cpp - hybrid IR to a CPU artifact's LLVM IR ---===//
+//
+// Typed passes, one call a pass, each with the reason it runs there.
+// `hybrid-opt --hybrid-cpu-pipeline --dump-pass-pipeline` prints the list.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Target/CPU/Pipelines.h"
+
+#include "passes/Conversion/Passes.h"
+#include "passes/Target/CPU/Passes.h"
+#include "passes/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir {
+namespace hybrid {
+
+void buildHybridCPULoopsPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  buildHybridFusionPipeline(pm, options.fusion);
+  addABIAnnotationPasses(pm);
+  // Every hybrid op but the weights becomes linalg/tensor/scf.
+  pm.addPass(createHybridConvertToLinalgPass());
+  addABIBindingPasses(pm, "cpu");
+  // Residual adds and gates on tensors become linalg.generic.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  // Fold the reshapes and constants of the lowering.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // One pass over memory for chains of pointwise ops, GEMMs kept apart.
+  pm.addNestedPass<func::FuncOp>(createHybridFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Elementwise results over an input that dies there, in place.
+  pm.addNestedPass<func::FuncOp>(createHybridReuseDeadInputsPass());
+  // After the last CSE: each destination filled in place, not copied from
+  // one shared fill.
+  pm.addNestedPass<func::FuncOp>(createHybridCloneSharedFillsPass());
+  // State operands bufferize in place onto the caller's buffers.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addABIBufferPasses(pm);
+  // Logits become a caller-provided buffer, written in place: the
+  // allocation that held them is replaced by it, not copied into it.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  // Free every temporary.
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // Strided copies as loops, not calls into MLIR's runner utils.
+  pm.addNestedPass<func::FuncOp>(createHybridCPUExpandStridedCopiesPass());
+  // GEMMs become the vector micro-kernel before generic loop lowering; its
+  // shape follows the target's vector registers.
+  HybridCPUVectorizeLinearPassOptions kernel;
+  kernel.lanes = options.vectorLanes;
+  kernel.registers = options.vectorRegisters;
+  pm.addNestedPass<func::FuncOp>(createHybridCPUVectorizeLinearPass(kernel));
+  // Pointwise ops and norms run on one thread: forking a thread team for a
+  // few KB of work costs more than the work (measured: 2 threads on every
+  // loop made a decode step 2.6x slower than 1 thread).
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // The lanes of attention and scans.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildHybridCPULLVMPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options) {
+  // Outermost scf.parallel loops run on libomp threads.
+  if (options.threads)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  // vector.fma / loads / reductions to LLVM vector IR.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass(vectorToLLVM));
+  // Subviews to descriptor arithmetic (emits affine.apply).
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  // After expand-strided-metadata, which creates it.
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // exp, log, rsqrt as LLVM intrinsics.
+  pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
+  // erf and pow have no intrinsic: libm.
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // The entry points get _mlir_ciface_ wrappers from convert-func-to-llvm.
+  pm.addPass(createHybridCPUMarkEntryPointsPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  // The entries and the manifest symbol of docs/ABI.md.
+  pm.addPass(createHybridCPUEmitEntryPointsPass());
+}
+
+void buildHybridCPUPipeline(OpPassManager &pm,
+                            const CPUPipelineOptions &options) {
+  buildHybridCPULoopsPipeline(pm, options);
+  buildHybridCPULLVMPipeline(pm, options);
+}
+
+void registerHybridCPUPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-pipeline",
+      "hybrid IR to the LLVM dialect of a CPU artifact (both stages)",
+      buildHybridCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-loops-pipeline",
+      "hybrid IR to bufferized scf loops (stage 1 of hybrid-cpu-pipeline)",
+      buildHybridCPULoopsPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "hybrid-cpu-llvm-pipeline",
+      "scf loops to the LLVM dialect (stage 2 of hybrid-cpu-pipeline)",
+      buildHybridCPULLVMPipeline);
+}
+
+} // namespace hybrid
+} // namespace mlir

@@ -1,0 +1,63 @@
+//===- TargetBackend.cpp - the table of target backends -------------------===//
+
+#include "targets/TargetBackend.h"
+
+#include "targets/CPU/CPUTarget.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+namespace hybrid::target {
+
+TargetBackend::~TargetBackend() = default;
+
+namespace {
+struct Entry {
+  const char *name;
+  std::unique_ptr<TargetBackend> (*create)(const TargetOptions &);
+};
+/// Every backend this build has. CUDA joins here.
+constexpr Entry kBackends[] = {
+    {"cpu", createCPUTargetBackend},
+};
+
+struct EmitName {
+  EmitKind kind;
+  const char *name;
+};
+constexpr EmitName kEmitNames[] = {
+    {EmitKind::LLVM, "llvm"},
+    {EmitKind::Assembly, "ptx"},
+    {EmitKind::Object, "obj"},
+    {EmitKind::Artifact, "so"},
+};
+} // namespace
+
+llvm::StringRef emitKindName(EmitKind kind) {
+  for (const EmitName &e : kEmitNames)
+    if (e.kind == kind)
+      return e.name;
+  return "";
+}
+
+std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
+  for (const EmitName &e : kEmitNames)
+    if (name == e.name)
+      return e.kind;
+  return std::nullopt;
+}
+
+std::unique_ptr<TargetBackend>
+createTargetBackend(llvm::StringRef name, const TargetOptions &options,
+                    std::string &error) {
+  for (const Entry &entry : kBackends)
+    if (name == entry.name)
+      return entry.create(options);
+  std::string known;
+  for (const auto &[i, entry] : llvm::enumerate(kBackends))
+    known += std::string(i ? ", " : "") + "'" + entry.name + "'";
+  error = "--target=" + name.str() + ": only " + known +
+          " is supported by this build";
+  return nullptr;
+}
+
+} // namespace hybrid::target
