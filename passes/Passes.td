@@ -425,8 +425,9 @@ def HybridBuildManifestPass : Pass<"hybrid-build-manifest",
     Runs after hybrid-bind-weights, on tensors. From the `hybrid.model`
     module attribute and the `hybrid.weight` / `hybrid.role` /
     `hybrid.state` argument and result attributes of every public function,
-    builds the JSON manifest of docs/ABI.md (weights, per-sequence state,
-    entry points with their arguments in final ABI order) and stores it in
+    builds the JSON manifest (version 2) of docs/ABI.md (weights,
+    per-sequence state, entry points with their named inputs and outputs in
+    final ABI order) and stores it in
     the `hybrid.manifest` module attribute. Marks the entry points
     `llvm.emit_c_interface`.
   }];
@@ -463,8 +464,9 @@ def HybridEmitCPUEntryPointsPass : Pass<"hybrid-emit-cpu-entry-points",
   let summary = "Emits the artifact's exported symbols in the LLVM dialect";
   let description = [{
     Runs on the LLVM dialect. For every `_mlir_ciface_NAME` function emits
-    `hybrid_entry_NAME(ptr args)`, which calls it with `args[i]` as the i-th
-    memref descriptor pointer, and `hybrid_artifact_manifest()`, which
+    `hybrid_entry_NAME(ptr args, ptr env)`, which calls it with `args[i]` as
+    the i-th memref descriptor pointer (`env`, the runtime's `hyb_env_t`, is
+    unused on the CPU), and `hybrid_artifact_manifest()`, which
     returns the `hybrid.manifest` text (docs/ABI.md).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];

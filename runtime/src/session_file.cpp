@@ -109,6 +109,7 @@ hyb_status_t hyb::saveSession(const hyb_session_t *session, const char *path) {
   HYB_RETURN_IF_ERROR(checkSession(session, "hyb_session_save"));
   if (!path)
     return error(HYB_STATUS_INVALID_ARGUMENT, "hyb_session_save: path is NULL");
+  HYB_RETURN_IF_ERROR(synchronize(const_cast<hyb_session_t *>(session)));
   const Manifest &m = session->module->manifest;
   // Write a temporary file, then rename: a failed save leaves no partial
   // file under |path|.
@@ -256,6 +257,7 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
     return error(HYB_STATUS_INVALID_FORMAT, p, ": trailing bytes after byte ",
                  r.offset);
   // Everything checked: commit.
+  HYB_RETURN_IF_ERROR(synchronize(session));
   for (uint32_t i = 0; i < count; ++i)
     HYB_RETURN_IF_ERROR(session->module->backend->copyFromHost(
         session->state[i], data[i].data(), data[i].size()));

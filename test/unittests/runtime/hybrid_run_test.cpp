@@ -152,8 +152,8 @@ TEST_F(HybridRunTest, BenchAgainstAnotherCompilation) {
   EXPECT_EQ(r.out.find("bench: roofline ratio:"), std::string::npos) << r.out;
   expectFailure(base() + " --bench-against " + HYB_TEST_ARTIFACT,
                 "--bench-against needs --bench");
-  expectFailure(base() + " --bench --bench-against " + HYB_TEST_ARTIFACT_V2,
-                "manifest version 2 is not supported");
+  expectFailure(base() + " --bench --bench-against " + HYB_TEST_ARTIFACT_V1,
+                "manifest version 1 is not supported");
 }
 
 TEST_F(HybridRunTest, Errors) {
@@ -175,8 +175,8 @@ TEST_F(HybridRunTest, Errors) {
   expectFailure(base() + " --generate 2", "--generate needs a prompt");
   expectFailure(base() + " --frobnicate", "unknown flag '--frobnicate'");
   expectFailure(base() + " --batch 0", "--batch: expected an integer >= 1");
-  expectFailure(std::string(HYB_TEST_ARTIFACT_V2) + " --weights x",
-                "manifest version 2 is not supported");
+  expectFailure(std::string(HYB_TEST_ARTIFACT_V1) + " --weights x",
+                "manifest version 1 is not supported");
   expectFailure("", "missing ARTIFACT");
 }
 

@@ -103,10 +103,16 @@ TEST(ModuleTest, NotAnArtifact) {
 
 TEST(ModuleTest, RejectsUnknownManifestVersion) {
   hyb_module_t *m = nullptr;
-  StatusResult r = take(hyb_module_load(HYB_TEST_ARTIFACT_V2, &m));
+  StatusResult r = take(hyb_module_load(HYB_TEST_ARTIFACT_V1, &m));
   EXPECT_EQ(r.code, HYB_STATUS_INVALID_FORMAT);
-  EXPECT_NE(r.message.find(HYB_TEST_ARTIFACT_V2), std::string::npos);
-  EXPECT_NE(r.message.find("manifest version 2 is not supported"),
+  EXPECT_NE(r.message.find(HYB_TEST_ARTIFACT_V1), std::string::npos);
+  EXPECT_NE(r.message.find("manifest version 1 is not supported"),
+            std::string::npos)
+      << r.message;
+  // The message says what this runtime reads and what to do.
+  EXPECT_NE(r.message.find("this runtime reads version 2"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("recompile the model with a hybridc"),
             std::string::npos)
       << r.message;
 }
