@@ -5,6 +5,9 @@
 //              [--dump-logits FILE] [--device=cpu|cuda] [--bench] [--batch B]
 //              [--threads N] [--save-state FILE] [--load-state FILE]
 //              [--bench-against OTHER]
+//   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
+//              --call ENTRY --inputs FILE [--outputs FILE] [--batch B]
+//              [--load-state FILE] [--save-state FILE]
 //
 // Built on the libhybridrt C API only. Every error is one line on stderr
 // naming the cause, exit code 1. With --generate the generated tokens are the
@@ -13,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid-run.h"
+#include "tensor_io.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -36,6 +40,9 @@ const char kUsage[] =
     "                  [--batch B] [--threads N] [--save-state FILE]\n"
     "                  [--load-state FILE] [--bench-runs N] [--bench-buffer-mb N]\n"
     "                  [--bench-against OTHER]\n"
+    "       hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
+    "                  --call ENTRY --inputs FILE [--outputs FILE] [--batch B]\n"
+    "                  [--load-state FILE] [--save-state FILE]\n"
     "\n"
     "  --weights PATH       .safetensors file, sharded index, or a directory\n"
     "  --generated-weights SEED  deterministic pseudo-random weights instead\n"
@@ -56,7 +63,12 @@ const char kUsage[] =
     "                       the speed of ARTIFACT over OTHER: median over the\n"
     "                       pairs, its 95% confidence interval and range\n"
     "  --load-state FILE    start from a saved session (before the prompt)\n"
-    "  --save-state FILE    save the session at the end\n";
+    "  --save-state FILE    save the session at the end\n"
+    "  --call ENTRY         run entry point ENTRY (prefill, decode, ...) once\n"
+    "                       through the generic call: its inputs by name from\n"
+    "  --inputs FILE        a safetensors file (I32 is widened to I64; the\n"
+    "                       session supplies 'position' if absent), its\n"
+    "  --outputs FILE       outputs by name to a safetensors file\n";
 
 int64_t parseInt(const std::string &flag, const std::string &text,
                  int64_t minValue) {
@@ -131,6 +143,12 @@ Options parseArgs(int argc, char **argv) {
       o.benchRuns = parseInt(flag, needValue(), 1);
     } else if (flag == "--bench-against") {
       o.benchAgainst = needValue();
+    } else if (flag == "--call") {
+      o.call = needValue();
+    } else if (flag == "--inputs") {
+      o.inputs = needValue();
+    } else if (flag == "--outputs") {
+      o.outputs = needValue();
     } else if (flag == "--bench-buffer-mb") {
       o.benchBufferMb = parseInt(flag, needValue(), 1);
     } else {
@@ -141,6 +159,14 @@ Options parseArgs(int argc, char **argv) {
     fail("missing ARTIFACT (see --help)");
   if (!o.benchAgainst.empty() && !o.bench)
     fail("--bench-against needs --bench");
+  if (o.call.empty() != o.inputs.empty())
+    fail("--call and --inputs go together");
+  if (o.call.empty() && !o.outputs.empty())
+    fail("--outputs needs --call");
+  if (!o.call.empty() &&
+      (!o.tokens.empty() || o.generate > 0 || !o.dumpLogits.empty() || o.bench))
+    fail("--call does not combine with --tokens, --generate, --dump-logits "
+         "or --bench");
   return o;
 }
 
@@ -186,6 +212,78 @@ void writeLogits(const std::string &path, const float *data, int64_t rows,
             std::fwrite(data, 1, bytes, f) == bytes;
   if (std::fclose(f) != 0 || !ok)
     fail("--dump-logits: write to " + path + " failed");
+}
+
+/// --call: one generic call of entry point o.call on the tensors of
+/// o.inputs; every output is allocated from the manifest's shape and written
+/// to o.outputs.
+void runCall(hyb_module_t *module, hyb_session_t *session, const Options &o) {
+  const char *entry = o.call.c_str();
+  int64_t count = hyb_module_io_count(module, entry);
+  if (count < 0)
+    fail(o.artifact + ": artifact has no '" + o.call + "' entry point");
+  std::vector<HostTensor> inputs = readTensors(o.inputs);
+  std::vector<hyb_io_info_t> infos{size_t(count)};
+  for (int64_t i = 0; i < count; ++i)
+    check(hyb_module_io_info(module, entry, i, &infos[size_t(i)]));
+  // Integer inputs may come as I32 (as DESIGN.md's audio contract allows):
+  // widened to the manifest's I64. "T" from the first input that has it.
+  int64_t T = -1;
+  for (HostTensor &t : inputs)
+    for (const hyb_io_info_t &info : infos) {
+      if (info.is_output || t.name != info.name)
+        continue;
+      if (t.dtype == HYB_DTYPE_I32 && info.dtype == HYB_DTYPE_I64) {
+        std::vector<uint8_t> wide(t.data.size() * 2);
+        for (size_t j = 0; j < t.data.size() / 4; ++j) {
+          int32_t v;
+          std::memcpy(&v, &t.data[j * 4], 4);
+          int64_t w = v;
+          std::memcpy(&wide[j * 8], &w, 8);
+        }
+        t.data.swap(wide);
+        t.dtype = HYB_DTYPE_I64;
+      }
+      if (int32_t(t.shape.size()) == info.rank)
+        for (int32_t d = 0; d < info.rank && T < 0; ++d)
+          if (info.shape[d] == HYB_DIM_T)
+            T = t.shape[size_t(d)];
+    }
+  std::vector<HostTensor> outputs;
+  for (const hyb_io_info_t &info : infos) {
+    if (!info.is_output)
+      continue;
+    HostTensor t;
+    t.name = info.name;
+    t.dtype = info.dtype;
+    uint64_t numel = 1;
+    for (int32_t d = 0; d < info.rank; ++d) {
+      int64_t size = info.shape[d] == HYB_DIM_B   ? o.batch
+                     : info.shape[d] == HYB_DIM_T ? std::max<int64_t>(T, 0)
+                                                  : info.shape[d];
+      t.shape.push_back(size);
+      numel *= uint64_t(size);
+    }
+    t.data.resize(size_t(numel * hyb_dtype_size(t.dtype)));
+    outputs.push_back(std::move(t));
+  }
+  std::vector<hyb_tensor_t> in, out;
+  for (HostTensor &t : inputs)
+    in.push_back(t.view());
+  for (HostTensor &t : outputs)
+    out.push_back(t.view());
+  int64_t before = hyb_session_position(session, 0);
+  check(hyb_session_call(session, entry, in.data(), in.size(), out.data(),
+                         out.size()));
+  std::printf("call: %s at position %lld, position now %lld\n", entry,
+              (long long)before, (long long)hyb_session_position(session, 0));
+  for (const HostTensor &t : outputs)
+    std::printf("output %s: %s %s\n", t.name.c_str(), hyb_dtype_name(t.dtype),
+                formatShape(t.shape).c_str());
+  if (!o.outputs.empty()) {
+    writeTensors(o.outputs, outputs);
+    std::printf("outputs: wrote %s\n", o.outputs.c_str());
+  }
 }
 
 } // namespace
@@ -282,6 +380,9 @@ int main(int argc, char **argv) {
     std::printf("state: loaded %s (position %lld)\n", o.loadState.c_str(),
                 (long long)hyb_session_position(session, 0));
   }
+
+  if (!o.call.empty())
+    runCall(module, session, o);
 
   std::vector<int64_t> generated;
   if (!prompt.empty()) {
