@@ -1,10 +1,14 @@
 //===- BuildManifest.cpp - the artifact manifest from the IR --------------===//
 //
-// The manifest is derived from the IR, not from the config, so it describes
-// exactly what was compiled: every weight argument's name, dtype and shape,
-// every state argument's per-sequence shape, and each entry point's
-// arguments in the order the final (bufferized) function takes them:
-// weights, tokens, position, states, then the output buffers.
+// The manifest (version 2, docs/ABI.md) is derived from the IR, not from the
+// config, so it describes exactly what was compiled: every weight argument's
+// name, dtype and shape, every state argument's per-sequence shape, layer,
+// kind and scope, and each entry point's arguments in the order the final
+// (bufferized) function takes them: weights, tokens, position, states, then
+// the output buffers. Inputs and outputs are named (the role names), carry
+// "io" and a symbolic shape ("B", "T", numbers) from which the runtime
+// builds their descriptors; "advance" says how far a call moves the
+// positions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +65,22 @@ llvm::json::Array symbolicShape(ArrayRef<int64_t> shape) {
       out.push_back(i == 0 ? "B" : "T");
   }
   return out;
+}
+
+/// How far a call of |func| moves every position: its tokens' dim 1 ("T"
+/// when dynamic: prefill; 1 for a decode step).
+llvm::json::Value advanceOf(func::FuncOp func) {
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    ArgRoleAttr role = getArgRole(func, i);
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!role || role.getValue() != ArgRole::tokens || !tensor ||
+        tensor.getRank() < 2)
+      continue;
+    if (ShapedType::isDynamic(tensor.getDimSize(1)))
+      return "T";
+    return tensor.getDimSize(1);
+  }
+  return 0;
 }
 
 llvm::json::Array staticShape(ArrayRef<int64_t> shape) {
@@ -163,6 +183,8 @@ struct HybridBuildManifestPass
         } else if (ArgRoleAttr role = getArgRole(func, i)) {
           args.push_back(
               llvm::json::Object{{"role", stringifyArgRole(role.getValue())},
+                                 {"name", stringifyArgRole(role.getValue())},
+                                 {"io", "in"},
                                  {"dtype", *dtype},
                                  {"shape", symbolicShape(tensor.getShape())}});
         } else {
@@ -185,12 +207,15 @@ struct HybridBuildManifestPass
         }
         args.push_back(llvm::json::Object{
             {"role", stringifyArgRole(role.getValue())},
+            {"name", stringifyArgRole(role.getValue())},
+            {"io", "out"},
             {"dtype", *dtypeName(tensor.getElementType())},
             {"shape", symbolicShape(tensor.getShape())}});
       }
       entries.push_back(llvm::json::Object{
           {"name", func.getName()},
           {"symbol", ("hybrid_entry_" + func.getName()).str()},
+          {"advance", advanceOf(func)},
           {"args", std::move(args)}});
     }
     if (failedAny)
@@ -203,7 +228,7 @@ struct HybridBuildManifestPass
 
     llvm::json::Object manifest{
         {"format", "hybridc-artifact"},
-        {"version", 1},
+        {"version", 2},
         {"model", std::move(modelJson)},
         {"target", llvm::json::Object{{"kind", target}}},
         {"max_seq", maxSeq},

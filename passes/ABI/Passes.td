@@ -70,8 +70,9 @@ def HybridBuildManifestPass : Pass<"hybrid-build-manifest",
     Runs after hybrid-bind-weights, on tensors. From the `#hybrid.model` of
     the module and the `#hybrid.weight` / `#hybrid.role` / `#hybrid.state`
     attributes of every public function's arguments and results, builds the
-    JSON manifest of docs/ABI.md (weights, per-sequence state with its layer,
-    kind and scope, entry points with their arguments in final ABI order)
+    JSON manifest (version 2) of docs/ABI.md (weights, per-sequence state
+    with its layer, kind and scope, entry points with their named inputs and
+    outputs in final ABI order)
     and stores it in the module's `hybrid.manifest`. How a target calls its
     entry points is the target's (hybrid-cpu-mark-entry-points).
   }];

@@ -10,6 +10,7 @@
 #ifndef HYBRIDRT_BACKEND_H
 #define HYBRIDRT_BACKEND_H
 
+#include "hybrid/abi.h"
 #include "runtime/src/status.h"
 
 #include <cstdint>
@@ -25,8 +26,9 @@ struct DeviceBuffer {
   bool owned = false;
 };
 
-/// `void SYMBOL(void **args)`: the entry point ABI of docs/ABI.md.
-using EntryFn = void (*)(void **);
+/// `void SYMBOL(void **args, const hyb_env_t *env)`: the entry point ABI of
+/// docs/ABI.md.
+using EntryFn = void (*)(void **, const hyb_env_t *);
 
 struct BackendOptions {
   int32_t numThreads = 0;     // 0 = the artifact's default
@@ -50,6 +52,12 @@ public:
                                     uint64_t bytes) = 0;
   virtual hyb_status_t copyBuffer(DeviceBuffer &dst,
                                   const DeviceBuffer &src) = 0;
+  /// Bytes [offset, offset + bytes) of |src| to |dst| / of |dst| from |src|
+  /// (one sequence's slice of a state buffer).
+  virtual hyb_status_t readRange(const DeviceBuffer &src, uint64_t offset,
+                                 void *dst, uint64_t bytes) = 0;
+  virtual hyb_status_t writeRange(DeviceBuffer &dst, uint64_t offset,
+                                  const void *src, uint64_t bytes) = 0;
   /// A host pointer to |buffer| if the host can write it directly (CPU),
   /// else null (then fill it with copyFromHost).
   virtual void *hostAccess(DeviceBuffer &buffer) = 0;
@@ -68,12 +76,23 @@ public:
   virtual hyb_status_t stageOutput(void *host, uint64_t bytes,
                                    DeviceBuffer &scratch,
                                    void **out_device) = 0;
-  /// After launch(): brings an output staged at |device| back to |host|.
+  /// After synchronize(): brings an output staged at |device| back to
+  /// |host|.
   virtual hyb_status_t finishOutput(void *host, const void *device,
                                     uint64_t bytes) = 0;
 
-  /// Runs |fn| with descriptor pointers |args| and waits for it.
-  virtual hyb_status_t launch(EntryFn fn, void **args) = 0;
+  /// Fills what the backend owns of a session's environment: device,
+  /// stream, BLAS handle, workspace (the session sets the rest).
+  virtual void initEnv(hyb_env_t *env) = 0;
+  /// Runs |fn| with descriptor pointers |args| and |env|. May return before
+  /// the work completes (a device backend enqueues it on env->stream): the
+  /// descriptors may be freed on return, the buffers they point to not
+  /// before synchronize().
+  virtual hyb_status_t launch(EntryFn fn, void **args,
+                              const hyb_env_t *env) = 0;
+  /// Waits for every launch so far; reports a failure that happened while
+  /// one ran.
+  virtual hyb_status_t synchronize() = 0;
 };
 
 /// Creates the backend for |device|; UNIMPLEMENTED if it was not built.

@@ -24,6 +24,25 @@ const char *argRoleName(ArgRole role) {
   return "?";
 }
 
+const ArgDecl *EntryPointDecl::findIO(const std::string &n) const {
+  for (size_t i : io)
+    if (args[i].name == n)
+      return &args[i];
+  return nullptr;
+}
+
+std::string formatDims(const std::vector<Dim> &dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += dims[i].kind == Dim::Batch    ? std::string("\"B\"")
+         : dims[i].kind == Dim::Tokens ? std::string("\"T\"")
+                                       : std::to_string(dims[i].value);
+  }
+  return s + "]";
+}
+
 const EntryPointDecl *Manifest::findEntryPoint(const std::string &name) const {
   for (const auto &e : entryPoints)
     if (e.name == name)
@@ -151,8 +170,16 @@ hyb_status_t parseTensorDecl(const json &v, const std::string &path,
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "shape"), "': ", formatShape(out->shape),
                  " overflows");
-  if (isState)
+  if (isState) {
     HYB_RETURN_IF_ERROR(getInt(v, path, "layer", false, -1, &out->layer));
+    HYB_RETURN_IF_ERROR(getString(v, path, "kind", true, &out->kind));
+    if (out->kind.empty())
+      return fieldError(join(path, "kind"), "a non-empty string", v["kind"]);
+    HYB_RETURN_IF_ERROR(getString(v, path, "scope", true, &out->scope));
+    if (out->scope != "sequence" && out->scope != "frame")
+      return fieldError(join(path, "scope"), "\"sequence\" or \"frame\"",
+                        v["scope"]);
+  }
   if (!isState && v.contains("access")) {
     const json &access = v["access"];
     if (!access.is_string() ||
@@ -225,48 +252,14 @@ hyb_status_t parseDims(const json &v, const std::string &path,
   return nullptr;
 }
 
-std::string formatDims(const std::vector<Dim> &dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += dims[i].kind == Dim::Batch    ? std::string("\"B\"")
-         : dims[i].kind == Dim::Tokens ? std::string("\"T\"")
-                                       : std::to_string(dims[i].value);
-  }
-  return s + "]";
-}
-
 struct EntryContext {
   const Manifest &m;
   EntryPointDecl &entry;
   std::string path;
-  int64_t fixedT; // 0 = symbolic, n = T is fixed to n
 };
 
-/// Checks |dims| against |expected| where a Tokens dim in |expected| may be
-/// spelled "T" or, for fixed-T entry points, the number fixedT.
-hyb_status_t checkDims(EntryContext &ctx, const std::string &path,
-                       const std::vector<Dim> &dims,
-                       const std::vector<Dim> &expected) {
-  bool ok = dims.size() == expected.size();
-  for (size_t i = 0; ok && i < dims.size(); ++i) {
-    const Dim &d = dims[i], &e = expected[i];
-    if (e.kind == Dim::Tokens) {
-      if (d.kind == Dim::Tokens)
-        continue;
-      if (d.kind == Dim::Fixed && ctx.fixedT != 0 && d.value == ctx.fixedT)
-        continue;
-      ok = false;
-    } else if (d.kind != e.kind || (e.kind == Dim::Fixed && d.value != e.value)) {
-      ok = false;
-    }
-  }
-  if (!ok)
-    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
-                 "': expected ", formatDims(expected), ", got ",
-                 formatDims(dims));
-  return nullptr;
+bool sameDim(const Dim &a, const Dim &b) {
+  return a.kind == b.kind && (a.kind != Dim::Fixed || a.value == b.value);
 }
 
 hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
@@ -298,6 +291,10 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
   std::vector<Dim> dims;
   if (shapeJson)
     HYB_RETURN_IF_ERROR(parseDims(*shapeJson, join(path, "shape"), &dims));
+  if (dims.size() > HYB_MAX_RANK)
+    return fieldError(join(path, "shape"),
+                      "at most " + std::to_string(HYB_MAX_RANK) + " dims",
+                      *shapeJson);
 
   if (out->role == ArgRole::Weight || out->role == ArgRole::State) {
     bool isState = out->role == ArgRole::State;
@@ -319,39 +316,75 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
       return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                    join(path, "dtype"), "': ", dtypeName(dtype), " but '",
                    name, "' is declared ", dtypeName(decl.dtype));
+    out->dtype = decl.dtype;
+    std::vector<Dim> expected;
+    if (isState)
+      expected.push_back({Dim::Batch, 0});
+    for (int64_t d : decl.shape)
+      expected.push_back({Dim::Fixed, d});
     if (shapeJson) {
-      std::vector<Dim> expected;
-      if (isState)
-        expected.push_back({Dim::Batch, 0});
-      for (int64_t d : decl.shape)
-        expected.push_back({Dim::Fixed, d});
-      HYB_RETURN_IF_ERROR(checkDims(ctx, join(path, "shape"), dims, expected));
+      bool ok = dims.size() == expected.size();
+      for (size_t i = 0; ok && i < dims.size(); ++i)
+        ok = sameDim(dims[i], expected[i]);
+      if (!ok)
+        return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                     join(path, "shape"), "': expected ",
+                     formatDims(expected), ", got ", formatDims(dims));
     }
+    out->shape = expected;
     return nullptr;
   }
 
-  // I/O arguments: dtype and shape are required and fixed by the ABI.
+  // Inputs and outputs: a name, a direction, a dtype and a symbolic shape;
+  // descriptors are built from the shape alone. The role says what the
+  // session's own calls (prefill, decode) and checks do with it.
+  HYB_RETURN_IF_ERROR(getString(v, path, "name", true, &out->name));
+  if (out->name.empty())
+    return fieldError(join(path, "name"), "a non-empty string", v["name"]);
+  std::string io;
+  HYB_RETURN_IF_ERROR(getString(v, path, "io", true, &io));
+  if (io != "in" && io != "out")
+    return fieldError(join(path, "io"), "\"in\" or \"out\"", v["io"]);
+  out->isOutput = io == "out";
   HYB_RETURN_IF_ERROR(getDtype(v, path, true, &hasDtype, &dtype));
   if (!shapeJson)
     return missing(join(path, "shape"));
-  hyb_dtype_t expectedDtype = HYB_DTYPE_I64;
-  std::vector<Dim> expected = {{Dim::Batch, 0}, {Dim::Tokens, 0}};
-  switch (out->role) {
-  case ArgRole::Position:
-    expected = {{Dim::Batch, 0}};
-    break;
-  case ArgRole::Logits:
-    expectedDtype = HYB_DTYPE_F32;
-    expected.push_back({Dim::Fixed, ctx.m.vocabSize});
-    break;
-  default:
-    break;
-  }
+  out->dtype = dtype;
+  out->shape = dims;
+
+  bool wantOutput = out->role == ArgRole::Logits ||
+                    out->role == ArgRole::NextToken;
+  if (out->isOutput != wantOutput)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "io"), "': a '", role, "' argument is an ",
+                 wantOutput ? "output (\"out\")" : "input (\"in\")");
+  hyb_dtype_t expectedDtype =
+      out->role == ArgRole::Logits ? HYB_DTYPE_F32 : HYB_DTYPE_I64;
   if (dtype != expectedDtype)
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "dtype"), "': a '", role, "' argument must be ",
                  dtypeName(expectedDtype), ", got ", dtypeName(dtype));
-  return checkDims(ctx, join(path, "shape"), dims, expected);
+  // Every role is per sequence: "B" first. Tokens take one row a position
+  // the call consumes: dim 1 is the entry point's advance.
+  std::string want;
+  bool ok = !dims.empty() && dims[0].kind == Dim::Batch;
+  if (out->role == ArgRole::Position) {
+    ok = ok && dims.size() == 1;
+    want = "[\"B\"]";
+  } else if (out->role == ArgRole::Tokens) {
+    ok = ok && dims.size() >= 2 && sameDim(dims[1], ctx.entry.advance);
+    std::string t = formatDims({ctx.entry.advance});
+    want = "[\"B\", " + t.substr(1, t.size() - 2) +
+           ", ...] (dim 1 is the entry point's advance)";
+  } else {
+    ok = ok && dims.size() >= 2;
+    want = "[\"B\", ...] of rank >= 2";
+  }
+  if (!ok)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "shape"), "': expected ", want, ", got ",
+                 formatDims(dims));
+  return nullptr;
 }
 
 hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path,
@@ -365,26 +398,39 @@ hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path
   if (out->symbol.empty())
     return fieldError(join(path, "symbol"), "a non-empty string",
                       v["symbol"]);
-  const json *args;
+  const json *args, *advance;
   HYB_RETURN_IF_ERROR(lookup(v, path, "args", true, &args));
   if (!args->is_array())
     return fieldError(join(path, "args"), "an array", *args);
 
-  // T: prefill takes any T; decode and decode_greedy take T = 1; other
-  // entry points take what their shapes say (a number fixes it).
-  int64_t fixedT = 0;
-  if (out->name == "decode" || out->name == "decode_greedy")
-    fixedT = 1;
-  else if (out->name != "prefill")
-    for (const auto &a : *args)
-      if (a.is_object() && a.contains("shape") && a["shape"].is_array() &&
-          a["shape"].size() >= 2 && a["shape"][1].is_number_integer() &&
-          a["shape"][1].get<int64_t>() >= 1)
-        fixedT = a["shape"][1].get<int64_t>();
-  out->fixedTokens = fixedT;
-  EntryContext ctx{m, *out, path, fixedT};
+  // How far a call moves the positions: "T" (prefill) or a number (1 for
+  // decode and decode_greedy).
+  HYB_RETURN_IF_ERROR(lookup(v, path, "advance", true, &advance));
+  std::vector<Dim> adv;
+  if (!advance->is_string() && !advance->is_number_integer())
+    return fieldError(join(path, "advance"), "\"T\" or a non-negative integer",
+                      *advance);
+  HYB_RETURN_IF_ERROR(
+      parseDims(json::array({*advance}), join(path, "advance"), &adv));
+  if (adv[0].kind == Dim::Batch)
+    return fieldError(join(path, "advance"), "\"T\" or a non-negative integer",
+                      *advance);
+  out->advance = adv[0];
+  Dim want = out->advance;
+  if (out->name == "prefill")
+    want = {Dim::Tokens, 0};
+  else if (out->name == "decode" || out->name == "decode_greedy")
+    want = {Dim::Fixed, 1};
+  if (!sameDim(want, out->advance))
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "advance"), "': entry point '", out->name,
+                 "' advances by ", formatDims({want}), ", got ",
+                 formatDims({out->advance}));
+  out->fixedTokens = out->advance.kind == Dim::Fixed ? out->advance.value : 0;
+  EntryContext ctx{m, *out, path};
 
   int counts[6] = {0, 0, 0, 0, 0, 0};
+  bool inputT = false;
   for (size_t i = 0; i < args->size(); ++i) {
     ArgDecl arg;
     std::string apath = join(path, "args") + "[" + std::to_string(i) + "]";
@@ -395,8 +441,28 @@ hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path
                    "': entry point '", out->name, "' has a second '",
                    argRoleName(arg.role), "' argument");
     ++count;
+    if (arg.role != ArgRole::Weight && arg.role != ArgRole::State) {
+      if (out->findIO(arg.name))
+        return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                     join(apath, "name"), "': entry point '", out->name,
+                     "' has a second argument named '", arg.name, "'");
+      if (!arg.isOutput)
+        for (const Dim &d : arg.shape)
+          inputT = inputT || d.kind == Dim::Tokens;
+      out->io.push_back(out->args.size());
+    }
     out->args.push_back(arg);
   }
+  // "T" is read from the inputs' shapes: an entry point whose outputs or
+  // advance say "T" needs an input that has it.
+  bool usesT = out->advance.kind == Dim::Tokens;
+  for (const ArgDecl &a : out->args)
+    for (const Dim &d : a.shape)
+      usesT = usesT || d.kind == Dim::Tokens;
+  if (usesT && !inputT)
+    return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
+                 join(path, "args"), "': entry point '", out->name,
+                 "' uses \"T\" but no input has a \"T\" dim to read it from");
   out->hasLogits = counts[int(ArgRole::Logits)] > 0;
   out->hasNextToken = counts[int(ArgRole::NextToken)] > 0;
   auto require = [&](ArgRole role) -> hyb_status_t {
@@ -446,7 +512,8 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
     return error(HYB_STATUS_INVALID_FORMAT, "manifest version ",
                  describe(*version), " is not supported: this runtime reads "
                  "version ", kManifestVersion,
-                 " (rebuild the artifact with a matching hybridc)");
+                 " (recompile the model with a hybridc of ABI version ",
+                 kManifestVersion, ")");
 
   const json *model, *target;
   HYB_RETURN_IF_ERROR(lookup(root, "", "model", true, &model));

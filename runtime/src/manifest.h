@@ -12,7 +12,7 @@
 namespace hyb {
 
 constexpr const char *kManifestFormat = "hybridc-artifact";
-constexpr int64_t kManifestVersion = 1;
+constexpr int64_t kManifestVersion = HYB_ABI_VERSION;
 
 /// A weight or a state buffer. For state, |shape| is per sequence.
 struct TensorDecl {
@@ -20,6 +20,10 @@ struct TensorDecl {
   hyb_dtype_t dtype = HYB_DTYPE_F32;
   std::vector<int64_t> shape;
   int64_t layer = -1; // state only
+  /// State only: what the buffer holds ("k_cache", "v_cache", "conv_state",
+  /// "ssm_state", ...) and how long it lives: "sequence" (carried from call
+  /// to call) or "frame" (a per-frame cache of an audio model).
+  std::string kind, scope;
   /// Weights only: the checkpoint tensors whose rows, concatenated in this
   /// order, make this weight (a packed projection); empty for a plain one.
   std::vector<std::string> parts;
@@ -41,18 +45,34 @@ struct Dim {
   int64_t value = 0; // Fixed only
 };
 
+std::string formatDims(const std::vector<Dim> &dims);
+
 struct ArgDecl {
   ArgRole role;
   size_t tensorIndex = 0; // into weights (Weight) or state (State)
+  /// Inputs and outputs (every role but weight and state): the name a
+  /// caller binds it by, its direction, dtype and symbolic shape.
+  std::string name;
+  bool isOutput = false;
+  hyb_dtype_t dtype = HYB_DTYPE_F32;
+  std::vector<Dim> shape;
 };
 
 struct EntryPointDecl {
   std::string name;
   std::string symbol;
   std::vector<ArgDecl> args;
-  /// The token count this entry point accepts: 0 = any (prefill), else 1.
+  /// Indices into |args| of the inputs and outputs, in manifest order.
+  std::vector<size_t> io;
+  /// How far a call moves every position ("advance"): T, or a number.
+  Dim advance{Dim::Tokens, 0};
+  /// The token count this entry point accepts: 0 = any (advance "T"), else
+  /// the fixed advance.
   int64_t fixedTokens = 0;
   bool hasLogits = false, hasNextToken = false;
+
+  /// The input or output called |name|, or null.
+  const ArgDecl *findIO(const std::string &name) const;
 };
 
 struct Manifest {

@@ -199,6 +199,43 @@ int hyb_module_has_entry_point(const hyb_module_t *module, const char *name) {
   return module && name && module->entryPoint(name, nullptr) ? 1 : 0;
 }
 
+int64_t hyb_module_io_count(const hyb_module_t *module,
+                            const char *entry_point) {
+  const EntryPointDecl *e =
+      module && entry_point ? module->entryPoint(entry_point, nullptr)
+                            : nullptr;
+  return e ? int64_t(e->io.size()) : -1;
+}
+
+hyb_status_t hyb_module_io_info(const hyb_module_t *module,
+                                const char *entry_point, int64_t index,
+                                hyb_io_info_t *out_info) {
+  if (!module || !entry_point || !out_info)
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_io_info: NULL argument");
+  const EntryPointDecl *e = module->entryPoint(entry_point, nullptr);
+  if (!e)
+    return error(HYB_STATUS_NOT_FOUND, module->artifactPath,
+                 ": artifact has no '", entry_point, "' entry point");
+  if (index < 0 || index >= int64_t(e->io.size()))
+    return error(HYB_STATUS_OUT_OF_RANGE, "entry point '", entry_point,
+                 "': input/output index ", index, " is outside [0, ",
+                 e->io.size(), ")");
+  const ArgDecl &arg = e->args[e->io[size_t(index)]];
+  hyb_io_info_t info = {};
+  info.name = arg.name.c_str();
+  info.role = argRoleName(arg.role);
+  info.is_output = arg.isOutput ? 1 : 0;
+  info.dtype = arg.dtype;
+  info.rank = int32_t(arg.shape.size());
+  for (size_t i = 0; i < arg.shape.size(); ++i)
+    info.shape[i] = arg.shape[i].kind == Dim::Batch    ? HYB_DIM_B
+                    : arg.shape[i].kind == Dim::Tokens ? HYB_DIM_T
+                                                       : arg.shape[i].value;
+  *out_info = info;
+  return nullptr;
+}
+
 int64_t hyb_module_weight_count(const hyb_module_t *module) {
   return module ? int64_t(module->manifest.weights.size()) : 0;
 }

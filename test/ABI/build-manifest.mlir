@@ -1,10 +1,12 @@
 // RUN: hybrid-opt %s -split-input-file --hybrid-build-manifest -verify-diagnostics | FileCheck %s
 
-// Tests that the manifest lists the model, weights, per-sequence state
-// (without the batch dim, with its layer, kind and scope from the
-// #hybrid.state, never from its name) and each entry's arguments in final ABI order: weights, tokens,
-// position, state, then the output buffers.
-// CHECK: module attributes {hybrid.manifest = "{\22entry_points\22:[{\22args\22:[{\22name\22:\22w\22,\22role\22:\22weight\22},{\22dtype\22:\22i64\22,\22role\22:\22tokens\22,\22shape\22:[\22B\22,1]},{\22dtype\22:\22i64\22,\22role\22:\22position\22,\22shape\22:[\22B\22]},{\22name\22:\22layers.3.k_cache\22,\22role\22:\22state\22},{\22dtype\22:\22f32\22,\22role\22:\22logits\22,\22shape\22:[\22B\22,1,8]}],\22name\22:\22decode\22,\22symbol\22:\22hybrid_entry_decode\22}],\22format\22:\22hybridc-artifact\22,\22max_seq\22:16,\22model\22:{\22hidden_size\22:4,\22max_seq\22:16,\22model_type\22:\22t\22,\22name\22:\22m\22,\22num_codebooks\22:1,\22num_layers\22:4,\22vocab_size\22:8},\22state\22:[{\22dtype\22:\22bf16\22,\22kind\22:\22k_cache\22,\22layer\22:3,\22name\22:\22layers.3.k_cache\22,\22scope\22:\22sequence\22,\22shape\22:[16,2,4]}],\22target\22:{\22kind\22:\22cpu\22},\22version\22:1,\22weights\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[8,4]}]}"
+// Tests that the manifest (version 2) lists the model, weights, per-sequence
+// state (without the batch dim, with its layer, kind and scope from the
+// #hybrid.state, never from its name) and each entry's arguments in final ABI
+// order: weights, tokens, position, state, then the output buffers, inputs
+// and outputs named, with "io" and symbolic shapes, and the entry's advance
+// (1 for a [B, 1] decode).
+// CHECK: module attributes {hybrid.manifest = "{\22entry_points\22:[{\22advance\22:1,\22args\22:[{\22name\22:\22w\22,\22role\22:\22weight\22},{\22dtype\22:\22i64\22,\22io\22:\22in\22,\22name\22:\22tokens\22,\22role\22:\22tokens\22,\22shape\22:[\22B\22,1]},{\22dtype\22:\22i64\22,\22io\22:\22in\22,\22name\22:\22position\22,\22role\22:\22position\22,\22shape\22:[\22B\22]},{\22name\22:\22layers.3.k_cache\22,\22role\22:\22state\22},{\22dtype\22:\22f32\22,\22io\22:\22out\22,\22name\22:\22logits\22,\22role\22:\22logits\22,\22shape\22:[\22B\22,1,8]}],\22name\22:\22decode\22,\22symbol\22:\22hybrid_entry_decode\22}],\22format\22:\22hybridc-artifact\22,\22max_seq\22:16,\22model\22:{\22hidden_size\22:4,\22max_seq\22:16,\22model_type\22:\22t\22,\22name\22:\22m\22,\22num_codebooks\22:1,\22num_layers\22:4,\22vocab_size\22:8},\22state\22:[{\22dtype\22:\22bf16\22,\22kind\22:\22k_cache\22,\22layer\22:3,\22name\22:\22layers.3.k_cache\22,\22scope\22:\22sequence\22,\22shape\22:[16,2,4]}],\22target\22:{\22kind\22:\22cpu\22},\22version\22:2,\22weights\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[8,4]}]}"
 module attributes {hybrid.model = #hybrid.model<name = "m", model_type = "t", vocab_size = 8, hidden_size = 4, num_layers = 4, num_codebooks = 1, max_seq = 16>} {
   func.func @decode(%w: tensor<8x4xf32> {hybrid.weight = #hybrid.weight<name = "w">},
                     %t: tensor<?x1xi64> {hybrid.role = #hybrid.role<tokens>},

@@ -5,6 +5,9 @@
 //              [--dump-logits FILE] [--device=cpu|cuda] [--bench] [--batch B]
 //              [--threads N] [--save-state FILE] [--load-state FILE]
 //              [--bench-against OTHER]
+//   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
+//              --call ENTRY --inputs FILE [--outputs FILE] [--batch B]
+//              [--load-state FILE] [--save-state FILE]
 //
 // Built on the libhybridrt C API only. Every error is one line on stderr
 // naming the cause, exit code 1. With --generate the generated tokens are the
@@ -12,11 +15,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hybrid/runtime.h"
+#include "hybrid-run.h"
+#include "tensor_io.h"
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -24,11 +27,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <vector>
+
+using namespace hybrid_run;
 
 namespace {
 
@@ -39,6 +40,9 @@ const char kUsage[] =
     "                  [--batch B] [--threads N] [--save-state FILE]\n"
     "                  [--load-state FILE] [--bench-runs N] [--bench-buffer-mb N]\n"
     "                  [--bench-against OTHER]\n"
+    "       hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
+    "                  --call ENTRY --inputs FILE [--outputs FILE] [--batch B]\n"
+    "                  [--load-state FILE] [--save-state FILE]\n"
     "\n"
     "  --weights PATH       .safetensors file, sharded index, or a directory\n"
     "  --generated-weights SEED  deterministic pseudo-random weights instead\n"
@@ -59,32 +63,12 @@ const char kUsage[] =
     "                       the speed of ARTIFACT over OTHER: median over the\n"
     "                       pairs, its 95% confidence interval and range\n"
     "  --load-state FILE    start from a saved session (before the prompt)\n"
-    "  --save-state FILE    save the session at the end\n";
-
-[[noreturn]] void fail(const std::string &message) {
-  std::string line = message;
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::fprintf(stderr, "hybrid-run: error: %s\n", line.c_str());
-  std::exit(1);
-}
-
-void check(hyb_status_t status) {
-  if (!status)
-    return;
-  std::string message = hyb_status_message(status);
-  hyb_status_free(status);
-  fail(message);
-}
-
-struct Options {
-  std::string artifact, weights, tokens, dumpLogits, saveState, loadState;
-  std::string benchAgainst;
-  std::string device = "cpu";
-  int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
-  int64_t benchBufferMb = 1024;
-  int64_t generatedSeed = -1;
-  bool bench = false;
-};
+    "  --save-state FILE    save the session at the end\n"
+    "  --call ENTRY         run entry point ENTRY (prefill, decode, ...) once\n"
+    "                       through the generic call: its inputs by name from\n"
+    "  --inputs FILE        a safetensors file (I32 is widened to I64; the\n"
+    "                       session supplies 'position' if absent), its\n"
+    "  --outputs FILE       outputs by name to a safetensors file\n";
 
 int64_t parseInt(const std::string &flag, const std::string &text,
                  int64_t minValue) {
@@ -159,6 +143,12 @@ Options parseArgs(int argc, char **argv) {
       o.benchRuns = parseInt(flag, needValue(), 1);
     } else if (flag == "--bench-against") {
       o.benchAgainst = needValue();
+    } else if (flag == "--call") {
+      o.call = needValue();
+    } else if (flag == "--inputs") {
+      o.inputs = needValue();
+    } else if (flag == "--outputs") {
+      o.outputs = needValue();
     } else if (flag == "--bench-buffer-mb") {
       o.benchBufferMb = parseInt(flag, needValue(), 1);
     } else {
@@ -169,6 +159,14 @@ Options parseArgs(int argc, char **argv) {
     fail("missing ARTIFACT (see --help)");
   if (!o.benchAgainst.empty() && !o.bench)
     fail("--bench-against needs --bench");
+  if (o.call.empty() != o.inputs.empty())
+    fail("--call and --inputs go together");
+  if (o.call.empty() && !o.outputs.empty())
+    fail("--outputs needs --call");
+  if (!o.call.empty() &&
+      (!o.tokens.empty() || o.generate > 0 || !o.dumpLogits.empty() || o.bench))
+    fail("--call does not combine with --tokens, --generate, --dump-logits "
+         "or --bench");
   return o;
 }
 
@@ -191,17 +189,6 @@ std::vector<int64_t> parseTokens(const std::string &text) {
     start = comma + 1;
   }
   return tokens;
-}
-
-int64_t argmax(const float *row, int64_t n) {
-  int64_t best = 0;
-  bool found = false;
-  for (int64_t v = 0; v < n; ++v)
-    if (!std::isnan(row[v]) && (!found || row[v] > row[best])) {
-      best = v;
-      found = true;
-    }
-  return best;
 }
 
 /// Writes |data| ([rows, cols] f32) as a safetensors file with one tensor.
@@ -227,378 +214,105 @@ void writeLogits(const std::string &path, const float *data, int64_t rows,
     fail("--dump-logits: write to " + path + " failed");
 }
 
-//===-- Benchmark -----------------------------------------------------------===//
-
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/// Streaming read bandwidth (bytes/s) over a buffer of |bytes|, |threads|
-/// threads; median of |passes| passes after one warm-up.
-/// Sum of p[begin, end): the probe's read loop. It must be bound by memory,
-/// not by instructions, or the roofline is understated: 8 independent 256-bit
-/// accumulators where the CPU has AVX2 (a scalar loop reads ~25% slower on
-/// the Zen machines measured), plain code elsewhere.
-/// Sum of the 4 equal streams p[begin + k*len, begin + (k+1)*len), read
-/// side by side: the probe's read loop. It must be bound by memory, not by
-/// instructions or by one stream's prefetcher, or the roofline is understated
-/// (measured on a 2-core Zen 5: one stream per thread read 33-43 GB/s, four
-/// interleaved streams 40-50 GB/s; a decode step streams several weight rows
-/// at once, like the latter). AVX2 where the CPU has it, plain code elsewhere.
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) uint64_t sumStreamsAvx2(const uint64_t *p,
-                                                        uint64_t begin,
-                                                        uint64_t len) {
-  __m256i acc[8];
-  for (auto &a : acc)
-    a = _mm256_setzero_si256();
-  const uint64_t *s[4] = {p + begin, p + begin + len, p + begin + 2 * len,
-                          p + begin + 3 * len};
-  uint64_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int k = 0; k < 4; ++k) {
-      acc[2 * k] = _mm256_add_epi64(
-          acc[2 * k], _mm256_loadu_si256(reinterpret_cast<const __m256i *>(s[k] + i)));
-      acc[2 * k + 1] = _mm256_add_epi64(
-          acc[2 * k + 1],
-          _mm256_loadu_si256(reinterpret_cast<const __m256i *>(s[k] + i + 4)));
+/// --call: one generic call of entry point o.call on the tensors of
+/// o.inputs; every output is allocated from the manifest's shape and written
+/// to o.outputs.
+void runCall(hyb_module_t *module, hyb_session_t *session, const Options &o) {
+  const char *entry = o.call.c_str();
+  int64_t count = hyb_module_io_count(module, entry);
+  if (count < 0)
+    fail(o.artifact + ": artifact has no '" + o.call + "' entry point");
+  std::vector<HostTensor> inputs = readTensors(o.inputs);
+  std::vector<hyb_io_info_t> infos{size_t(count)};
+  for (int64_t i = 0; i < count; ++i)
+    check(hyb_module_io_info(module, entry, i, &infos[size_t(i)]));
+  // Integer inputs may come as I32 (as DESIGN.md's audio contract allows):
+  // widened to the manifest's I64. "T" from the first input that has it.
+  int64_t T = -1;
+  for (HostTensor &t : inputs)
+    for (const hyb_io_info_t &info : infos) {
+      if (info.is_output || t.name != info.name)
+        continue;
+      if (t.dtype == HYB_DTYPE_I32 && info.dtype == HYB_DTYPE_I64) {
+        std::vector<uint8_t> wide(t.data.size() * 2);
+        for (size_t j = 0; j < t.data.size() / 4; ++j) {
+          int32_t v;
+          std::memcpy(&v, &t.data[j * 4], 4);
+          int64_t w = v;
+          std::memcpy(&wide[j * 8], &w, 8);
+        }
+        t.data.swap(wide);
+        t.dtype = HYB_DTYPE_I64;
+      }
+      if (int32_t(t.shape.size()) == info.rank)
+        for (int32_t d = 0; d < info.rank && T < 0; ++d)
+          if (info.shape[d] == HYB_DIM_T)
+            T = t.shape[size_t(d)];
     }
-  uint64_t lanes[4], total = 0;
-  for (int k = 0; k < 8; ++k) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(lanes), acc[k]);
-    total += lanes[0] + lanes[1] + lanes[2] + lanes[3];
-  }
-  for (; i < len; ++i)
-    for (int k = 0; k < 4; ++k)
-      total += s[k][i];
-  return total;
-}
-#endif
-
-uint64_t sumWords(const uint64_t *p, uint64_t begin, uint64_t end) {
-  uint64_t len = (end - begin) / 4, total = 0;
-#if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2"))
-    total = sumStreamsAvx2(p, begin, len);
-  else
-#endif
-    for (uint64_t i = 0; i < len; ++i)
-      total += p[begin + i] + p[begin + len + i] + p[begin + 2 * len + i] +
-               p[begin + 3 * len + i];
-  for (uint64_t i = begin + 4 * len; i < end; ++i)
-    total += p[i];
-  return total;
-}
-
-double measureBandwidth(uint64_t bytes, int threads, int passes) {
-  uint64_t words = bytes / 8;
-  std::unique_ptr<uint64_t[]> buffer(new (std::nothrow) uint64_t[words]);
-  if (!buffer)
-    fail("--bench: cannot allocate " + std::to_string(bytes) +
-         " bytes for the bandwidth probe (try --bench-buffer-mb)");
-  // First touch from the threads that will read, so pages spread evenly.
-  auto forEachSlice = [&](auto &&fn) {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        uint64_t begin = words * uint64_t(t) / uint64_t(threads);
-        uint64_t end = words * uint64_t(t + 1) / uint64_t(threads);
-        fn(t, begin, end);
-      });
-    for (auto &th : pool)
-      th.join();
-  };
-  forEachSlice([&](int, uint64_t begin, uint64_t end) {
-    for (uint64_t i = begin; i < end; ++i)
-      buffer[i] = i;
-  });
-  std::vector<uint64_t> sums(size_t(threads) * 8);
-  std::vector<double> rates;
-  for (int pass = 0; pass <= passes; ++pass) {
-    auto start = Clock::now();
-    forEachSlice([&](int t, uint64_t begin, uint64_t end) {
-      // one cache line per thread
-      sums[size_t(t) * 8] = sumWords(buffer.get(), begin, end);
-    });
-    double dt = seconds(start, Clock::now());
-    if (pass > 0)
-      rates.push_back(double(words * 8) / dt);
-  }
-  volatile uint64_t sink = 0;
-  for (uint64_t s : sums)
-    sink = sink + s;
-  // The best pass, as STREAM reports: the roofline is the most the machine
-  // can read; slower passes are other tenants of a shared host.
-  return *std::max_element(rates.begin(), rates.end());
-}
-
-/// The benchmark's work on one session of a module: a prefill of the
-/// prompt, then `steps` decode steps returning logits and, from the same
-/// prompt again, the same steps through decode_greedy (token only).
-struct Timings {
-  double prefill = 0, decode = 0, greedy = 0; // seconds
-};
-
-class Workload {
-public:
-  Workload(hyb_module_t *module, const Options &o,
-           const std::vector<int64_t> &prompt)
-      : V(hyb_module_vocab_size(module)), B(o.batch) {
-    const int64_t maxSeq = hyb_module_max_seq(module);
-    std::vector<int64_t> tokens = prompt;
-    if (tokens.empty()) {
-      int64_t n = std::max<int64_t>(1, std::min<int64_t>(128, maxSeq / 2));
-      for (int64_t t = 0; t < n; ++t)
-        tokens.push_back((t * 7 + 1) % V);
-    }
-    T = int64_t(tokens.size());
-    if (T > maxSeq)
-      fail("--bench: the prompt has " + std::to_string(T) +
-           " tokens, more than max_seq " + std::to_string(maxSeq));
-    steps = std::min<int64_t>(32, maxSeq - T);
-    for (int64_t b = 0; b < B; ++b)
-      batchTokens.insert(batchTokens.end(), tokens.begin(), tokens.end());
-    hyb_session_options_t so;
-    hyb_session_options_init(&so);
-    so.batch_size = B;
-    check(hyb_session_create(module, &so, &s));
-    logits.resize(size_t(B * T * V));
-    stepLogits.resize(size_t(B * V));
-    next.resize(size_t(B));
-  }
-  ~Workload() { hyb_session_free(s); }
-
-  /// The phases of run(), for runs that interleave two workloads.
-  double prefill() {
-    check(hyb_session_reset(s));
-    auto start = Clock::now();
-    check(hyb_session_prefill(s, batchTokens.data(), T, logits.data()));
-    double dt = seconds(start, Clock::now());
-    current = lastTokens();
-    return dt;
-  }
-  double decodeStep() {
-    auto start = Clock::now();
-    check(hyb_session_decode(s, current.data(), stepLogits.data()));
-    for (int64_t b = 0; b < B; ++b)
-      current[size_t(b)] = argmax(stepLogits.data() + b * V, V);
-    return seconds(start, Clock::now());
-  }
-  double greedyStep() {
-    auto start = Clock::now();
-    check(hyb_session_decode_greedy(s, current.data(), next.data()));
-    double dt = seconds(start, Clock::now());
-    std::swap(current, next);
-    return dt;
-  }
-
-  Timings run() {
-    Timings t;
-    t.prefill = prefill();
-    if (steps < 1)
-      return t;
-    for (int64_t i = 0; i < steps; ++i)
-      t.decode += decodeStep();
-    prefill();
-    for (int64_t i = 0; i < steps; ++i)
-      t.greedy += greedyStep();
-    return t;
-  }
-
-  const int64_t V, B;
-  int64_t T = 0, steps = 0;
-
-private:
-  std::vector<int64_t> lastTokens() const {
-    std::vector<int64_t> out(static_cast<size_t>(B));
-    for (int64_t b = 0; b < B; ++b)
-      out[size_t(b)] = argmax(logits.data() + (b * T + T - 1) * V, V);
-    return out;
-  }
-
-  hyb_session_t *s = nullptr;
-  std::vector<int64_t> batchTokens, current, next;
-  std::vector<float> logits, stepLogits;
-};
-
-/// One paired run of ARTIFACT (a) and OTHER (b), interleaved as finely as
-/// the work allows: the two prefills back to back, then the decode steps
-/// alternately one by one, then the greedy steps likewise; `aFirst` says
-/// which of the two goes first in each pair. A slow moment of a shared host
-/// (another tenant reading memory for a second) then falls on both.
-std::pair<Timings, Timings> runInterleaved(Workload &a, Workload &b,
-                                           bool aFirst) {
-  Timings ta, tb;
-  Workload &first = aFirst ? a : b, &second = aFirst ? b : a;
-  Timings &tFirst = aFirst ? ta : tb, &tSecond = aFirst ? tb : ta;
-  tFirst.prefill = first.prefill();
-  tSecond.prefill = second.prefill();
-  if (a.steps < 1)
-    return {ta, tb};
-  for (int64_t i = 0; i < a.steps; ++i) {
-    tFirst.decode += first.decodeStep();
-    tSecond.decode += second.decodeStep();
-  }
-  first.prefill();
-  second.prefill();
-  for (int64_t i = 0; i < a.steps; ++i) {
-    tFirst.greedy += first.greedyStep();
-    tSecond.greedy += second.greedyStep();
-  }
-  return {ta, tb};
-}
-
-/// The median of `v` and its distribution-free 95% confidence interval:
-/// the order statistics x(k), x(n+1-k) with k the largest index such that
-/// P(Binomial(n, 1/2) < k) <= 0.025 (the sign test's interval; n >= 6).
-std::string medianInterval(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  char text[96];
-  if (n < 6) {
-    std::snprintf(text, sizeof(text), "range %.3f-%.3f", v.front(), v.back());
-    return text;
-  }
-  // P(X <= j) for X ~ Binomial(n, 1/2), accumulated until it passes 2.5%.
-  double tail = 0, term = std::pow(0.5, double(n));
-  size_t k = 0;
-  for (size_t j = 0; j < n; ++j) {
-    tail += term;
-    if (tail > 0.025)
-      break;
-    k = j + 1; // P(X <= j) <= 0.025: x(j+1) may bound the interval
-    term = term * double(n - j) / double(j + 1);
-  }
-  k = std::max<size_t>(k, 1);
-  std::snprintf(text, sizeof(text), "95%% CI %.3f-%.3f, range %.3f-%.3f",
-                v[k - 1], v[n - k], v.front(), v.back());
-  return text;
-}
-
-/// Times ARTIFACT and OTHER interleaved (runInterleaved), the order
-/// flipping each run, so that both see the same state of a shared host:
-/// their ratio is far steadier than two separately measured rates.
-void runPairedBench(hyb_module_t *module, hyb_module_t *other,
-                    const Options &o, const std::vector<int64_t> &prompt) {
-  Workload self(module, o, prompt), base(other, o, prompt);
-  std::vector<double> prefill, decode, greedy;
-  for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
-    auto [a, b] = runInterleaved(self, base, run % 2 == 1);
-    if (run == 0)
+  std::vector<HostTensor> outputs;
+  for (const hyb_io_info_t &info : infos) {
+    if (!info.is_output)
       continue;
-    prefill.push_back(b.prefill / a.prefill);
-    if (self.steps > 0) {
-      decode.push_back(b.decode / a.decode);
-      greedy.push_back(b.greedy / a.greedy);
+    HostTensor t;
+    t.name = info.name;
+    t.dtype = info.dtype;
+    uint64_t numel = 1;
+    for (int32_t d = 0; d < info.rank; ++d) {
+      int64_t size = info.shape[d] == HYB_DIM_B   ? o.batch
+                     : info.shape[d] == HYB_DIM_T ? std::max<int64_t>(T, 0)
+                                                  : info.shape[d];
+      t.shape.push_back(size);
+      numel *= uint64_t(size);
     }
+    t.data.resize(size_t(numel * hyb_dtype_size(t.dtype)));
+    outputs.push_back(std::move(t));
   }
-  const char *what = "(speed of ARTIFACT / speed of OTHER";
-  std::printf("bench-against: prefill: %.4f %s, median of %lld interleaved "
-              "pairs, %s)\n",
-              median(prefill), what, (long long)o.benchRuns,
-              medianInterval(prefill).c_str());
-  if (self.steps < 1)
-    return;
-  std::printf("bench-against: decode: %.4f %s, %s)\n", median(decode), what,
-              medianInterval(decode).c_str());
-  std::printf("bench-against: greedy decode: %.4f %s, %s)\n",
-              median(greedy), what, medianInterval(greedy).c_str());
-}
-
-void runBench(hyb_module_t *module, const Options &o,
-              const std::vector<int64_t> &prompt) {
-  const int64_t maxSeq = hyb_module_max_seq(module);
-  Workload w(module, o, prompt);
-  const int64_t B = w.B, T = w.T, steps = w.steps;
-  std::vector<double> prefillRates, decodeRates, greedyRates;
-  for (int64_t run = 0; run <= o.benchRuns; ++run) { // run 0 warms up
-    Timings t = w.run();
-    if (run == 0)
-      continue;
-    prefillRates.push_back(double(B * T) / t.prefill);
-    if (steps > 0) {
-      decodeRates.push_back(double(B * steps) / t.decode);
-      greedyRates.push_back(double(B * steps) / t.greedy);
-    }
+  std::vector<hyb_tensor_t> in, out;
+  for (HostTensor &t : inputs)
+    in.push_back(t.view());
+  for (HostTensor &t : outputs)
+    out.push_back(t.view());
+  int64_t before = hyb_session_position(session, 0);
+  check(hyb_session_call(session, entry, in.data(), in.size(), out.data(),
+                         out.size()));
+  std::printf("call: %s at position %lld, position now %lld\n", entry,
+              (long long)before, (long long)hyb_session_position(session, 0));
+  for (const HostTensor &t : outputs)
+    std::printf("output %s: %s %s\n", t.name.c_str(), hyb_dtype_name(t.dtype),
+                formatShape(t.shape).c_str());
+  if (!o.outputs.empty()) {
+    writeTensors(o.outputs, outputs);
+    std::printf("outputs: wrote %s\n", o.outputs.c_str());
   }
-
-  double prefillTps = median(prefillRates);
-  std::printf("bench: prefill: %.6g tokens/s (T=%lld, B=%lld, median of %lld "
-              "runs after 1 warm-up)\n",
-              prefillTps, (long long)T, (long long)B, (long long)o.benchRuns);
-  if (steps < 1) {
-    std::printf("bench: decode: skipped (the prompt fills max_seq %lld)\n",
-                (long long)maxSeq);
-    return;
-  }
-  double decodeTps = median(decodeRates);
-  std::printf("bench: decode: %.6g tokens/s (%lld steps from position %lld, "
-              "B=%lld, median of %lld runs after 1 warm-up)\n",
-              decodeTps, (long long)steps, (long long)T, (long long)B,
-              (long long)o.benchRuns);
-  double greedyTps = median(greedyRates);
-  std::printf("bench: greedy decode: %.6g tokens/s (the same steps, token "
-              "only)\n",
-              greedyTps);
-
-  // The roofline is what the machine can read, whatever --threads the model
-  // ran with: the best of one thread and all hardware threads.
-  int hardware = int(std::max(1u, std::thread::hardware_concurrency()));
-  uint64_t bufferBytes = uint64_t(o.benchBufferMb) << 20;
-  double bandwidth = 0;
-  for (int threads : {1, hardware}) {
-    double bw = measureBandwidth(bufferBytes, threads, 5);
-    std::printf("bench: memory read bandwidth: %.4g GB/s (%d threads, %lld "
-                "MiB buffer, 4 streams a thread, best of 5 passes)\n",
-                bw / 1e9, threads, (long long)o.benchBufferMb);
-    bandwidth = std::max(bandwidth, bw);
-    if (hardware == 1)
-      break;
-  }
-
-  // Bytes a decode step reads per token at the middle of the decode run:
-  // every streamed weight once per step (not an untied embedding table, of
-  // which a step reads one row per sequence: a few KB, left out), plus each
-  // sequence's state. A state buffer
-  // whose first dim is max_seq is a cache indexed by position: only rows
-  // [0, p] are read; any other state (SSM, conv) is read whole.
-  int64_t p = T + steps / 2;
-  uint64_t weightBytes = hyb_module_streamed_weight_bytes(module);
-  double stateBytes = 0;
-
-  for (int64_t i = 0; i < hyb_module_state_count(module); ++i) {
-    hyb_tensor_info_t info;
-    check(hyb_module_state_info(module, i, &info));
-    double bytes = double(info.size_bytes);
-    if (info.rank > 0 && info.shape[0] == maxSeq)
-      bytes *= double(p + 1) / double(maxSeq);
-    stateBytes += bytes;
-  }
-  double bytesPerToken = (double(weightBytes) + double(B) * stateBytes) / B;
-  double roofline = bandwidth / bytesPerToken;
-  std::printf("bench: bytes per decode token: (streamed weights %llu + %lld x state "
-              "%.0f at position %lld) / %lld = %.6g bytes\n",
-              (unsigned long long)weightBytes, (long long)B, stateBytes,
-              (long long)p, (long long)B, bytesPerToken);
-  std::printf("bench: roofline decode: %.6g tokens/s (bandwidth / bytes per "
-              "token)\n",
-              roofline);
-  std::printf("bench: roofline ratio: %.4f (decode tokens/s / roofline)\n",
-              decodeTps / roofline);
-  std::printf("bench: greedy roofline ratio: %.4f (greedy decode tokens/s / "
-              "roofline)\n",
-              greedyTps / roofline);
 }
 
 } // namespace
+
+[[noreturn]] void hybrid_run::fail(const std::string &message) {
+  std::string line = message;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::fprintf(stderr, "hybrid-run: error: %s\n", line.c_str());
+  std::exit(1);
+}
+
+void hybrid_run::check(hyb_status_t status) {
+  if (!status)
+    return;
+  std::string message = hyb_status_message(status);
+  hyb_status_free(status);
+  fail(message);
+}
+
+int64_t hybrid_run::argmax(const float *row, int64_t n) {
+  int64_t best = 0;
+  bool found = false;
+  for (int64_t v = 0; v < n; ++v)
+    if (!std::isnan(row[v]) && (!found || row[v] > row[best])) {
+      best = v;
+      found = true;
+    }
+  return best;
+}
 
 int main(int argc, char **argv) {
   Options o = parseArgs(argc, argv);
@@ -666,6 +380,9 @@ int main(int argc, char **argv) {
     std::printf("state: loaded %s (position %lld)\n", o.loadState.c_str(),
                 (long long)hyb_session_position(session, 0));
   }
+
+  if (!o.call.empty())
+    runCall(module, session, o);
 
   std::vector<int64_t> generated;
   if (!prompt.empty()) {

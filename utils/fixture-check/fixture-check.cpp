@@ -13,6 +13,15 @@
 //   reset     a reset session reproduces the first prefill bit for bit
 // Prints one line per check and "fixture-check: N passed, N failed".
 //
+// Two helpers for tests of the generic call (hybrid-run --call):
+//   fixture-check --write OUT NAME DTYPE DIMS VALUES
+//       writes a safetensors file of one tensor: DTYPE i64|i32|f32, DIMS
+//       like 1x4x9, VALUES comma-separated, exactly prod(DIMS) of them
+//   fixture-check --compare A B [--rtol X]
+//       A and B are FILE:TENSOR[@DIM=INDEX]: f32 tensors, or their slices at
+//       INDEX along DIM; passes if the shapes agree and
+//       ||a - b|| / ||b|| <= rtol (default 1e-5); exit status 1 if not
+//
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/runtime.h"
@@ -83,7 +92,145 @@ std::string fmt(const char *format, double value) {
 
 } // namespace
 
+std::vector<std::string> split(const std::string &s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    out.push_back(s.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos)
+      return out;
+    start = end + 1;
+  }
+}
+
+int writeTensor(int argc, char **argv) {
+  if (argc != 7)
+    die("usage: fixture-check --write OUT NAME DTYPE DIMS VALUES");
+  std::string out = argv[2], name = argv[3], dtype = argv[4];
+  std::vector<int64_t> shape;
+  uint64_t numel = 1;
+  for (const std::string &d : split(argv[5], 'x')) {
+    shape.push_back(std::atoll(d.c_str()));
+    numel *= uint64_t(shape.back());
+  }
+  std::vector<std::string> values = split(argv[6], ',');
+  if (values.size() != numel)
+    die("--write: " + std::to_string(values.size()) + " values for " +
+        std::to_string(numel) + " elements");
+  std::vector<int64_t> i64;
+  std::vector<int32_t> i32;
+  std::vector<float> f32;
+  for (const std::string &v : values) {
+    i64.push_back(std::atoll(v.c_str()));
+    i32.push_back(int32_t(std::atoll(v.c_str())));
+    f32.push_back(float(std::atof(v.c_str())));
+  }
+  hyb::SafetensorsWriteTensor t{name, hyb::StDtype::I64, shape, i64.data(),
+                                numel * 8};
+  if (dtype == "i32")
+    t = {name, hyb::StDtype::I32, shape, i32.data(), numel * 4};
+  else if (dtype == "f32")
+    t = {name, hyb::StDtype::F32, shape, f32.data(), numel * 4};
+  else if (dtype != "i64")
+    die("--write: dtype " + dtype + " (expected i64, i32 or f32)");
+  std::string bytes = hyb::writeSafetensors({t});
+  FILE *f = std::fopen(out.c_str(), "wb");
+  if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() ||
+      std::fclose(f) != 0)
+    die("--write: cannot write " + out);
+  return 0;
+}
+
+/// FILE:TENSOR[@DIM=INDEX], f32: its values and shape.
+struct Slice {
+  std::vector<float> values;
+  std::vector<int64_t> shape;
+};
+Slice readSlice(const std::string &spec) {
+  size_t colon = spec.rfind(':');
+  if (colon == std::string::npos)
+    die("--compare: expected FILE:TENSOR[@DIM=INDEX], got " + spec);
+  std::string path = spec.substr(0, colon), name = spec.substr(colon + 1);
+  int64_t dim = -1, index = 0;
+  size_t at = name.find('@');
+  if (at != std::string::npos) {
+    std::vector<std::string> di = split(name.substr(at + 1), '=');
+    if (di.size() != 2)
+      die("--compare: expected @DIM=INDEX in " + spec);
+    dim = std::atoll(di[0].c_str());
+    index = std::atoll(di[1].c_str());
+    name = name.substr(0, at);
+  }
+  std::shared_ptr<hyb::MappedFile> map;
+  check(hyb::MappedFile::open(path, &map), "compare");
+  hyb::SafetensorsFile file;
+  check(hyb::parseSafetensors(map->data(), map->size(), map->path(), &file),
+        "compare");
+  const hyb::SafetensorsTensor *t = file.find(name);
+  if (!t || t->dtype != hyb::StDtype::F32)
+    die(path + ": no F32 tensor '" + name + "'");
+  std::vector<float> all(t->numBytes() / 4);
+  std::memcpy(all.data(), t->data, t->numBytes());
+  Slice s;
+  if (dim < 0) {
+    s.values = all;
+    s.shape = t->shape;
+    return s;
+  }
+  if (dim >= int64_t(t->shape.size()) || index < 0 ||
+      index >= t->shape[size_t(dim)])
+    die(spec + ": no index " + std::to_string(index) + " along dim " +
+        std::to_string(dim) + " of " + hyb::formatShape(t->shape));
+  int64_t outer = 1, inner = 1, n = t->shape[size_t(dim)];
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= t->shape[size_t(d)];
+  for (size_t d = size_t(dim) + 1; d < t->shape.size(); ++d)
+    inner *= t->shape[d];
+  for (int64_t o = 0; o < outer; ++o)
+    s.values.insert(s.values.end(), all.begin() + (o * n + index) * inner,
+                    all.begin() + (o * n + index + 1) * inner);
+  for (size_t d = 0; d < t->shape.size(); ++d)
+    if (int64_t(d) != dim)
+      s.shape.push_back(t->shape[d]);
+  return s;
+}
+
+int compareTensors(int argc, char **argv) {
+  if (argc < 4)
+    die("usage: fixture-check --compare A B [--rtol X]");
+  double rtol = 1e-5;
+  for (int i = 4; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--rtol") == 0)
+      rtol = std::atof(argv[++i]);
+  Slice a = readSlice(argv[2]), b = readSlice(argv[3]);
+  if (a.shape != b.shape) {
+    report(false, "compare",
+           "shapes " + hyb::formatShape(a.shape) + " and " + hyb::formatShape(b.shape));
+    return 1;
+  }
+  double diff = 0, norm = 0;
+  bool finite = true;
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    double d = double(a.values[i]) - double(b.values[i]);
+    diff += d * d;
+    norm += double(b.values[i]) * double(b.values[i]);
+    finite = finite && std::isfinite(a.values[i]) && std::isfinite(b.values[i]);
+  }
+  double rel = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "%s rel err %.3g (rtol %.3g)",
+                hyb::formatShape(a.shape).c_str(), rel, rtol);
+  bool ok = finite && rel <= rtol;
+  report(ok, "compare", finite ? detail : "non-finite values");
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "--write") == 0)
+    return writeTensor(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "--compare") == 0)
+    return compareTensors(argc, argv);
   if (argc < 3)
     die("usage: fixture-check ARTIFACT FIXTURE_DIR [--rtol X]");
   std::string artifact = argv[1], fixture = argv[2];

@@ -1,7 +1,9 @@
 //===- EmitEntryPoints.cpp - exported symbols of a CPU artifact -----------===//
 //
-// The runtime calls every entry point the same way, `void f(void **args)`,
-// whatever its arity (docs/ABI.md): no libffi, no per-model glue.
+// The runtime calls every entry point the same way,
+// `void f(void **args, const hyb_env_t *env)`, whatever its arity
+// (docs/ABI.md, runtime/include/hybrid/abi.h): no libffi, no per-model glue.
+// CPU code needs nothing from the environment yet and ignores |env|.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,7 +45,7 @@ struct HybridCPUEmitEntryPointsPass
     for (LLVM::LLVMFuncOp iface : ifaces) {
       StringRef name = iface.getName().drop_front(strlen("_mlir_ciface_"));
       auto type = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                              {ptr});
+                                              {ptr, ptr});
       auto entry = LLVM::LLVMFuncOp::create(
           b, loc, ("hybrid_entry_" + name).str(), type);
       Block *block = entry.addEntryBlock(b);

@@ -16,8 +16,9 @@ def HybridCPUEmitEntryPointsPass : Pass<"hybrid-cpu-emit-entry-points",
   let summary = "Emits the artifact's exported symbols in the LLVM dialect";
   let description = [{
     Runs on the LLVM dialect. For every `_mlir_ciface_NAME` function emits
-    `hybrid_entry_NAME(ptr args)`, which calls it with `args[i]` as the i-th
-    memref descriptor pointer, and `hybrid_artifact_manifest()`, which
+    `hybrid_entry_NAME(ptr args, ptr env)`, which calls it with `args[i]` as
+    the i-th memref descriptor pointer (`env`, the runtime's `hyb_env_t`, is
+    unused on the CPU), and `hybrid_artifact_manifest()`, which
     returns the `hybrid.manifest` text (docs/ABI.md).
   }];
   let dependentDialects = [

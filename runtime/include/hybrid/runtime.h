@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hybrid/abi.h" /* hyb_env_t, HYB_ABI_VERSION */
+
 #if defined(_WIN32)
 #define HYB_API __declspec(dllexport)
 #else
@@ -37,8 +39,8 @@
 extern "C" {
 #endif
 
-/* The artifact ABI / manifest version this runtime reads. */
-#define HYB_ABI_VERSION 1
+/* HYB_ABI_VERSION (hybrid/abi.h) is the artifact ABI / manifest version this
+ * runtime reads. */
 /* The session state file version written by hyb_session_save(). */
 #define HYB_SESSION_FILE_VERSION 1
 
@@ -180,6 +182,32 @@ HYB_API const char *hyb_module_manifest_json(const hyb_module_t *module);
 HYB_API int hyb_module_has_entry_point(const hyb_module_t *module,
                                        const char *name);
 
+/* Symbolic dims of hyb_io_info_t.shape: the session's batch size and the
+ * token count of the call. */
+#define HYB_DIM_B (-1)
+#define HYB_DIM_T (-2)
+
+/* One named input or output of an entry point, as the manifest lists it
+ * (its weights and state are not inputs: the module and session supply
+ * them). Strings live as long as the module. */
+typedef struct hyb_io_info_t {
+  const char *name; /* what hyb_tensor_t.name must say */
+  const char *role; /* "tokens", "position", "logits", "next_token" */
+  int32_t is_output;
+  hyb_dtype_t dtype;
+  int32_t rank;
+  int64_t shape[HYB_MAX_RANK]; /* sizes, HYB_DIM_B or HYB_DIM_T */
+} hyb_io_info_t;
+
+/* The number of named inputs and outputs of entry point |entry_point|, -1
+ * if there is no such entry point. */
+HYB_API int64_t hyb_module_io_count(const hyb_module_t *module,
+                                    const char *entry_point);
+/* The |index|-th of them, in manifest order. */
+HYB_API hyb_status_t hyb_module_io_info(const hyb_module_t *module,
+                                        const char *entry_point, int64_t index,
+                                        hyb_io_info_t *out_info);
+
 HYB_API int64_t hyb_module_weight_count(const hyb_module_t *module);
 HYB_API hyb_status_t hyb_module_weight_info(const hyb_module_t *module,
                                             int64_t index,
@@ -269,6 +297,41 @@ HYB_API hyb_status_t hyb_session_read_state(const hyb_session_t *session,
                                             int64_t state_index,
                                             void *out_data, size_t size_bytes);
 
+/* Writes state buffer |state_index| ([B] + shape, manifest dtype) from host
+ * memory |data| of |size_bytes| bytes (exactly its size). Positions do not
+ * change: keep them consistent with hyb_session_set_positions(). */
+HYB_API hyb_status_t hyb_session_write_state(hyb_session_t *session,
+                                             int64_t state_index,
+                                             const void *data,
+                                             size_t size_bytes);
+
+/* Sets the B positions from |positions| (each in [0, max_seq]); the state
+ * is unchanged. */
+HYB_API hyb_status_t hyb_session_set_positions(hyb_session_t *session,
+                                               const int64_t *positions);
+
+/* Per-sequence state, as llama.h's llama_state_seq_get_size / get_data /
+ * set_data: one sequence's position and its slice of every state buffer, in
+ * one opaque blob of host memory (format in docs/Runtime.md; it names the
+ * model's config hash, so a blob of another model is refused).
+ *
+ * The size in bytes of one sequence's blob (the same for every sequence of
+ * every session of the module). */
+HYB_API size_t hyb_session_sequence_state_size(const hyb_session_t *session);
+/* Copies sequence |sequence|'s state and position into |out_data| of
+ * |size_bytes| bytes (exactly hyb_session_sequence_state_size()). */
+HYB_API hyb_status_t hyb_session_get_sequence_state(
+    const hyb_session_t *session, int64_t sequence, void *out_data,
+    size_t size_bytes);
+/* Replaces sequence |sequence|'s state and position with a blob that
+ * hyb_session_get_sequence_state() wrote, from this session or another of a
+ * module of the same model (another sequence, another batch size). Checked
+ * whole before anything changes. */
+HYB_API hyb_status_t hyb_session_set_sequence_state(hyb_session_t *session,
+                                                    int64_t sequence,
+                                                    const void *data,
+                                                    size_t size_bytes);
+
 /* Writes the session (positions and every state buffer) to |path|; see
  * docs/Runtime.md for the format. */
 HYB_API hyb_status_t hyb_session_save(const hyb_session_t *session,
@@ -278,6 +341,57 @@ HYB_API hyb_status_t hyb_session_save(const hyb_session_t *session,
  * buffer's name, dtype and shape; on any mismatch nothing changes. */
 HYB_API hyb_status_t hyb_session_load(hyb_session_t *session,
                                       const char *path);
+
+/*===-- Generic calls ----------------------------------------------------===*/
+
+/* A tensor in host memory, given to or filled by an entry point: |rank|
+ * dims of |shape|, row-major and contiguous, in |dtype|. */
+typedef struct hyb_tensor_t {
+  const char *name; /* the manifest argument's "name" (hyb_io_info_t.name) */
+  hyb_dtype_t dtype;
+  int32_t rank;
+  int64_t shape[HYB_MAX_RANK];
+  void *data; /* read for an input, written for an output */
+} hyb_tensor_t;
+
+/* Launches entry point |entry_point| ("prefill", "decode", "frame", ...) on
+ * named |inputs| and |outputs|, matched to the manifest's arguments by name
+ * (any order); weights and state come from the module and the session.
+ *
+ * Before anything runs it resolves "T" from the inputs' shapes ("B" is the
+ * session's batch size) and checks every tensor: a known name, not given
+ * twice, the manifest's dtype and shape (messages name the tensor and the
+ * shape expected), every input present, token ids in [0, vocab_size) and
+ * position + advance <= max_seq. The input "position" ([B] i64) may be
+ * left out: the session supplies its positions; if given it must equal
+ * them. An output left out goes to session scratch (discarded). On success
+ * every position advances by the entry point's "advance" (T for prefill, 1
+ * for decode).
+ *
+ * The launch may be asynchronous: until hyb_session_synchronize() returns,
+ * inputs must stay valid and unchanged, and outputs are not yet written.
+ * (The CPU backend runs the call before returning.) A launch or any other
+ * session call that touches state first completes what is in flight. */
+HYB_API hyb_status_t hyb_session_launch(hyb_session_t *session,
+                                        const char *entry_point,
+                                        const hyb_tensor_t *inputs,
+                                        size_t num_inputs,
+                                        const hyb_tensor_t *outputs,
+                                        size_t num_outputs);
+/* Waits until every launch of |session| has completed and its outputs are
+ * written; reports an error that happened while it ran. */
+HYB_API hyb_status_t hyb_session_synchronize(hyb_session_t *session);
+/* hyb_session_launch() then hyb_session_synchronize(): outputs are written
+ * when it returns. */
+HYB_API hyb_status_t hyb_session_call(hyb_session_t *session,
+                                      const char *entry_point,
+                                      const hyb_tensor_t *inputs,
+                                      size_t num_inputs,
+                                      const hyb_tensor_t *outputs,
+                                      size_t num_outputs);
+/* The seed that sampling entry points receive (hyb_env_t.seed) from the
+ * next call on; 0 at creation. */
+HYB_API void hyb_session_set_seed(hyb_session_t *session, uint64_t seed);
 
 /* Releases |session| and its state. NULL is a no-op. */
 HYB_API void hyb_session_free(hyb_session_t *session);

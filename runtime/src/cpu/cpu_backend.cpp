@@ -14,7 +14,8 @@ constexpr uint64_t kAlignment = 64;
 
 class CpuBackend final : public Backend {
 public:
-  explicit CpuBackend(const BackendOptions &options) {
+  explicit CpuBackend(const BackendOptions &options)
+      : numThreads_(options.numThreads) {
     // Entry points may use OpenMP; if the artifact links it, size its pool.
     if (options.numThreads > 0 && options.artifactHandle) {
       using SetFn = void (*)(int);
@@ -81,6 +82,26 @@ public:
     return nullptr;
   }
 
+  hyb_status_t readRange(const DeviceBuffer &src, uint64_t offset, void *dst,
+                         uint64_t bytes) override {
+    if (offset > src.bytes || bytes > src.bytes - offset)
+      return error(HYB_STATUS_INTERNAL, "cpu backend: read of [", offset,
+                   ", +", bytes, ") from a ", src.bytes, "-byte buffer");
+    if (bytes)
+      std::memcpy(dst, static_cast<const char *>(src.ptr) + offset, bytes);
+    return nullptr;
+  }
+
+  hyb_status_t writeRange(DeviceBuffer &dst, uint64_t offset, const void *src,
+                          uint64_t bytes) override {
+    if (offset > dst.bytes || bytes > dst.bytes - offset)
+      return error(HYB_STATUS_INTERNAL, "cpu backend: write of [", offset,
+                   ", +", bytes, ") into a ", dst.bytes, "-byte buffer");
+    if (bytes)
+      std::memcpy(static_cast<char *>(dst.ptr) + offset, src, bytes);
+    return nullptr;
+  }
+
   void *hostAccess(DeviceBuffer &buffer) override { return buffer.ptr; }
 
   hyb_status_t bindHostData(const void *host, uint64_t bytes,
@@ -113,10 +134,21 @@ public:
     return nullptr;
   }
 
-  hyb_status_t launch(EntryFn fn, void **args) override {
-    fn(args);
+  void initEnv(hyb_env_t *env) override {
+    env->device = HYB_DEVICE_CPU;
+    env->num_threads = numThreads_;
+  }
+
+  // Host code runs to completion: the launch is synchronous.
+  hyb_status_t launch(EntryFn fn, void **args, const hyb_env_t *env) override {
+    fn(args, env);
     return nullptr;
   }
+
+  hyb_status_t synchronize() override { return nullptr; }
+
+private:
+  int32_t numThreads_ = 0;
 };
 
 } // namespace

@@ -31,3 +31,29 @@ int hyb_test_c_api_generate(const char *artifact, const char *weights,
   hyb_module_free(module);
   return status ? 1 : 0;
 }
+
+/* Loads |artifact|, binds |weights|, runs `prefill` on {1, 2, 3} through the
+ * generic call, writing logits [1, 3, 8] to |out_logits|. Returns 0 on
+ * success. */
+int hyb_test_c_api_call(const char *artifact, const char *weights,
+                        float *out_logits) {
+  hyb_module_t *module = NULL;
+  hyb_session_t *session = NULL;
+  int64_t tokens[3] = {1, 2, 3};
+  hyb_tensor_t in = {"tokens", HYB_DTYPE_I64, 2, {1, 3}, tokens};
+  hyb_tensor_t out = {"logits", HYB_DTYPE_F32, 3, {1, 3, 8}, out_logits};
+  hyb_status_t status = hyb_module_load(artifact, &module);
+  if (!status)
+    status = hyb_module_bind_weights(module, weights);
+  if (!status)
+    status = hyb_session_create(module, NULL, &session);
+  if (!status)
+    status = hyb_session_launch(session, "prefill", &in, 1, &out, 1);
+  if (!status)
+    status = hyb_session_synchronize(session);
+  int failed = status != NULL;
+  hyb_status_free(status);
+  hyb_session_free(session);
+  hyb_module_free(module);
+  return failed;
+}

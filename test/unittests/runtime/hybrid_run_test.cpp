@@ -4,6 +4,8 @@
 
 #include <sys/wait.h>
 
+#include <cstring>
+
 using namespace hyb;
 using namespace hyb::test;
 
@@ -152,8 +154,8 @@ TEST_F(HybridRunTest, BenchAgainstAnotherCompilation) {
   EXPECT_EQ(r.out.find("bench: roofline ratio:"), std::string::npos) << r.out;
   expectFailure(base() + " --bench-against " + HYB_TEST_ARTIFACT,
                 "--bench-against needs --bench");
-  expectFailure(base() + " --bench --bench-against " + HYB_TEST_ARTIFACT_V2,
-                "manifest version 2 is not supported");
+  expectFailure(base() + " --bench --bench-against " + HYB_TEST_ARTIFACT_V1,
+                "manifest version 1 is not supported");
 }
 
 TEST_F(HybridRunTest, Errors) {
@@ -175,9 +177,70 @@ TEST_F(HybridRunTest, Errors) {
   expectFailure(base() + " --generate 2", "--generate needs a prompt");
   expectFailure(base() + " --frobnicate", "unknown flag '--frobnicate'");
   expectFailure(base() + " --batch 0", "--batch: expected an integer >= 1");
-  expectFailure(std::string(HYB_TEST_ARTIFACT_V2) + " --weights x",
-                "manifest version 2 is not supported");
+  expectFailure(std::string(HYB_TEST_ARTIFACT_V1) + " --weights x",
+                "manifest version 1 is not supported");
   expectFailure("", "missing ARTIFACT");
+}
+
+TEST_F(HybridRunTest, GenericCall) {
+  // --call prefill on [2, 3] tokens given as I32: the logits of the mock
+  // model, by name in the outputs file, equal to the text API's.
+  std::vector<int32_t> tokens = {1, 2, 3, 4, 5, 6};
+  writeFile(dir_.file("in.safetensors"),
+            writeSafetensors({{"tokens", StDtype::I32, {2, 3}, tokens.data(),
+                               tokens.size() * 4}}));
+  RunResult r = run(base() + " --batch 2 --call prefill --inputs " +
+                    dir_.file("in.safetensors") + " --outputs " +
+                    dir_.file("out.safetensors") + " --save-state " +
+                    dir_.file("s.bin"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("call: prefill at position 0, position now 3"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("output logits: f32 [2, 3, 8]"), std::string::npos)
+      << r.out;
+  std::string bytes = readFile(dir_.file("out.safetensors"));
+  SafetensorsFile file;
+  hyb_status_t st = parseSafetensors(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size(), "out",
+      &file);
+  ASSERT_EQ(st, nullptr) << hyb_status_message(st);
+  const SafetensorsTensor *logits = file.find("logits");
+  ASSERT_NE(logits, nullptr);
+  EXPECT_EQ(logits->shape, (std::vector<int64_t>{2, 3, 8}));
+  std::vector<float> got(48);
+  std::memcpy(got.data(), logits->data, 48 * 4);
+  for (int b = 0; b < 2; ++b) {
+    MockModel ref;
+    for (int t = 0; t < 3; ++t)
+      EXPECT_EQ(std::vector<float>(got.begin() + (b * 3 + t) * 8,
+                                   got.begin() + (b * 3 + t + 1) * 8),
+                ref.step(tokens[size_t(b * 3 + t)]));
+  }
+  // The decode entry point from the saved state.
+  std::vector<int64_t> next = {7, 0};
+  writeFile(dir_.file("in1.safetensors"),
+            writeSafetensors({{"tokens", StDtype::I64, {2, 1}, next.data(),
+                               next.size() * 8}}));
+  r = run(base() + " --batch 2 --load-state " + dir_.file("s.bin") +
+          " --call decode --inputs " + dir_.file("in1.safetensors"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("call: decode at position 3, position now 4"),
+            std::string::npos)
+      << r.out;
+  // Errors name the tensor and what was expected.
+  expectFailure(base() + " --call prefill --inputs " +
+                    dir_.file("in.safetensors"),
+                "input 'tokens' has shape [2, 3], expected [\"B\", \"T\"] = "
+                "[1, 3]");
+  expectFailure(base() + " --call frame --inputs " +
+                    dir_.file("in.safetensors"),
+                "artifact has no 'frame' entry point");
+  expectFailure(base() + " --call prefill", "--call and --inputs go together");
+  expectFailure(base() + " --call prefill --inputs x --tokens 1",
+                "--call does not combine with --tokens");
+  expectFailure(base() + " --call prefill --inputs " + dir_.file("nope"),
+                "cannot open");
 }
 
 } // namespace

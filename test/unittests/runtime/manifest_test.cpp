@@ -14,32 +14,34 @@ namespace {
 
 json validManifest() {
   return json::parse(R"({
-    "format": "hybridc-artifact", "version": 1,
+    "format": "hybridc-artifact", "version": 2,
     "model": {"name": "tiny-hybrid", "config_hash": "fnv1a64:0123",
               "vocab_size": 128, "hidden_size": 64, "num_layers": 4},
     "target": {"kind": "cpu", "triple": "x86_64-unknown-linux-gnu", "cpu": "znver5"},
     "max_seq": 256,
     "weights": [{"name": "embed", "dtype": "f32", "shape": [128, 64]},
                 {"name": "norm", "dtype": "bf16", "shape": [64]}],
-    "state": [{"name": "layers.0.k_cache", "layer": 0, "dtype": "f32", "shape": [256, 2, 16]},
-              {"name": "layers.1.ssm", "layer": 1, "dtype": "f32", "shape": [4, 8]}],
+    "state": [{"name": "layers.0.k_cache", "layer": 0, "kind": "k_cache", "scope": "sequence",
+               "dtype": "f32", "shape": [256, 2, 16]},
+              {"name": "layers.1.ssm", "layer": 1, "kind": "ssm_state", "scope": "sequence",
+               "dtype": "f32", "shape": [4, 8]}],
     "entry_points": [
-      {"name": "prefill", "symbol": "hybrid_entry_prefill", "args": [
+      {"name": "prefill", "symbol": "hybrid_entry_prefill", "advance": "T", "args": [
         {"role": "weight", "name": "embed"},
-        {"role": "tokens", "dtype": "i64", "shape": ["B", "T"]},
-        {"role": "position", "dtype": "i64", "shape": ["B"]},
+        {"role": "tokens", "name": "tokens", "io": "in", "dtype": "i64", "shape": ["B", "T"]},
+        {"role": "position", "name": "position", "io": "in", "dtype": "i64", "shape": ["B"]},
         {"role": "state", "name": "layers.0.k_cache"},
-        {"role": "logits", "dtype": "f32", "shape": ["B", "T", 128]}]},
-      {"name": "decode", "symbol": "hybrid_entry_decode", "args": [
+        {"role": "logits", "name": "logits", "io": "out", "dtype": "f32", "shape": ["B", "T", 128]}]},
+      {"name": "decode", "symbol": "hybrid_entry_decode", "advance": 1, "args": [
         {"role": "weight", "name": "embed", "dtype": "f32", "shape": [128, 64]},
-        {"role": "tokens", "dtype": "i64", "shape": ["B", 1]},
-        {"role": "position", "dtype": "i64", "shape": ["B"]},
+        {"role": "tokens", "name": "tokens", "io": "in", "dtype": "i64", "shape": ["B", 1]},
+        {"role": "position", "name": "position", "io": "in", "dtype": "i64", "shape": ["B"]},
         {"role": "state", "name": "layers.1.ssm", "shape": ["B", 4, 8]},
-        {"role": "logits", "dtype": "f32", "shape": ["B", "T", 128]}]},
-      {"name": "decode_greedy", "symbol": "hybrid_entry_decode_greedy", "args": [
-        {"role": "tokens", "dtype": "i64", "shape": ["B", "T"]},
-        {"role": "position", "dtype": "i64", "shape": ["B"]},
-        {"role": "next_token", "dtype": "i64", "shape": ["B", 1]}]}
+        {"role": "logits", "name": "logits", "io": "out", "dtype": "f32", "shape": ["B", 1, 128]}]},
+      {"name": "decode_greedy", "symbol": "hybrid_entry_decode_greedy", "advance": 1, "args": [
+        {"role": "tokens", "name": "tokens", "io": "in", "dtype": "i64", "shape": ["B", 1]},
+        {"role": "position", "name": "position", "io": "in", "dtype": "i64", "shape": ["B"]},
+        {"role": "next_token", "name": "next_token", "io": "out", "dtype": "i64", "shape": ["B", 1]}]}
     ]})");
 }
 
@@ -118,9 +120,19 @@ TEST(ManifestErrorTest, WrongFormat) {
 
 TEST(ManifestErrorTest, UnknownVersion) {
   json j = validManifest();
-  j["version"] = 2;
+  j["version"] = 3;
   j.erase("model"); // the version is checked before anything else
-  expectError(j, {"manifest version 2 is not supported", "reads version 1"});
+  expectError(j, {"manifest version 3 is not supported", "reads version 2",
+                  "recompile the model with a hybridc"});
+}
+
+TEST(ManifestErrorTest, Version1IsRefused) {
+  // An artifact of ABI v1 (before named inputs, kinds and scopes).
+  json j = validManifest();
+  j["version"] = 1;
+  expectError(j, {"manifest version 1 is not supported",
+                  "this runtime reads version 2",
+                  "recompile the model with a hybridc of ABI version 2"});
 }
 
 TEST(ManifestErrorTest, VersionNotAnInteger) {
@@ -235,11 +247,13 @@ TEST(ManifestErrorTest, UnknownRole) {
   expectError(j, {"'entry_points[0].args[0].role'", "unknown role 'bias'"});
 }
 
-TEST(ManifestErrorTest, LogitsVocabMismatch) {
+TEST(ManifestErrorTest, LogitsNotPerSequence) {
+  // v2 takes an output's shape as the manifest says (a multi-codebook
+  // model's logits are [B, T, K, V'], V' != vocab_size); "B" comes first.
   json j = validManifest();
-  j["entry_points"][0]["args"][4]["shape"] = {"B", "T", 100};
-  expectError(j, {"'entry_points[0].args[4].shape'", "[\"B\", \"T\", 128]",
-                  "[\"B\", \"T\", 100]"});
+  j["entry_points"][0]["args"][4]["shape"] = {"T", "B", 128};
+  expectError(j, {"'entry_points[0].args[4].shape'", "[\"B\", ...]",
+                  "[\"T\", \"B\", 128]"});
 }
 
 TEST(ManifestErrorTest, TokensWrongDtype) {
@@ -288,6 +302,71 @@ TEST(ManifestErrorTest, DuplicateEntryPoint) {
   json j = validManifest();
   j["entry_points"].push_back(j["entry_points"][0]);
   expectError(j, {"'entry_points[3].name'", "duplicate entry point 'prefill'"});
+}
+
+TEST(ManifestTest, NamedInputsAndOutputsWithSymbolicShapes) {
+  // A multi-codebook prefill (Zonos: 9 codebooks, 1025 logits a codebook).
+  json j = validManifest();
+  j["entry_points"][0]["args"][1]["shape"] = {"B", "T", 9};
+  j["entry_points"][0]["args"][4]["shape"] = {"B", "T", 9, 1025};
+  Manifest m;
+  StatusResult r = parse(j, &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  const EntryPointDecl *prefill = m.findEntryPoint("prefill");
+  ASSERT_EQ(prefill->io.size(), 3u);
+  const ArgDecl *logits = prefill->findIO("logits");
+  ASSERT_NE(logits, nullptr);
+  EXPECT_TRUE(logits->isOutput);
+  EXPECT_EQ(formatDims(logits->shape), "[\"B\", \"T\", 9, 1025]");
+  EXPECT_FALSE(prefill->findIO("tokens")->isOutput);
+  EXPECT_EQ(prefill->findIO("layers.0.k_cache"), nullptr); // state: not io
+  EXPECT_EQ(m.state[0].kind, "k_cache");
+  EXPECT_EQ(m.state[0].scope, "sequence");
+}
+
+TEST(ManifestErrorTest, IoMissing) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][1].erase("io");
+  expectError(j, {"missing field 'entry_points[0].args[1].io'"});
+}
+
+TEST(ManifestErrorTest, IoWrongDirection) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][4]["io"] = "in";
+  expectError(j, {"'entry_points[0].args[4].io'", "'logits' argument is an "
+                  "output"});
+}
+
+TEST(ManifestErrorTest, InputNameMissing) {
+  json j = validManifest();
+  j["entry_points"][0]["args"][2].erase("name");
+  expectError(j, {"missing field 'entry_points[0].args[2].name'"});
+}
+
+TEST(ManifestErrorTest, StateKindAndScope) {
+  json j = validManifest();
+  j["state"][0].erase("kind");
+  expectError(j, {"missing field 'state[0].kind'"});
+  j = validManifest();
+  j["state"][1]["scope"] = "forever";
+  expectError(j, {"'state[1].scope'", "\"sequence\" or \"frame\""});
+}
+
+TEST(ManifestErrorTest, Advance) {
+  json j = validManifest();
+  j["entry_points"][1]["advance"] = "T";
+  expectError(j, {"'entry_points[1].advance'", "entry point 'decode' "
+                  "advances by [1]"});
+  j = validManifest();
+  j["entry_points"][0].erase("advance");
+  expectError(j, {"missing field 'entry_points[0].advance'"});
+}
+
+TEST(ManifestErrorTest, TNotReadableFromInputs) {
+  // A "T" only in an output cannot be resolved at a call.
+  json j = validManifest();
+  j["entry_points"][1]["args"][4]["shape"] = {"B", "T", 128};
+  expectError(j, {"entry point 'decode' uses \"T\" but no input has"});
 }
 
 TEST(ManifestErrorTest, EmptySymbol) {

@@ -15,14 +15,20 @@
  *
  * Variants (compile definitions): MOCK_GREEDY adds `decode_greedy` (and a
  * different model name and config hash); MOCK_VERSION sets the manifest
- * version. The counters below let tests see what the runtime passed.
+ * version; MOCK_CODEBOOKS=K makes it a multi-codebook model (another name
+ * and hash): tokens [B, T, K], logits [B, T, K, V], where the token fed at a
+ * position is x = (sum_k (k + 1) * tok[k]) mod 8 and codebook k's logits
+ * are w[v] + (v == (h + k) mod 8 ? 1 : 0). The counters below let tests see
+ * what the runtime passed.
  *===----------------------------------------------------------------------===*/
 
 #include <stdint.h>
 #include <string.h>
 
+#include "hybrid/abi.h"
+
 #ifndef MOCK_VERSION
-#define MOCK_VERSION 1
+#define MOCK_VERSION 2
 #endif
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -34,21 +40,41 @@ enum { V = 8, MAX_SEQ = 16 };
 EXPORT int64_t mock_calls = 0;             /* entry point calls */
 EXPORT int64_t mock_descriptor_errors = 0; /* malformed descriptors seen */
 EXPORT int64_t mock_position_errors = 0;   /* position != state count */
+EXPORT int64_t mock_env_errors = 0;        /* a missing or wrong hyb_env_t */
+EXPORT uint64_t mock_last_seed = 0;        /* env->seed of the last call */
 
-#define IO_ARGS                                                               \
+#ifdef MOCK_CODEBOOKS
+enum { K = MOCK_CODEBOOKS };
+#define TOKEN_DIMS(t) "[\"B\"," t "," STR(MOCK_CODEBOOKS) "]"
+#define LOGIT_DIMS(t) "[\"B\"," t "," STR(MOCK_CODEBOOKS) ",8]"
+#else
+enum { K = 1 };
+#define TOKEN_DIMS(t) "[\"B\"," t "]"
+#define LOGIT_DIMS(t) "[\"B\"," t ",8]"
+#endif
+
+#define IO_ARGS(t)                                                            \
   "{\"role\":\"weight\",\"name\":\"lm_head.weight\"},"                        \
-  "{\"role\":\"tokens\",\"dtype\":\"i64\",\"shape\":[\"B\",\"T\"]},"          \
-  "{\"role\":\"position\",\"dtype\":\"i64\",\"shape\":[\"B\"]},"              \
+  "{\"role\":\"tokens\",\"name\":\"tokens\",\"io\":\"in\",\"dtype\":\"i64\","   \
+  "\"shape\":" TOKEN_DIMS(t) "},"                                            \
+  "{\"role\":\"position\",\"name\":\"position\",\"io\":\"in\",\"dtype\":\"i64\"," \
+  "\"shape\":[\"B\"]},"                                                       \
   "{\"role\":\"state\",\"name\":\"layers.0.acc\"},"                           \
   "{\"role\":\"state\",\"name\":\"layers.1.cache\",\"dtype\":\"f32\","        \
   "\"shape\":[\"B\",16,2]},"
 
-#ifdef MOCK_GREEDY
+#if defined(MOCK_GREEDY)
 #define MODEL_NAME "mock-greedy"
 #define CONFIG_HASH "fnv1a64:00000000000000g2"
 #define GREEDY_ENTRY                                                          \
-  ",{\"name\":\"decode_greedy\",\"symbol\":\"mock_decode_greedy\",\"args\":[" \
-  IO_ARGS "{\"role\":\"next_token\",\"dtype\":\"i64\",\"shape\":[\"B\",1]}]}"
+  ",{\"name\":\"decode_greedy\",\"symbol\":\"mock_decode_greedy\","          \
+  "\"advance\":1,\"args\":[" IO_ARGS("1")                                    \
+  "{\"role\":\"next_token\",\"name\":\"next_token\",\"io\":\"out\","          \
+  "\"dtype\":\"i64\",\"shape\":[\"B\",1]}]}"
+#elif defined(MOCK_CODEBOOKS)
+#define MODEL_NAME "mock-codebooks"
+#define CONFIG_HASH "fnv1a64:00000000c0debook"
+#define GREEDY_ENTRY ""
 #else
 #define MODEL_NAME "mock"
 #define CONFIG_HASH "fnv1a64:00000000deadbeef"
@@ -64,13 +90,19 @@ static const char kManifest[] =
     "\"max_seq\":16,"
     "\"weights\":[{\"name\":\"lm_head.weight\",\"dtype\":\"f32\",\"shape\":[8]}],"
     "\"state\":["
-    "{\"name\":\"layers.0.acc\",\"layer\":0,\"dtype\":\"i64\",\"shape\":[2]},"
-    "{\"name\":\"layers.1.cache\",\"layer\":1,\"dtype\":\"f32\",\"shape\":[16,2]}],"
+    "{\"name\":\"layers.0.acc\",\"layer\":0,\"kind\":\"ssm_state\","
+    "\"scope\":\"sequence\",\"dtype\":\"i64\",\"shape\":[2]},"
+    "{\"name\":\"layers.1.cache\",\"layer\":1,\"kind\":\"k_cache\","
+    "\"scope\":\"sequence\",\"dtype\":\"f32\",\"shape\":[16,2]}],"
     "\"entry_points\":["
-    "{\"name\":\"prefill\",\"symbol\":\"mock_prefill\",\"args\":[" IO_ARGS
-    "{\"role\":\"logits\",\"dtype\":\"f32\",\"shape\":[\"B\",\"T\",8]}]},"
-    "{\"name\":\"decode\",\"symbol\":\"mock_decode\",\"args\":[" IO_ARGS
-    "{\"role\":\"logits\",\"dtype\":\"f32\",\"shape\":[\"B\",1,8]}]}"
+    "{\"name\":\"prefill\",\"symbol\":\"mock_prefill\",\"advance\":\"T\","
+    "\"args\":[" IO_ARGS("\"T\"")
+    "{\"role\":\"logits\",\"name\":\"logits\",\"io\":\"out\",\"dtype\":\"f32\","
+    "\"shape\":" LOGIT_DIMS("\"T\"") "}]},"
+    "{\"name\":\"decode\",\"symbol\":\"mock_decode\",\"advance\":1,\"args\":["
+    IO_ARGS("1")
+    "{\"role\":\"logits\",\"name\":\"logits\",\"io\":\"out\",\"dtype\":\"f32\","
+    "\"shape\":" LOGIT_DIMS("1") "}]}"
     GREEDY_ENTRY "]}";
 
 EXPORT const char *hybrid_artifact_manifest(void) { return kManifest; }
@@ -79,6 +111,7 @@ EXPORT const char *hybrid_artifact_manifest(void) { return kManifest; }
 typedef struct { void *allocated, *aligned; int64_t offset, sizes[1], strides[1]; } D1;
 typedef struct { void *allocated, *aligned; int64_t offset, sizes[2], strides[2]; } D2;
 typedef struct { void *allocated, *aligned; int64_t offset, sizes[3], strides[3]; } D3;
+typedef struct { void *allocated, *aligned; int64_t offset, sizes[4], strides[4]; } D4;
 
 static void check(int ok) {
   if (!ok)
@@ -98,8 +131,16 @@ static void check3(const D3 *d, int64_t s0, int64_t s1, int64_t s2) {
         d->strides[1] == s2 && d->strides[2] == 1);
 }
 
-/* Shared body. logits ([B,T,V]) or next ([B,T]) may be null. */
-static void run(void **args, int greedy) {
+static void check4(const D4 *d, int64_t s0, int64_t s1, int64_t s2,
+                   int64_t s3) {
+  check(d->allocated == d->aligned && d->offset == 0 && d->sizes[0] == s0 &&
+        d->sizes[1] == s1 && d->sizes[2] == s2 && d->sizes[3] == s3 &&
+        d->strides[0] == s1 * s2 * s3 && d->strides[1] == s2 * s3 &&
+        d->strides[2] == s3 && d->strides[3] == 1);
+}
+
+/* Shared body. logits ([B,T,V] or [B,T,K,V]) or next ([B,T]). */
+static void run(void **args, const hyb_env_t *env, int greedy) {
   const D1 *w = (const D1 *)args[0];
   const D2 *tok = (const D2 *)args[1];
   const D1 *pos = (const D1 *)args[2];
@@ -107,8 +148,17 @@ static void run(void **args, int greedy) {
   const D3 *cache = (const D3 *)args[4];
   int64_t B = tok->sizes[0], T = tok->sizes[1];
   ++mock_calls;
+  if (!env || env->abi_version != HYB_ABI_VERSION ||
+      env->struct_size != sizeof(hyb_env_t) || env->device != 0 ||
+      env->stream != 0)
+    ++mock_env_errors;
+  else
+    mock_last_seed = env->seed;
   check1(w, V);
-  check2(tok, B, T);
+  if (K > 1)
+    check3((const D3 *)args[1], B, T, K);
+  else
+    check2(tok, B, T);
   check1(pos, B);
   check2(acc, B, 2);
   check3(cache, B, MAX_SEQ, 2);
@@ -119,6 +169,10 @@ static void run(void **args, int greedy) {
     const D2 *n = (const D2 *)args[5];
     check2(n, B, T);
     next = (int64_t *)n->aligned;
+  } else if (K > 1) {
+    const D4 *l = (const D4 *)args[5];
+    check4(l, B, T, K, V);
+    logits = (float *)l->aligned;
   } else {
     const D3 *l = (const D3 *)args[5];
     check3(l, B, T, V);
@@ -135,7 +189,13 @@ static void run(void **args, int greedy) {
     if (a[1] != pv[b])
       ++mock_position_errors;
     for (int64_t t = 0; t < T; ++t) {
-      int64_t x = tv[b * T + t], p = pv[b] + t;
+      int64_t x = 0, p = pv[b] + t;
+      if (K > 1)
+        for (int64_t k = 0; k < K; ++k)
+          x += (k + 1) * tv[(b * T + t) * K + k];
+      else
+        x = tv[b * T + t];
+      x %= V;
       if (p < 0 || p >= MAX_SEQ) { /* the runtime must prevent this */
         ++mock_position_errors;
         return;
@@ -148,9 +208,12 @@ static void run(void **args, int greedy) {
       for (int64_t q = 0; q <= p; ++q)
         h += (int64_t)c[q * 2 + 0] * (int64_t)c[q * 2 + 1];
       h %= V;
-      float *row = logits ? logits + (b * T + t) * V : logits_row;
-      for (int64_t v = 0; v < V; ++v)
-        row[v] = wv[v] + (v == h ? 1.0f : 0.0f);
+      float *row = logits_row;
+      for (int64_t k = 0; k < K; ++k) {
+        row = logits ? logits + ((b * T + t) * K + k) * V : logits_row;
+        for (int64_t v = 0; v < V; ++v)
+          row[v] = wv[v] + (v == (h + k) % V ? 1.0f : 0.0f);
+      }
       if (next) {
         int64_t best = 0;
         for (int64_t v = 1; v < V; ++v)
@@ -162,8 +225,14 @@ static void run(void **args, int greedy) {
   }
 }
 
-EXPORT void mock_prefill(void **args) { run(args, 0); }
-EXPORT void mock_decode(void **args) { run(args, 0); }
+EXPORT void mock_prefill(void **args, const hyb_env_t *env) {
+  run(args, env, 0);
+}
+EXPORT void mock_decode(void **args, const hyb_env_t *env) {
+  run(args, env, 0);
+}
 #ifdef MOCK_GREEDY
-EXPORT void mock_decode_greedy(void **args) { run(args, 1); }
+EXPORT void mock_decode_greedy(void **args, const hyb_env_t *env) {
+  run(args, env, 1);
+}
 #endif

@@ -12,6 +12,8 @@ extern "C" int hyb_test_c_api_generate(const char *artifact,
                                        const char *weights,
                                        int64_t *out_tokens, char *error,
                                        size_t size);
+extern "C" int hyb_test_c_api_call(const char *artifact, const char *weights,
+                                   float *out_logits);
 
 namespace {
 
@@ -40,6 +42,21 @@ TEST(ModuleTest, CApiFromC) {
   EXPECT_NE(std::string(error).find("NOT_FOUND: /nonexistent.so"),
             std::string::npos)
       << error;
+}
+
+TEST(ModuleTest, GenericCallFromC) {
+  TempDir dir;
+  writeFile(dir.file("w.safetensors"), mockWeightsFile());
+  std::vector<float> logits(24, -1.0f);
+  ASSERT_EQ(hyb_test_c_api_call(HYB_TEST_ARTIFACT,
+                                dir.file("w.safetensors").c_str(),
+                                logits.data()),
+            0);
+  MockModel ref;
+  for (int t = 0; t < 3; ++t)
+    EXPECT_EQ(std::vector<float>(logits.begin() + t * 8,
+                                 logits.begin() + (t + 1) * 8),
+              ref.step(t + 1));
 }
 
 TEST(ModuleTest, LoadsTheMockArtifact) {
@@ -103,10 +120,16 @@ TEST(ModuleTest, NotAnArtifact) {
 
 TEST(ModuleTest, RejectsUnknownManifestVersion) {
   hyb_module_t *m = nullptr;
-  StatusResult r = take(hyb_module_load(HYB_TEST_ARTIFACT_V2, &m));
+  StatusResult r = take(hyb_module_load(HYB_TEST_ARTIFACT_V1, &m));
   EXPECT_EQ(r.code, HYB_STATUS_INVALID_FORMAT);
-  EXPECT_NE(r.message.find(HYB_TEST_ARTIFACT_V2), std::string::npos);
-  EXPECT_NE(r.message.find("manifest version 2 is not supported"),
+  EXPECT_NE(r.message.find(HYB_TEST_ARTIFACT_V1), std::string::npos);
+  EXPECT_NE(r.message.find("manifest version 1 is not supported"),
+            std::string::npos)
+      << r.message;
+  // The message says what this runtime reads and what to do.
+  EXPECT_NE(r.message.find("this runtime reads version 2"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("recompile the model with a hybridc"),
             std::string::npos)
       << r.message;
 }

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 
 using namespace hyb;
@@ -14,13 +15,16 @@ namespace {
 /// The mock artifact's counters (the runtime dlopens the same file, so this
 /// handle refers to the same loaded library).
 struct MockCounters {
-  int64_t *calls, *descriptorErrors, *positionErrors;
+  int64_t *calls, *descriptorErrors, *positionErrors, *envErrors;
+  uint64_t *lastSeed;
   explicit MockCounters(const char *path) {
     void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
     EXPECT_NE(h, nullptr) << path << " is not loaded";
     calls = static_cast<int64_t *>(dlsym(h, "mock_calls"));
     descriptorErrors = static_cast<int64_t *>(dlsym(h, "mock_descriptor_errors"));
     positionErrors = static_cast<int64_t *>(dlsym(h, "mock_position_errors"));
+    envErrors = static_cast<int64_t *>(dlsym(h, "mock_env_errors"));
+    lastSeed = static_cast<uint64_t *>(dlsym(h, "mock_last_seed"));
     dlclose(h);
   }
 };
@@ -35,6 +39,7 @@ protected:
       MockCounters c(artifact_.c_str());
       EXPECT_EQ(*c.descriptorErrors, 0) << "malformed descriptors";
       EXPECT_EQ(*c.positionErrors, 0) << "positions disagree with state";
+      EXPECT_EQ(*c.envErrors, 0) << "a missing or malformed hyb_env_t";
     }
     hyb_module_free(module_);
   }
@@ -401,6 +406,326 @@ TEST_F(SessionTest, BadArguments) {
   EXPECT_NE(r.message.find("'layers.0.acc' has 16 bytes"), std::string::npos)
       << r.message;
   hyb_session_free(nullptr);
+}
+
+//===-- Generic calls (ABI v2) ---------------------------------------------===//
+
+hyb_tensor_t tensor(const char *name, hyb_dtype_t dtype,
+                    std::vector<int64_t> shape, void *data) {
+  hyb_tensor_t t = {};
+  t.name = name;
+  t.dtype = dtype;
+  t.rank = int32_t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    t.shape[i] = shape[i];
+  t.data = data;
+  return t;
+}
+
+TEST_F(SessionTest, CallMatchesPrefillAndSuppliesPositions) {
+  hyb_session_t *a = create(2), *b = create(2);
+  std::vector<int64_t> tokens = {1, 2, 3, 4, 7, 0, 5, 5};
+  std::vector<float> want(2 * 4 * 8), got(2 * 4 * 8, -1.0f);
+  HYB_ASSERT_OK(hyb_session_prefill(a, tokens.data(), 4, want.data()));
+  hyb_tensor_t in = tensor("tokens", HYB_DTYPE_I64, {2, 4}, tokens.data());
+  hyb_tensor_t out = tensor("logits", HYB_DTYPE_F32, {2, 4, 8}, got.data());
+  HYB_ASSERT_OK(hyb_session_call(b, "prefill", &in, 1, &out, 1));
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(hyb_session_position(b, 1), 4);
+  // An explicit position equal to the session's is accepted; decode
+  // advances by its "advance" (1), whatever T the caller might think.
+  std::vector<int64_t> next = {3, 6}, pos = {4, 4};
+  std::vector<float> l1(16), l2(16);
+  HYB_ASSERT_OK(hyb_session_decode(a, next.data(), l1.data()));
+  hyb_tensor_t ins[2] = {tensor("position", HYB_DTYPE_I64, {2}, pos.data()),
+                         tensor("tokens", HYB_DTYPE_I64, {2, 1}, next.data())};
+  out = tensor("logits", HYB_DTYPE_F32, {2, 1, 8}, l2.data());
+  HYB_ASSERT_OK(hyb_session_call(b, "decode", ins, 2, &out, 1));
+  EXPECT_EQ(l1, l2);
+  EXPECT_EQ(hyb_session_position(b, 0), 5);
+  EXPECT_EQ(snapshot(a), snapshot(b));
+  // Outputs may be left out (session scratch).
+  HYB_ASSERT_OK(hyb_session_call(b, "decode", &ins[1], 1, nullptr, 0));
+  EXPECT_EQ(hyb_session_position(b, 0), 6);
+}
+
+TEST_F(SessionTest, CallChecksNamesDtypesAndShapes) {
+  hyb_session_t *s = create(2);
+  std::vector<int64_t> tokens(2 * 3, 1), pos = {5, 0};
+  std::vector<int32_t> tokens32(6, 1);
+  std::vector<float> logits(2 * 3 * 8);
+  hyb_tensor_t in = tensor("tokens", HYB_DTYPE_I64, {2, 3}, tokens.data());
+  hyb_tensor_t out = tensor("logits", HYB_DTYPE_F32, {2, 3, 8}, logits.data());
+  auto expectError = [&](const char *entry, std::vector<hyb_tensor_t> ins,
+                         std::vector<hyb_tensor_t> outs, hyb_status_code_t code,
+                         std::vector<std::string> parts) {
+    StatusResult r = take(hyb_session_call(s, entry, ins.data(), ins.size(),
+                                           outs.data(), outs.size()));
+    EXPECT_EQ(r.code, code) << r.message;
+    for (const auto &p : parts)
+      EXPECT_NE(r.message.find(p), std::string::npos)
+          << "'" << p << "' not in: " << r.message;
+  };
+  expectError("frame", {in}, {out}, HYB_STATUS_NOT_FOUND,
+              {"no 'frame' entry point"});
+  expectError("prefill", {tensor("codes", HYB_DTYPE_I64, {2, 3}, tokens.data())},
+              {out}, HYB_STATUS_NOT_FOUND,
+              {"entry point 'prefill' has no input 'codes'",
+               "its inputs: tokens, position"});
+  expectError("prefill", {in}, {tensor("tokens", HYB_DTYPE_I64, {2, 3}, tokens.data())},
+              HYB_STATUS_NOT_FOUND, {"has no output 'tokens'", "its outputs: logits"});
+  expectError("prefill", {in, in}, {out}, HYB_STATUS_INVALID_ARGUMENT,
+              {"input 'tokens' is given twice"});
+  expectError("prefill", {}, {out}, HYB_STATUS_INVALID_ARGUMENT,
+              {"missing input 'tokens' (i64 [\"B\", \"T\"])"});
+  expectError("prefill", {tensor("tokens", HYB_DTYPE_I32, {2, 3}, tokens32.data())},
+              {out}, HYB_STATUS_MISMATCH, {"input 'tokens' is i32, expected i64"});
+  expectError("prefill", {tensor("tokens", HYB_DTYPE_I64, {1, 3}, tokens.data())},
+              {out}, HYB_STATUS_MISMATCH,
+              {"input 'tokens' has shape [1, 3], expected [\"B\", \"T\"] = [2, 3]"});
+  expectError("prefill", {in}, {tensor("logits", HYB_DTYPE_F32, {2, 3, 7}, logits.data())},
+              HYB_STATUS_MISMATCH,
+              {"output 'logits' has shape [2, 3, 7], expected [\"B\", \"T\", 8] = "
+               "[2, 3, 8]"});
+  expectError("decode", {in}, {}, HYB_STATUS_MISMATCH,
+              {"entry point 'decode': input 'tokens' has shape [2, 3], expected "
+               "[\"B\", 1] = [2, 1]"});
+  expectError("prefill", {in, tensor("position", HYB_DTYPE_I64, {2}, pos.data())},
+              {out}, HYB_STATUS_MISMATCH,
+              {"input 'position' gives sequence 0 position 5, the session is at 0"});
+  tokens[4] = 8;
+  expectError("prefill", {in}, {out}, HYB_STATUS_OUT_OF_RANGE,
+              {"token id 8 at sequence 1, index 1 (position 1) is outside [0, 8)"});
+  tokens[4] = 1;
+  std::vector<int64_t> many(2 * 17, 1);
+  expectError("prefill", {tensor("tokens", HYB_DTYPE_I64, {2, 17}, many.data())},
+              {}, HYB_STATUS_OUT_OF_RANGE,
+              {"sequence 0: position 0 + 17 tokens = 17 exceeds max_seq 16"});
+  // Nothing ran.
+  EXPECT_EQ(hyb_session_position(s, 0), 0);
+  MockCounters c(artifact_.c_str());
+  int64_t calls = *c.calls;
+  HYB_ASSERT_OK(hyb_session_call(s, "prefill", &in, 1, &out, 1));
+  EXPECT_EQ(*c.calls, calls + 1);
+}
+
+TEST_F(SessionTest, IoInfoDescribesNamedInputsAndOutputs) {
+  ASSERT_EQ(hyb_module_io_count(module_, "prefill"), 3);
+  EXPECT_EQ(hyb_module_io_count(module_, "frame"), -1);
+  hyb_io_info_t info;
+  HYB_ASSERT_OK(hyb_module_io_info(module_, "prefill", 2, &info));
+  EXPECT_STREQ(info.name, "logits");
+  EXPECT_STREQ(info.role, "logits");
+  EXPECT_EQ(info.is_output, 1);
+  EXPECT_EQ(info.dtype, HYB_DTYPE_F32);
+  ASSERT_EQ(info.rank, 3);
+  EXPECT_EQ(info.shape[0], HYB_DIM_B);
+  EXPECT_EQ(info.shape[1], HYB_DIM_T);
+  EXPECT_EQ(info.shape[2], 8);
+  HYB_ASSERT_OK(hyb_module_io_info(module_, "decode", 0, &info));
+  EXPECT_STREQ(info.name, "tokens");
+  EXPECT_EQ(info.shape[1], 1);
+  EXPECT_EQ(take(hyb_module_io_info(module_, "prefill", 3, &info)).code,
+            HYB_STATUS_OUT_OF_RANGE);
+}
+
+TEST_F(SessionTest, LaunchThenSynchronize) {
+  hyb_session_t *s = create(1);
+  std::vector<int64_t> tokens = {1, 2, 3};
+  std::vector<float> logits(3 * 8, -1.0f), want(3 * 8);
+  hyb_tensor_t in = tensor("tokens", HYB_DTYPE_I64, {1, 3}, tokens.data());
+  hyb_tensor_t out = tensor("logits", HYB_DTYPE_F32, {1, 3, 8}, logits.data());
+  HYB_ASSERT_OK(hyb_session_launch(s, "prefill", &in, 1, &out, 1));
+  EXPECT_EQ(hyb_session_position(s, 0), 3); // positions move at launch
+  HYB_ASSERT_OK(hyb_session_synchronize(s));
+  HYB_ASSERT_OK(hyb_session_synchronize(s)); // nothing in flight: a no-op
+  MockModel ref;
+  for (int t = 0; t < 3; ++t) {
+    std::vector<float> row = ref.step(tokens[size_t(t)]);
+    std::copy(row.begin(), row.end(), want.begin() + t * 8);
+  }
+  EXPECT_EQ(logits, want);
+  // Two launches in a row, then one synchronize: stream order.
+  std::vector<int64_t> t1 = {4}, t2 = {5};
+  std::vector<float> l1(8), l2(8);
+  hyb_tensor_t i1 = tensor("tokens", HYB_DTYPE_I64, {1, 1}, t1.data());
+  hyb_tensor_t i2 = tensor("tokens", HYB_DTYPE_I64, {1, 1}, t2.data());
+  hyb_tensor_t o1 = tensor("logits", HYB_DTYPE_F32, {1, 1, 8}, l1.data());
+  hyb_tensor_t o2 = tensor("logits", HYB_DTYPE_F32, {1, 1, 8}, l2.data());
+  HYB_ASSERT_OK(hyb_session_launch(s, "decode", &i1, 1, &o1, 1));
+  HYB_ASSERT_OK(hyb_session_launch(s, "decode", &i2, 1, &o2, 1));
+  HYB_ASSERT_OK(hyb_session_synchronize(s));
+  EXPECT_EQ(l1, ref.step(4));
+  EXPECT_EQ(l2, ref.step(5));
+  EXPECT_EQ(take(hyb_session_synchronize(nullptr)).code,
+            HYB_STATUS_INVALID_ARGUMENT);
+}
+
+TEST_F(SessionTest, EnvironmentCarriesTheSeed) {
+  hyb_session_t *s = create(1);
+  MockCounters c(artifact_.c_str());
+  hyb_session_set_seed(s, 1234);
+  decode(s, {1});
+  EXPECT_EQ(*c.lastSeed, 1234u);
+  hyb_session_t *f = nullptr;
+  HYB_ASSERT_OK(hyb_session_fork(s, &f));
+  adopt(f);
+  hyb_session_set_seed(s, 7);
+  decode(f, {2});
+  EXPECT_EQ(*c.lastSeed, 1234u); // a fork keeps the seed
+  EXPECT_EQ(*c.envErrors, 0);
+}
+
+TEST_F(SessionTest, WriteStateRoundTrip) {
+  hyb_session_t *a = create(2), *b = create(2);
+  std::vector<int64_t> tokens = {1, 2, 3, 4, 7, 0};
+  HYB_ASSERT_OK(hyb_session_prefill(a, tokens.data(), 3, nullptr));
+  std::vector<std::string> state = snapshot(a);
+  for (size_t i = 0; i < state.size(); ++i)
+    HYB_ASSERT_OK(hyb_session_write_state(b, int64_t(i), state[i].data(),
+                                          state[i].size()));
+  EXPECT_EQ(hyb_session_position(b, 0), 0); // state only
+  std::vector<int64_t> positions(2);
+  hyb_session_positions(a, positions.data());
+  HYB_ASSERT_OK(hyb_session_set_positions(b, positions.data()));
+  EXPECT_EQ(snapshot(b), state);
+  EXPECT_EQ(decode(a, {5, 6}), decode(b, {5, 6}));
+  // Errors change nothing.
+  StatusResult r =
+      take(hyb_session_write_state(b, 0, state[0].data(), state[0].size() - 1));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(r.message.find("state buffer 'layers.0.acc' has 32 bytes, the "
+                           "source 31"),
+            std::string::npos)
+      << r.message;
+  EXPECT_EQ(take(hyb_session_write_state(b, 2, state[0].data(), 32)).code,
+            HYB_STATUS_OUT_OF_RANGE);
+  std::vector<int64_t> bad = {3, 17};
+  r = take(hyb_session_set_positions(b, bad.data()));
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_RANGE);
+  EXPECT_NE(r.message.find("sequence 1: position 17 is outside [0, max_seq 16]"),
+            std::string::npos)
+      << r.message;
+  EXPECT_EQ(hyb_session_position(b, 0), 4);
+}
+
+TEST_F(SessionTest, SequenceStateMovesOneSequence) {
+  // Sequence 1 of a batch-2 session, moved into sequence 0 of a batch-1
+  // session and into sequence 1 of another, continues exactly as a fork.
+  hyb_session_t *a = create(2);
+  std::vector<int64_t> tokens = {1, 2, 3, 4, 7, 0, 5, 1};
+  HYB_ASSERT_OK(hyb_session_prefill(a, tokens.data(), 4, nullptr));
+  HYB_ASSERT_OK(hyb_session_decode(a, std::vector<int64_t>{2, 3}.data(),
+                                   nullptr));
+  size_t size = hyb_session_sequence_state_size(a);
+  EXPECT_EQ(size, 32u + 2 * 8 + 16 * 2 * 4);
+  std::string blob(size, '\0');
+  HYB_ASSERT_OK(hyb_session_get_sequence_state(a, 1, blob.data(), size));
+  hyb_session_t *one = create(1), *two = create(2);
+  EXPECT_EQ(hyb_session_sequence_state_size(one), size);
+  HYB_ASSERT_OK(hyb_session_set_sequence_state(one, 0, blob.data(), size));
+  HYB_ASSERT_OK(hyb_session_set_sequence_state(two, 1, blob.data(), size));
+  EXPECT_EQ(hyb_session_position(one, 0), 5);
+  EXPECT_EQ(hyb_session_position(two, 0), 0);
+  EXPECT_EQ(hyb_session_position(two, 1), 5);
+  hyb_session_t *fork = nullptr;
+  HYB_ASSERT_OK(hyb_session_fork(a, &fork));
+  adopt(fork);
+  std::vector<float> want = decode(fork, {6, 4});
+  std::vector<float> got1 = decode(one, {4});
+  EXPECT_EQ(got1, std::vector<float>(want.begin() + 8, want.end()));
+  // In |two|, sequence 0 stayed empty (position 0) and sequence 1 moved.
+  std::vector<float> got2 = decode(two, {6, 4});
+  EXPECT_EQ(std::vector<float>(got2.begin() + 8, got2.end()),
+            std::vector<float>(want.begin() + 8, want.end()));
+  MockModel fresh;
+  EXPECT_EQ(std::vector<float>(got2.begin(), got2.begin() + 8), fresh.step(6));
+  // Checked whole before anything changes.
+  EXPECT_EQ(take(hyb_session_get_sequence_state(a, 2, blob.data(), size)).code,
+            HYB_STATUS_OUT_OF_RANGE);
+  EXPECT_EQ(take(hyb_session_set_sequence_state(one, 0, blob.data(), size - 1))
+                .code,
+            HYB_STATUS_INVALID_ARGUMENT);
+  std::string bad = blob;
+  bad[0] = 'X';
+  EXPECT_EQ(take(hyb_session_set_sequence_state(one, 0, bad.data(), size)).code,
+            HYB_STATUS_INVALID_FORMAT);
+  bad = blob;
+  bad[16] ^= 1; // the config hash
+  StatusResult r = take(hyb_session_set_sequence_state(one, 0, bad.data(), size));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_NE(r.message.find("another model"), std::string::npos) << r.message;
+  EXPECT_EQ(hyb_session_position(one, 0), 6);
+}
+
+class CodebookSessionTest : public SessionTest {
+protected:
+  void SetUp() override { load(HYB_TEST_ARTIFACT_CODEBOOKS); }
+};
+
+TEST_F(CodebookSessionTest, PrefillOfBTKTokens) {
+  // tokens [B, T, 3], logits [B, T, 3, 8]: descriptors from the manifest's
+  // shapes, not from roles.
+  const int64_t B = 2, T = 4, K = 3, V = 8;
+  hyb_session_t *s = create(B), *split = create(B);
+  std::vector<int64_t> tokens(size_t(B * T * K));
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = int64_t((i * 5 + 3) % 8);
+  std::vector<float> logits(size_t(B * T * K * V), -1.0f);
+  hyb_tensor_t in = tensor("tokens", HYB_DTYPE_I64, {B, T, K}, tokens.data());
+  hyb_tensor_t out =
+      tensor("logits", HYB_DTYPE_F32, {B, T, K, V}, logits.data());
+  HYB_ASSERT_OK(hyb_session_call(s, "prefill", &in, 1, &out, 1));
+  for (int64_t b = 0; b < B; ++b) {
+    MockModel ref;
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t *frame = &tokens[size_t((b * T + t) * K)];
+      std::vector<float> row = ref.step((frame[0] + 2 * frame[1] + 3 * frame[2]) % 8);
+      int64_t h = std::max_element(row.begin(), row.end()) - row.begin();
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t v = 0; v < V; ++v)
+          EXPECT_EQ(logits[size_t(((b * T + t) * K + k) * V + v)],
+                    float(v) / 10.0f + (v == (h + k) % V ? 1.0f : 0.0f))
+              << b << " " << t << " " << k << " " << v;
+    }
+  }
+  EXPECT_EQ(hyb_session_position(s, 0), T);
+  // Prefill of T - 1 frames, then the decode entry on frame T: the same last
+  // logits.
+  std::vector<int64_t> head, last;
+  for (int64_t b = 0; b < B; ++b) {
+    head.insert(head.end(), tokens.begin() + b * T * K,
+                tokens.begin() + (b * T + T - 1) * K);
+    last.insert(last.end(), tokens.begin() + (b * T + T - 1) * K,
+                tokens.begin() + (b * T + T) * K);
+  }
+  in = tensor("tokens", HYB_DTYPE_I64, {B, T - 1, K}, head.data());
+  HYB_ASSERT_OK(hyb_session_call(split, "prefill", &in, 1, nullptr, 0));
+  std::vector<float> step(size_t(B * K * V));
+  in = tensor("tokens", HYB_DTYPE_I64, {B, 1, K}, last.data());
+  out = tensor("logits", HYB_DTYPE_F32, {B, 1, K, V}, step.data());
+  HYB_ASSERT_OK(hyb_session_call(split, "decode", &in, 1, &out, 1));
+  for (int64_t b = 0; b < B; ++b)
+    EXPECT_EQ(std::vector<float>(step.begin() + b * K * V,
+                                 step.begin() + (b + 1) * K * V),
+              std::vector<float>(logits.begin() + ((b * T + T - 1) * K) * V,
+                                 logits.begin() + ((b * T + T) * K) * V));
+  // A token id out of range names its codebook column.
+  tokens[size_t(1 * T * K + 2 * K + 1)] = 9;
+  in = tensor("tokens", HYB_DTYPE_I64, {B, T, K}, tokens.data());
+  StatusResult r = take(hyb_session_call(s, "prefill", &in, 1, nullptr, 0));
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_RANGE);
+  EXPECT_NE(r.message.find("token id 9 at sequence 1, index 2, column 1"),
+            std::string::npos)
+      << r.message;
+  // The text API refuses [B, T] tokens for it, naming the shape expected.
+  std::vector<int64_t> flat = {1, 2, 3, 4};
+  r = take(hyb_session_prefill(s, flat.data(), 2, nullptr));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_NE(r.message.find("input 'tokens' has shape [2, 2], expected "
+                           "[\"B\", \"T\", 3]"),
+            std::string::npos)
+      << r.message;
 }
 
 } // namespace

@@ -1,0 +1,46 @@
+//===- hybrid-run.h - What hybrid-run's files share -------------*- C++ -*-===//
+#ifndef HYBRID_RUN_HYBRID_RUN_H
+#define HYBRID_RUN_HYBRID_RUN_H
+
+#include "hybrid/runtime.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hybrid_run {
+
+struct Options {
+  std::string artifact, weights, tokens, dumpLogits, saveState, loadState;
+  std::string benchAgainst;
+  std::string call, inputs, outputs; // --call NAME --inputs F --outputs F
+  std::string device = "cpu";
+  int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
+  int64_t benchBufferMb = 1024;
+  int64_t generatedSeed = -1;
+  bool bench = false;
+};
+
+/// Prints "hybrid-run: error: MESSAGE" (one line) and exits with status 1.
+[[noreturn]] void fail(const std::string &message);
+/// fail()s with the status's message unless |status| is OK.
+void check(hyb_status_t status);
+/// The lowest index of the largest non-NaN value of |row|.
+int64_t argmax(const float *row, int64_t n);
+
+using Clock = std::chrono::steady_clock;
+inline double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+/// --bench (bench.cpp): prefill and decode tokens/s, bandwidth, roofline.
+void runBench(hyb_module_t *module, const Options &o,
+              const std::vector<int64_t> &prompt);
+/// --bench --bench-against OTHER (bench.cpp): the two interleaved.
+void runPairedBench(hyb_module_t *module, hyb_module_t *other,
+                    const Options &o, const std::vector<int64_t> &prompt);
+
+} // namespace hybrid_run
+
+#endif // HYBRID_RUN_HYBRID_RUN_H

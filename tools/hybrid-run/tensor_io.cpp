@@ -1,0 +1,146 @@
+//===- tensor_io.cpp - hybrid-run's safetensors inputs and outputs --------===//
+
+#include "tensor_io.h"
+#include "hybrid-run.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace hybrid_run {
+
+using json = nlohmann::json;
+
+namespace {
+
+struct DtypeName {
+  const char *st;
+  hyb_dtype_t dtype;
+};
+constexpr DtypeName kDtypes[] = {{"F32", HYB_DTYPE_F32},
+                                 {"BF16", HYB_DTYPE_BF16},
+                                 {"F16", HYB_DTYPE_F16},
+                                 {"I64", HYB_DTYPE_I64},
+                                 {"I32", HYB_DTYPE_I32}};
+
+} // namespace
+
+hyb_tensor_t HostTensor::view() {
+  hyb_tensor_t t = {};
+  t.name = name.c_str();
+  t.dtype = dtype;
+  t.rank = int32_t(shape.size());
+  for (size_t i = 0; i < shape.size() && i < HYB_MAX_RANK; ++i)
+    t.shape[i] = shape[i];
+  t.data = data.data();
+  return t;
+}
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::vector<HostTensor> readTensors(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    fail(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  if (bytes.size() < 8)
+    fail(path + ": not a safetensors file (" + std::to_string(bytes.size()) +
+         " bytes)");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | uint8_t(bytes[size_t(i)]);
+  if (n > bytes.size() - 8)
+    fail(path + ": header length " + std::to_string(n) + " exceeds the file");
+  json header;
+  try {
+    header = json::parse(bytes.substr(8, size_t(n)));
+  } catch (const json::exception &e) {
+    fail(path + ": header is not valid JSON: " + e.what());
+  }
+  if (!header.is_object())
+    fail(path + ": header is not a JSON object");
+  const uint64_t base = 8 + n, dataBytes = bytes.size() - base;
+  std::vector<HostTensor> out;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__")
+      continue;
+    const json &v = it.value();
+    std::string where = path + ": tensor '" + it.key() + "'";
+    HostTensor t;
+    t.name = it.key();
+    try {
+      std::string dtype = v.at("dtype").get<std::string>();
+      bool known = false;
+      for (const auto &d : kDtypes)
+        if (dtype == d.st) {
+          t.dtype = d.dtype;
+          known = true;
+        }
+      if (!known)
+        fail(where + ": dtype " + dtype + " (expected F32, BF16, F16, I64 "
+             "or I32)");
+      uint64_t numel = 1;
+      for (const json &d : v.at("shape")) {
+        int64_t dim = d.get<int64_t>();
+        if (dim < 0)
+          fail(where + ": negative dim");
+        t.shape.push_back(dim);
+        numel *= uint64_t(dim);
+      }
+      uint64_t begin = v.at("data_offsets").at(0).get<uint64_t>();
+      uint64_t end = v.at("data_offsets").at(1).get<uint64_t>();
+      if (end < begin || end > dataBytes ||
+          end - begin != numel * hyb_dtype_size(t.dtype))
+        fail(where + ": data_offsets do not match its shape and dtype, or "
+             "run past the file");
+      t.data.assign(bytes.begin() + long(base + begin),
+                    bytes.begin() + long(base + end));
+    } catch (const json::exception &e) {
+      fail(where + ": " + e.what());
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void writeTensors(const std::string &path,
+                  const std::vector<HostTensor> &tensors) {
+  json header = json::object();
+  uint64_t offset = 0;
+  for (const HostTensor &t : tensors) {
+    const char *st = "F32";
+    for (const auto &d : kDtypes)
+      if (d.dtype == t.dtype)
+        st = d.st;
+    header[t.name] = {{"dtype", st},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + t.data.size()}}};
+    offset += t.data.size();
+  }
+  std::string text = header.dump();
+  while ((8 + text.size()) % 8 != 0)
+    text.push_back(' ');
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f)
+    fail(path + ": cannot create: " + std::strerror(errno));
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i)
+    len[i] = (uint64_t(text.size()) >> (8 * i)) & 0xff;
+  bool ok = std::fwrite(len, 1, 8, f) == 8 &&
+            std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  for (const HostTensor &t : tensors)
+    ok = ok && std::fwrite(t.data.data(), 1, t.data.size(), f) == t.data.size();
+  if (std::fclose(f) != 0 || !ok)
+    fail(path + ": write failed");
+}
+
+} // namespace hybrid_run
