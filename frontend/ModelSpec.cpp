@@ -72,33 +72,12 @@ const char *toString(Activation a) {
   return "?";
 }
 
-const char *toString(MixerKind k) {
-  switch (k) {
-  case MixerKind::None: return "none";
-  case MixerKind::Attention: return "attention";
-  case MixerKind::Mamba1: return "mamba1";
-  case MixerKind::Mamba2: return "mamba2";
-  case MixerKind::Parallel: return "parallel";
-  case MixerKind::IntraHybrid: return "intra";
-  }
-  return "?";
-}
-
 const char *toString(FfnKind k) {
   switch (k) {
   case FfnKind::None: return "none";
   case FfnKind::Mlp: return "mlp";
   case FfnKind::GatedMlp: return "gated";
   case FfnKind::Moe: return "moe";
-  }
-  return "?";
-}
-
-const char *toString(Fusion f) {
-  switch (f) {
-  case Fusion::Add: return "add";
-  case Fusion::Diff: return "diff";
-  case Fusion::Concat: return "concat";
   }
   return "?";
 }

@@ -32,60 +32,6 @@ public:
       positive(p + ".eps", n.eps);
   }
 
-  void attention(const std::string &p, const AttentionSpec &a) {
-    dim(p + ".num_heads", a.numHeads);
-    dim(p + ".num_kv_heads", a.numKvHeads);
-    divides(p + ".num_kv_heads", a.numKvHeads, "num_heads", a.numHeads);
-    dim(p + ".head_dim", a.headDim);
-    dim(p + ".num_heads * head_dim", a.numHeads * a.headDim);
-    if (a.rotaryDim < 0 || a.rotaryDim > a.headDim || a.rotaryDim % 2 != 0)
-      fail(p + ".rotary_dim", "an even number in [0, head_dim = " + str(a.headDim) + "]",
-           str(a.rotaryDim));
-    if (a.rotaryDim > 0)
-      positive(p + ".rope_theta", a.ropeTheta);
-    dim(p + ".sliding_window", a.slidingWindow, 0, INT64_MAX);
-    if (!std::isfinite(a.softmaxScale) || a.softmaxScale < 0)
-      fail(p + ".softmax_scale", "a non-negative number (0 = 1/sqrt(head_dim))",
-           str(a.softmaxScale));
-    finite(p + ".input_multiplier", a.inputMultiplier);
-    finite(p + ".key_multiplier", a.keyMultiplier);
-    finite(p + ".output_multiplier", a.outputMultiplier);
-  }
-
-  void mamba1(const std::string &p, const Mamba1Spec &m) {
-    dim(p + ".d_inner", m.dInner);
-    dim(p + ".d_state", m.dState);
-    dim(p + ".d_conv", m.dConv);
-    dim(p + ".dt_rank", m.dtRank);
-    if (m.bcdtNorms)
-      positive(p + ".norm_eps", m.bcdtNormEps);
-  }
-
-  void mamba2(const std::string &p, const Mamba2Spec &m) {
-    dim(p + ".num_heads", m.nHeads);
-    dim(p + ".head_dim", m.headDim);
-    dim(p + ".num_heads * head_dim", m.nHeads * m.headDim);
-    dim(p + ".n_groups", m.nGroups);
-    divides(p + ".n_groups", m.nGroups, "num_heads", m.nHeads);
-    dim(p + ".d_state", m.dState);
-    dim(p + ".d_conv", m.dConv);
-    dim(p + ".chunk_size", m.chunkSize);
-    dim(p + ".in_proj rows", m.inProjDim());
-    if (std::isnan(m.dtMin) || m.dtMin < 0 || std::isinf(m.dtMin))
-      fail(p + ".dt_min", "a finite number >= 0", str(m.dtMin));
-    if (std::isnan(m.dtMax) || m.dtMax <= m.dtMin)
-      fail(p + ".dt_max", "a number > dt_min (" + str(m.dtMin) + "), or inf", str(m.dtMax));
-    if (m.gatedNorm) {
-      positive(p + ".norm_eps", m.normEps);
-      dim(p + ".norm_groups", m.normGroups);
-      divides(p + ".norm_groups", m.normGroups, "num_heads * head_dim", m.dInner());
-    }
-    finite(p + ".input_multiplier", m.inputMultiplier);
-    for (size_t i = 0; i < m.projMultipliers.size(); ++i)
-      finite(p + ".proj_multipliers[" + std::to_string(i) + "]", m.projMultipliers[i]);
-    finite(p + ".output_multiplier", m.outputMultiplier);
-  }
-
   void ffn(const std::string &p, const FfnSpec &f, bool allowMoe) {
     if (f.kind == FfnKind::None)
       return;
@@ -131,28 +77,7 @@ public:
     norm(p + ".ffn_norm", l.ffnNorm, l.ffn.kind != FfnKind::None);
     if (l.mixer == MixerKind::None && l.ffn.kind == FfnKind::None)
       fail(p + ".kind", "a mixer, an FFN or both", "neither");
-    if (l.hasAttention())
-      attention(p + ".attention", l.attention);
-    if (l.mixer == MixerKind::Mamba1)
-      mamba1(p + ".mamba1", l.mamba1);
-    if (l.hasMamba2())
-      mamba2(p + ".mamba2", l.mamba2);
-    if (l.mixer == MixerKind::IntraHybrid) {
-      const IntraHybridSpec &h = l.intra;
-      int64_t attnW = l.attention.numHeads * l.attention.headDim;
-      int64_t ssmW = l.mamba2.dInner();
-      if (h.fusion == Fusion::Concat && !h.sharedOutProj)
-        fail(p + ".intra.out_proj", "shared (concat fuses before one projection)", "separate");
-      if (h.fusion != Fusion::Concat && h.sharedOutProj && attnW != ssmW)
-        fail(p + ".intra.fusion",
-             "concat, or branches of equal width (attention " + str(attnW) + ", ssm " +
-                 str(ssmW) + ")",
-             toString(h.fusion));
-      if (h.branchNorm != NormKind::None)
-        positive(p + ".intra.norm_eps", h.normEps);
-      finite(p + ".intra.attn_multiplier", h.attnMultiplier);
-      finite(p + ".intra.ssm_multiplier", h.ssmMultiplier);
-    }
+    validateMixer(l, *this, p);
     ffn(p + ".ffn", l.ffn, true);
     if (l.ffn.kind == FfnKind::Moe)
       moe(p + ".ffn", l.moe);
