@@ -16,14 +16,7 @@ ModelSpec readBamba(const Fields &f) {
   requireSiluFor(f, "hidden_act", "silu");
   double eps = positiveDouble(f, "rms_norm_eps", 1e-5);
   std::vector<bool> isAttn = readLayerIndexSet(f, "attn_layer_indices", t.layers);
-  Mamba2Spec m;
-  int64_t expand = f.getInt("mamba_expand", 2);
-  readBambaMixerHeads(f, expand * spec.hidden, m);
-  readTimeStepLimit(f, "time_step_limit", m);
-  m.gatedNorm = true;
-  m.normEps = eps;
-  m.normBeforeGate = false;
-  m.normGroups = 1; // BambaRMSNormGated normalizes the whole width
+  Mamba2Spec m = readBambaMixer(f, spec.hidden, eps);
   // BambaConfig hardcodes partial_rotary_factor = 0.5, and attention_bias /
   // mlp_bias = False, whatever config.json says.
   Rope rope = readRope(f, 10000.0);

@@ -60,14 +60,7 @@ ModelSpec readGraniteMoeHybrid(const Fields &f) {
     }
   }
 
-  Mamba2Spec m;
-  int64_t expand = f.getInt("mamba_expand", 2);
-  readBambaMixerHeads(f, expand * spec.hidden, m);
-  readTimeStepLimit(f, "time_step_limit", m);
-  m.gatedNorm = true;
-  m.normEps = eps;
-  m.normBeforeGate = false;
-  m.normGroups = 1;
+  Mamba2Spec m = readBambaMixer(f, spec.hidden, eps);
 
   FfnSpec shared = gatedMlp(sharedInter, Activation::Silu, false);
   shared.fusedGateUp = true; // input_linear [2S, H]: act(first half) * second half

@@ -205,4 +205,16 @@ void readBambaMixerHeads(const Fields &f, int64_t intermediate, Mamba2Spec &m) {
   m.inProjBias = m.outProjBias = f.getBool("mamba_proj_bias", false);
 }
 
+Mamba2Spec readBambaMixer(const Fields &f, int64_t hidden, double normEps) {
+  Mamba2Spec m;
+  int64_t expand = f.getInt("mamba_expand", 2);
+  readBambaMixerHeads(f, expand * hidden, m);
+  readTimeStepLimit(f, "time_step_limit", m);
+  m.gatedNorm = true;
+  m.normEps = normEps;
+  m.normBeforeGate = false;
+  m.normGroups = 1; // BambaRMSNormGated normalizes the whole width
+  return m;
+}
+
 } // namespace hybrid::frontend::detail

@@ -106,6 +106,10 @@ void readTimeStepLimit(const Fields &f, const std::string &key, Mamba2Spec &m);
 // mamba_d_state, mamba_d_conv, mamba_chunk_size, mamba_conv_bias,
 // mamba_proj_bias.
 void readBambaMixerHeads(const Fields &f, int64_t intermediate, Mamba2Spec &m);
+// The whole BambaMixer of bamba and granitemoehybrid: mamba_expand, the
+// fields above over expand * hidden, time_step_limit, and the gated RMS norm
+// (eps `normEps`) over the whole width.
+Mamba2Spec readBambaMixer(const Fields &f, int64_t hidden, double normEps);
 
 } // namespace hybrid::frontend::detail
 
