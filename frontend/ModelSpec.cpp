@@ -90,16 +90,6 @@ const char *toString(RouterScoring s) {
   return "?";
 }
 
-bool LayerSpec::hasAttention() const {
-  return mixer == MixerKind::Attention || mixer == MixerKind::Parallel ||
-         mixer == MixerKind::IntraHybrid;
-}
-
-bool LayerSpec::hasMamba2() const {
-  return mixer == MixerKind::Mamba2 || mixer == MixerKind::Parallel ||
-         mixer == MixerKind::IntraHybrid;
-}
-
 //===----------------------------------------------------------------------===//
 // Element counts
 //===----------------------------------------------------------------------===//

@@ -92,18 +92,24 @@ struct MoeSpec {
 
 struct LayerSpec {
   int64_t index = 0;
-  MixerKind mixer = MixerKind::None;
-  NormSpec mixerNorm;          // kind None iff mixer is None
-  AttentionSpec attention;     // Attention, Parallel, IntraHybrid
-  Mamba1Spec mamba1;           // Mamba1
-  Mamba2Spec mamba2;           // Mamba2, Parallel, IntraHybrid
-  IntraHybridSpec intra;       // IntraHybrid
+  MixerSpec mixer;             // one kind (mixers/MixerRegistry.h); NoMixer: the
+                               // layer is only its FFN
+  NormSpec mixerNorm;          // kind None iff there is no mixer
   NormSpec ffnNorm;            // kind None iff ffn.kind is None
   FfnSpec ffn;                 // ffn.kind == Moe: the block is `moe`
   MoeSpec moe;
 
-  bool hasAttention() const; // Attention, Parallel, IntraHybrid
-  bool hasMamba2() const;    // Mamba2, Parallel, IntraHybrid
+  MixerKind mixerKind() const { return kindOf(mixer); }
+  bool hasMixer() const { return mixerKind() != MixerKind::None; }
+  // The mixer's attention (Attention, or the branch of Parallel and
+  // IntraHybrid) and Mamba-2 (Mamba2, Parallel, IntraHybrid); nullptr if it
+  // has none.
+  const AttentionSpec *attention() const { return attentionOf(mixer); }
+  AttentionSpec *attention() { return attentionOf(mixer); }
+  const Mamba2Spec *mamba2() const { return mamba2Of(mixer); }
+  Mamba2Spec *mamba2() { return mamba2Of(mixer); }
+  bool hasAttention() const { return attention() != nullptr; }
+  bool hasMamba2() const { return mamba2() != nullptr; }
 };
 
 //===----------------------------------------------------------------------===//

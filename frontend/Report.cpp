@@ -35,13 +35,13 @@ double moeFlops(const ModelSpec &s, const MoeSpec &m) {
 
 FlopCount layerFlops(const ModelSpec &s, const LayerSpec &l, int64_t n) {
   FlopCount f;
-  countMixerFlops(l, FlopContext{s.hidden, n}, f);
+  countMixerFlops(l.mixer, FlopContext{s.hidden, n}, f);
   f.both(l.ffn.kind == FfnKind::Moe ? moeFlops(s, l.moe) : denseFfnFlops(s, l.ffn));
   return f;
 }
 
 std::string layerKind(const LayerSpec &l) {
-  std::string mixer = l.mixer == MixerKind::None ? "" : toString(l.mixer);
+  std::string mixer = l.hasMixer() ? toString(l.mixerKind()) : "";
   std::string ffn = l.ffn.kind == FfnKind::None ? "" : toString(l.ffn.kind);
   if (mixer.empty())
     return ffn;

@@ -73,11 +73,11 @@ public:
     std::string p = "layers[" + std::to_string(i) + "]";
     if (l.index != int64_t(i))
       fail(p + ".index", str(int64_t(i)), str(l.index));
-    norm(p + ".mixer_norm", l.mixerNorm, l.mixer != MixerKind::None);
+    norm(p + ".mixer_norm", l.mixerNorm, l.hasMixer());
     norm(p + ".ffn_norm", l.ffnNorm, l.ffn.kind != FfnKind::None);
-    if (l.mixer == MixerKind::None && l.ffn.kind == FfnKind::None)
+    if (!l.hasMixer() && l.ffn.kind == FfnKind::None)
       fail(p + ".kind", "a mixer, an FFN or both", "neither");
-    validateMixer(l, *this, p);
+    validateMixer(l.mixer, *this, p);
     ffn(p + ".ffn", l.ffn, true);
     if (l.ffn.kind == FfnKind::Moe)
       moe(p + ".ffn", l.moe);

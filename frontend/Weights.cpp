@@ -67,7 +67,7 @@ void listMoe(WeightList &w, const MoeSpec &m) {
 void listLayer(WeightList &w, const LayerSpec &l) {
   w.setLayer(l.index);
   w.norm("mixer_norm.", l.mixerNorm, w.hidden());
-  listMixerWeights(l, w);
+  listMixerWeights(l.mixer, w);
   w.norm("ffn_norm.", l.ffnNorm, w.hidden());
   if (l.ffn.kind == FfnKind::Moe)
     listMoe(w, l.moe);
@@ -150,7 +150,7 @@ std::vector<StateSpec> stateBuffers(const ModelSpec &spec, int64_t maxSeq) {
   StateList s(out, spec.stateDtype, maxSeq);
   for (const LayerSpec &l : spec.layers) {
     s.setLayer(l.index);
-    listMixerState(l, s);
+    listMixerState(l.mixer, s);
   }
   return out;
 }

@@ -246,6 +246,34 @@ private:
     return tensor::EmptyOp::create(b, loc, sizes, f32);
   }
 
+  /// A norm of each of `groups` equal groups of the last dim of x [B, T, D],
+  /// as the models compute it: x viewed as [B, T, G, D/G], normalized over
+  /// the last dim with the weight and bias viewed as [G, D/G], viewed back.
+  /// One group is a plain norm.
+  Value groupedNorm(Value x, NormKind kind, double eps, Value w, Value bias,
+                    int64_t groups) {
+    int64_t dim = lastDim(x) / groups;
+    auto perGroup = [&](Value param) -> Value {
+      if (!param || groups == 1)
+        return param;
+      auto type = cast<RankedTensorType>(param.getType());
+      return tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({groups, dim}, type.getElementType()),
+          param, SmallVector<ReassociationIndices>{{0, 1}});
+    };
+    Value grouped = groups == 1 ? x : splitHeads(x, groups, dim);
+    w = perGroup(w);
+    bias = perGroup(bias);
+    Value y = kind == NormKind::RMS
+                  ? RMSNormOp::create(b, loc, grouped.getType(), grouped, w,
+                                      bias, b.getF64FloatAttr(eps))
+                        .getResult()
+                  : LayerNormOp::create(b, loc, grouped.getType(), grouped, w,
+                                        bias, b.getF64FloatAttr(eps))
+                        .getResult();
+    return groups == 1 ? y : mergeHeads(y);
+  }
+
   //===--------------------------------------------------------------------===//
   // State
   //===--------------------------------------------------------------------===//
@@ -259,7 +287,9 @@ private:
   }
 
   //===--------------------------------------------------------------------===//
-  // Mixers
+  // Mixers: emitMixer(const <Kind>Spec &, x, layer) is the mixer's output
+  // [B, T, H] for the normed input x, one kind a file (mixers/<Kind>.cpp);
+  // mixer() picks the kind a layer has.
   //===--------------------------------------------------------------------===//
 
   /// The attention heads' output before the output projection, [B, T, Hq*Dh].
@@ -308,7 +338,7 @@ private:
     return mergeHeads(op.getResult());
   }
 
-  Value attentionMixer(const AttentionSpec &a, Value x, int64_t layer) {
+  Value emitMixer(const AttentionSpec &a, Value x, int64_t layer) {
     Value o = linear(attentionCore(a, x, layer), "attn.o_proj.", layer);
     return scale(o, a.outputMultiplier);
   }
@@ -374,7 +404,7 @@ private:
     return activation(op.getResult(), ActivationKind::silu);
   }
 
-  Value mamba1Mixer(const Mamba1Spec &m, Value x, int64_t layer) {
+  Value emitMixer(const Mamba1Spec &m, Value x, int64_t layer) {
     SmallVector<Value> xz =
         split(linear(x, "mamba.in_proj.", layer), {m.dInner, m.dInner});
     Value u = conv(xz[0], layer);
@@ -448,37 +478,9 @@ private:
     return m.normBeforeGate ? mul(normed, gate) : normed;
   }
 
-  Value mamba2Mixer(const Mamba2Spec &m, Value x, int64_t layer) {
+  Value emitMixer(const Mamba2Spec &m, Value x, int64_t layer) {
     Value o = linear(mamba2Core(m, x, layer), "mamba.out_proj.", layer);
     return scale(o, m.outputMultiplier);
-  }
-
-  /// A norm of each of `groups` equal groups of the last dim of x [B, T, D],
-  /// as the models compute it: x viewed as [B, T, G, D/G], normalized over
-  /// the last dim with the weight and bias viewed as [G, D/G], viewed back.
-  /// One group is a plain norm.
-  Value groupedNorm(Value x, NormKind kind, double eps, Value w, Value bias,
-                    int64_t groups) {
-    int64_t dim = lastDim(x) / groups;
-    auto perGroup = [&](Value param) -> Value {
-      if (!param || groups == 1)
-        return param;
-      auto type = cast<RankedTensorType>(param.getType());
-      return tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({groups, dim}, type.getElementType()),
-          param, SmallVector<ReassociationIndices>{{0, 1}});
-    };
-    Value grouped = groups == 1 ? x : splitHeads(x, groups, dim);
-    w = perGroup(w);
-    bias = perGroup(bias);
-    Value y = kind == NormKind::RMS
-                  ? RMSNormOp::create(b, loc, grouped.getType(), grouped, w,
-                                      bias, b.getF64FloatAttr(eps))
-                        .getResult()
-                  : LayerNormOp::create(b, loc, grouped.getType(), grouped, w,
-                                        bias, b.getF64FloatAttr(eps))
-                        .getResult();
-    return groups == 1 ? y : mergeHeads(y);
   }
 
   /// Per-branch norm of an intra-layer hybrid: per head when groupNorm.
@@ -492,14 +494,12 @@ private:
     return groupedNorm(x, n.kind, n.eps, w, bias, heads);
   }
 
-  Value intraMixer(const LayerSpec &l, Value x) {
-    const IntraHybridSpec &h = l.intra;
-    int64_t layer = l.index;
-    Value a = attentionCore(l.attention, x, layer);
-    Value s = mamba2Core(l.mamba2, x, layer);
-    a = scale(branchNorm(a, h, "intra.attn_norm.", l.attention.numHeads, layer),
+  Value emitMixer(const IntraHybridSpec &h, Value x, int64_t layer) {
+    Value a = attentionCore(h.attention, x, layer);
+    Value s = mamba2Core(h.mamba2, x, layer);
+    a = scale(branchNorm(a, h, "intra.attn_norm.", h.attention.numHeads, layer),
               h.attnMultiplier);
-    s = scale(branchNorm(s, h, "intra.ssm_norm.", l.mamba2.nHeads, layer),
+    s = scale(branchNorm(s, h, "intra.ssm_norm.", h.mamba2.nHeads, layer),
               h.ssmMultiplier);
     auto fuse = [&](Value av, Value sv) -> Value {
       switch (h.fusion) {
@@ -519,25 +519,21 @@ private:
                 linear(s, "mamba.out_proj.", layer));
   }
 
+  /// Falcon-H1: both branches read the same normed input; their output
+  /// multipliers are applied inside each mixer.
+  Value emitMixer(const ParallelSpec &p, Value x, int64_t layer) {
+    Value a = emitMixer(p.attention, x, layer);
+    Value s = emitMixer(p.mamba2, x, layer);
+    return add(a, s);
+  }
+
+  /// A layer that is only its FFN.
+  Value emitMixer(const NoMixer &, Value, int64_t) { return Value(); }
+
+  /// The layer's mixer, whichever kind it is (builder/mixers/<Kind>.cpp).
   Value mixer(const LayerSpec &l, Value x) {
-    switch (l.mixer) {
-    case MixerKind::None:
-      return Value();
-    case MixerKind::Attention:
-      return attentionMixer(l.attention, x, l.index);
-    case MixerKind::Mamba1:
-      return mamba1Mixer(l.mamba1, x, l.index);
-    case MixerKind::Mamba2:
-      return mamba2Mixer(l.mamba2, x, l.index);
-    case MixerKind::Parallel:
-      // Falcon-H1: both branches read the same normed input; their output
-      // multipliers are applied inside each mixer.
-      return add(attentionMixer(l.attention, x, l.index),
-                 mamba2Mixer(l.mamba2, x, l.index));
-    case MixerKind::IntraHybrid:
-      return intraMixer(l, x);
-    }
-    return Value();
+    return std::visit([&](const auto &m) { return emitMixer(m, x, l.index); },
+                      l.mixer);
   }
 
   //===--------------------------------------------------------------------===//
@@ -732,7 +728,7 @@ private:
     h = scale(h, spec.embeddingMultiplier);
 
     for (const LayerSpec &l : spec.layers) {
-      if (l.mixer != MixerKind::None) {
+      if (l.hasMixer()) {
         site.emplace(*this, l.index, "mixer");
         Value m = mixer(l, norm(h, l.mixerNorm, "mixer_norm.", l.index));
         h = add(h, scale(m, spec.residualMultiplier));

@@ -26,12 +26,11 @@ ModelSpec readBamba(const Fields &f) {
   for (LayerSpec &l : spec.layers) {
     l.mixerNorm = rmsNorm(eps);
     if (isAttn[size_t(l.index)]) {
-      l.mixer = MixerKind::Attention;
-      l.attention = llamaAttention(t.heads, t.kvHeads, t.headDim, false);
-      setRope(l.attention, rope);
+      AttentionSpec &a =
+          l.mixer.emplace<AttentionSpec>(llamaAttention(t.heads, t.kvHeads, t.headDim, false));
+      setRope(a, rope);
     } else {
-      l.mixer = MixerKind::Mamba2;
-      l.mamba2 = m;
+      l.mixer = m;
     }
     l.ffnNorm = rmsNorm(eps);
     l.ffn = gatedMlp(t.intermediate, Activation::Silu, false);

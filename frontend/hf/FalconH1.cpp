@@ -71,10 +71,8 @@ ModelSpec readFalconH1(const Fields &f) {
 
   setLayers(spec, t.layers);
   for (LayerSpec &l : spec.layers) {
-    l.mixer = MixerKind::Parallel;
     l.mixerNorm = rmsNorm(eps);
-    l.attention = a;
-    l.mamba2 = m;
+    l.mixer = ParallelSpec{a, m};
     l.ffnNorm = rmsNorm(eps);
     l.ffn = ffn;
   }

@@ -70,14 +70,13 @@ ModelSpec readGraniteMoeHybrid(const Fields &f) {
   for (LayerSpec &l : spec.layers) {
     l.mixerNorm = rmsNorm(eps);
     if (types[size_t(l.index)] == "attention") {
-      l.mixer = MixerKind::Attention;
-      l.attention = llamaAttention(t.heads, t.kvHeads, t.headDim, attnBias);
-      l.attention.softmaxScale = attnMult;
+      AttentionSpec &a = l.mixer.emplace<AttentionSpec>(
+          llamaAttention(t.heads, t.kvHeads, t.headDim, attnBias));
+      a.softmaxScale = attnMult;
       if (useRope)
-        setRope(l.attention, rope);
+        setRope(a, rope);
     } else {
-      l.mixer = MixerKind::Mamba2;
-      l.mamba2 = m;
+      l.mixer = m;
     }
     l.ffnNorm = rmsNorm(eps);
     if (experts > 0) {

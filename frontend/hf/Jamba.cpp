@@ -46,11 +46,9 @@ ModelSpec readJamba(const Fields &f) {
     int64_t i = l.index;
     l.mixerNorm = rmsNorm(eps);
     if (i % attnPeriod == attnOffset) {
-      l.mixer = MixerKind::Attention;
-      l.attention = llamaAttention(t.heads, t.kvHeads, t.headDim, false); // no RoPE, no bias
+      l.mixer = llamaAttention(t.heads, t.kvHeads, t.headDim, false); // no RoPE, no bias
     } else {
-      l.mixer = MixerKind::Mamba1;
-      Mamba1Spec &m = l.mamba1;
+      Mamba1Spec &m = l.mixer.emplace<Mamba1Spec>();
       m.dInner = expand * spec.hidden;
       m.dState = dState;
       m.dConv = dConv;

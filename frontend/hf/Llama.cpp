@@ -31,11 +31,11 @@ ModelSpec readLlama(const Fields &f, bool mistral) {
 
   setLayers(spec, t.layers);
   for (LayerSpec &l : spec.layers) {
-    l.mixer = MixerKind::Attention;
     l.mixerNorm = rmsNorm(eps);
-    l.attention = llamaAttention(t.heads, t.kvHeads, t.headDim, attnBias);
-    setRope(l.attention, rope);
-    l.attention.slidingWindow = window;
+    AttentionSpec &a = l.mixer.emplace<AttentionSpec>(
+        llamaAttention(t.heads, t.kvHeads, t.headDim, attnBias));
+    setRope(a, rope);
+    a.slidingWindow = window;
     l.ffnNorm = rmsNorm(eps);
     l.ffn = gatedMlp(t.intermediate, act, mlpBias);
   }

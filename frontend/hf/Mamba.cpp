@@ -51,9 +51,8 @@ ModelSpec readMamba(const Fields &f) {
 
   setLayers(spec, layers);
   for (LayerSpec &l : spec.layers) {
-    l.mixer = MixerKind::Mamba1;
     l.mixerNorm = rmsNorm(eps);
-    Mamba1Spec &m = l.mamba1;
+    Mamba1Spec &m = l.mixer.emplace<Mamba1Spec>();
     m.dInner = inner;
     m.dState = state;
     m.dConv = conv;
@@ -99,7 +98,6 @@ ModelSpec readMamba2(const Fields &f) {
 
   setLayers(spec, layers);
   for (LayerSpec &l : spec.layers) {
-    l.mixer = MixerKind::Mamba2;
     l.mixerNorm = rmsNorm(eps);
     m.nHeads = heads;
     m.headDim = headDim;
@@ -114,7 +112,7 @@ ModelSpec readMamba2(const Fields &f) {
     m.inProjBias = bias;
     m.outProjBias = bias;
     m.convBias = convBias;
-    l.mamba2 = m;
+    l.mixer = m;
   }
   spec.finalNorm = rmsNorm(eps);
   return spec;

@@ -145,14 +145,12 @@ ModelSpec readNemotronH(const Fields &f) {
   for (LayerSpec &l : spec.layers) {
     switch (blocks[size_t(l.index)]) {
     case NemotronBlock::Mamba:
-      l.mixer = MixerKind::Mamba2;
       l.mixerNorm = rmsNorm(eps);
-      l.mamba2 = m;
+      l.mixer = m;
       break;
     case NemotronBlock::Attention:
-      l.mixer = MixerKind::Attention;
       l.mixerNorm = rmsNorm(eps);
-      l.attention = llamaAttention(heads, kv, hd, false); // no RoPE
+      l.mixer = llamaAttention(heads, kv, hd, false); // no RoPE
       break;
     case NemotronBlock::Mlp:
       l.ffnNorm = rmsNorm(eps);

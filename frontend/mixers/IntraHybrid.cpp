@@ -14,12 +14,12 @@ const char *toString(Fusion f) {
   return "?";
 }
 
-void validate(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-              const detail::SpecChecker &check, const std::string &layerPath) {
-  validate(attn, check, layerPath);
-  validate(ssm, check, layerPath);
+void validate(const IntraHybridSpec &h, const detail::SpecChecker &check,
+              const std::string &layerPath) {
+  validate(h.attention, check, layerPath);
+  validate(h.mamba2, check, layerPath);
   std::string p = layerPath + ".intra";
-  int64_t attnW = attn.width(), ssmW = ssm.dInner();
+  int64_t attnW = h.attention.width(), ssmW = h.mamba2.dInner();
   if (h.fusion == Fusion::Concat && !h.sharedOutProj)
     check.fail(p + ".out_proj", "shared (concat fuses before one projection)", "separate");
   if (h.fusion != Fusion::Concat && h.sharedOutProj && attnW != ssmW)
@@ -35,28 +35,32 @@ void validate(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2S
 
 namespace {
 // Columns of intra.out_proj: the fused width.
-int64_t fusedWidth(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm) {
-  return h.fusion == Fusion::Concat ? attn.width() + ssm.dInner() : attn.width();
+int64_t fusedWidth(const IntraHybridSpec &h) {
+  return h.fusion == Fusion::Concat ? h.attention.width() + h.mamba2.dInner()
+                                    : h.attention.width();
 }
 } // namespace
 
-void listWeights(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-                 WeightList &w) {
-  listWeights(attn, w, /*outProj=*/!h.sharedOutProj);
-  listWeights(ssm, w, /*outProj=*/!h.sharedOutProj);
+void listWeights(const IntraHybridSpec &h, WeightList &w) {
+  listWeights(h.attention, w, /*outProj=*/!h.sharedOutProj);
+  listWeights(h.mamba2, w, /*outProj=*/!h.sharedOutProj);
   NormSpec bn{h.branchNorm, h.normEps, h.branchNorm == NormKind::Layer};
-  w.norm("intra.attn_norm.", bn, attn.width());
-  w.norm("intra.ssm_norm.", bn, ssm.dInner());
+  w.norm("intra.attn_norm.", bn, h.attention.width());
+  w.norm("intra.ssm_norm.", bn, h.mamba2.dInner());
   if (h.sharedOutProj)
-    w.add("intra.out_proj.weight", {w.hidden(), fusedWidth(h, attn, ssm)});
+    w.add("intra.out_proj.weight", {w.hidden(), fusedWidth(h)});
 }
 
-void countFlops(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-                const FlopContext &ctx, FlopCount &f) {
-  countFlops(attn, ctx, f, /*outProj=*/!h.sharedOutProj);
-  countFlops(ssm, ctx, f, /*outProj=*/!h.sharedOutProj);
+void listState(const IntraHybridSpec &h, StateList &s) {
+  listState(h.attention, s);
+  listState(h.mamba2, s);
+}
+
+void countFlops(const IntraHybridSpec &h, const FlopContext &ctx, FlopCount &f) {
+  countFlops(h.attention, ctx, f, /*outProj=*/!h.sharedOutProj);
+  countFlops(h.mamba2, ctx, f, /*outProj=*/!h.sharedOutProj);
   if (h.sharedOutProj)
-    f.both(linearFlops(double(fusedWidth(h, attn, ssm)), double(ctx.hidden)));
+    f.both(linearFlops(double(fusedWidth(h)), double(ctx.hidden)));
 }
 
 } // namespace hybrid::frontend

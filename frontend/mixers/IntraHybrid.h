@@ -20,6 +20,9 @@ enum class Fusion { Add, Diff, Concat };
 const char *toString(Fusion f); // "add", "diff", "concat"
 
 struct IntraHybridSpec {
+  AttentionSpec attention;          // the attention branch: its own heads
+  Mamba2Spec mamba2;                // the SSM branch: the remaining heads, same
+                                    // head dim; gatedNorm defaults to false
   Fusion fusion = Fusion::Diff;     // add: s + a; diff: s - a; concat: [a, s]
   bool sharedOutProj = false;       // true: fuse, then intra.out_proj;
                                     // false: each branch projects, then fuse
@@ -33,14 +36,14 @@ struct IntraHybridSpec {
 
 // The branches' own fields (`layerPath`.attention, .mamba2), then
 // `layerPath`.intra.
-void validate(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-              const detail::SpecChecker &check, const std::string &layerPath);
+void validate(const IntraHybridSpec &h, const detail::SpecChecker &check,
+              const std::string &layerPath);
 // The branches (without their output projections if shared), the branch
 // norms intra.{attn,ssm}_norm, and intra.out_proj if shared.
-void listWeights(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-                 WeightList &w);
-void countFlops(const IntraHybridSpec &h, const AttentionSpec &attn, const Mamba2Spec &ssm,
-                const FlopContext &ctx, FlopCount &f);
+void listWeights(const IntraHybridSpec &h, WeightList &w);
+// Attention's k/v caches, then Mamba-2's conv and ssm states.
+void listState(const IntraHybridSpec &h, StateList &s);
+void countFlops(const IntraHybridSpec &h, const FlopContext &ctx, FlopCount &f);
 
 } // namespace hybrid::frontend
 

@@ -1,9 +1,20 @@
 //===- MixerRegistry.cpp - Dispatch to the mixer kinds --------------------===//
 
 #include "frontend/mixers/MixerRegistry.h"
-#include "frontend/ModelSpec.h"
 
 namespace hybrid::frontend {
+
+// MixerKind names the alternatives of MixerSpec in order.
+template <MixerKind K, typename T>
+constexpr bool kIsAlternative =
+    std::is_same_v<std::variant_alternative_t<size_t(K), MixerSpec>, T>;
+static_assert(kIsAlternative<MixerKind::None, NoMixer>);
+static_assert(kIsAlternative<MixerKind::Attention, AttentionSpec>);
+static_assert(kIsAlternative<MixerKind::Mamba1, Mamba1Spec>);
+static_assert(kIsAlternative<MixerKind::Mamba2, Mamba2Spec>);
+static_assert(kIsAlternative<MixerKind::Parallel, ParallelSpec>);
+static_assert(kIsAlternative<MixerKind::IntraHybrid, IntraHybridSpec>);
+static_assert(std::variant_size_v<MixerSpec> == size_t(MixerKind::IntraHybrid) + 1);
 
 const char *toString(MixerKind k) {
   switch (k) {
@@ -17,60 +28,47 @@ const char *toString(MixerKind k) {
   return "?";
 }
 
-// Parallel (Falcon-H1): attention and Mamba-2 at full width on the same
-// input, each with its own output projection; the outputs are summed.
-void validateMixer(const LayerSpec &l, const detail::SpecChecker &check,
+AttentionSpec *attentionOf(MixerSpec &m) {
+  if (auto *a = std::get_if<AttentionSpec>(&m))
+    return a;
+  if (auto *p = std::get_if<ParallelSpec>(&m))
+    return &p->attention;
+  if (auto *h = std::get_if<IntraHybridSpec>(&m))
+    return &h->attention;
+  return nullptr;
+}
+
+const AttentionSpec *attentionOf(const MixerSpec &m) {
+  return attentionOf(const_cast<MixerSpec &>(m));
+}
+
+Mamba2Spec *mamba2Of(MixerSpec &m) {
+  if (auto *s = std::get_if<Mamba2Spec>(&m))
+    return s;
+  if (auto *p = std::get_if<ParallelSpec>(&m))
+    return &p->mamba2;
+  if (auto *h = std::get_if<IntraHybridSpec>(&m))
+    return &h->mamba2;
+  return nullptr;
+}
+
+const Mamba2Spec *mamba2Of(const MixerSpec &m) { return mamba2Of(const_cast<MixerSpec &>(m)); }
+
+void validateMixer(const MixerSpec &m, const detail::SpecChecker &check,
                    const std::string &layerPath) {
-  switch (l.mixer) {
-  case MixerKind::None: return;
-  case MixerKind::Attention: return validate(l.attention, check, layerPath);
-  case MixerKind::Mamba1: return validate(l.mamba1, check, layerPath);
-  case MixerKind::Mamba2: return validate(l.mamba2, check, layerPath);
-  case MixerKind::Parallel:
-    validate(l.attention, check, layerPath);
-    return validate(l.mamba2, check, layerPath);
-  case MixerKind::IntraHybrid:
-    return validate(l.intra, l.attention, l.mamba2, check, layerPath);
-  }
+  std::visit([&](const auto &kind) { validate(kind, check, layerPath); }, m);
 }
 
-void listMixerWeights(const LayerSpec &l, WeightList &w) {
-  switch (l.mixer) {
-  case MixerKind::None: return;
-  case MixerKind::Attention: return listWeights(l.attention, w);
-  case MixerKind::Mamba1: return listWeights(l.mamba1, w);
-  case MixerKind::Mamba2: return listWeights(l.mamba2, w);
-  case MixerKind::Parallel:
-    listWeights(l.attention, w);
-    return listWeights(l.mamba2, w);
-  case MixerKind::IntraHybrid: return listWeights(l.intra, l.attention, l.mamba2, w);
-  }
+void listMixerWeights(const MixerSpec &m, WeightList &w) {
+  std::visit([&](const auto &kind) { listWeights(kind, w); }, m);
 }
 
-void listMixerState(const LayerSpec &l, StateList &s) {
-  switch (l.mixer) {
-  case MixerKind::None: return;
-  case MixerKind::Attention: return listState(l.attention, s);
-  case MixerKind::Mamba1: return listState(l.mamba1, s);
-  case MixerKind::Mamba2: return listState(l.mamba2, s);
-  case MixerKind::Parallel:
-  case MixerKind::IntraHybrid:
-    listState(l.attention, s);
-    return listState(l.mamba2, s);
-  }
+void listMixerState(const MixerSpec &m, StateList &s) {
+  std::visit([&](const auto &kind) { listState(kind, s); }, m);
 }
 
-void countMixerFlops(const LayerSpec &l, const FlopContext &ctx, FlopCount &f) {
-  switch (l.mixer) {
-  case MixerKind::None: return;
-  case MixerKind::Attention: return countFlops(l.attention, ctx, f);
-  case MixerKind::Mamba1: return countFlops(l.mamba1, ctx, f);
-  case MixerKind::Mamba2: return countFlops(l.mamba2, ctx, f);
-  case MixerKind::Parallel:
-    countFlops(l.attention, ctx, f);
-    return countFlops(l.mamba2, ctx, f);
-  case MixerKind::IntraHybrid: return countFlops(l.intra, l.attention, l.mamba2, ctx, f);
-  }
+void countMixerFlops(const MixerSpec &m, const FlopContext &ctx, FlopCount &f) {
+  std::visit([&](const auto &kind) { countFlops(kind, ctx, f); }, m);
 }
 
 } // namespace hybrid::frontend
