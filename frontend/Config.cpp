@@ -87,13 +87,6 @@ std::vector<bool> readLayerIndexSet(const Fields &f, const std::string &key, int
 
 } // namespace detail
 
-const std::vector<std::string> &supportedHFModelTypes() {
-  static const std::vector<std::string> types = {
-      "llama", "mistral", "mamba", "mamba2", "jamba",
-      "bamba", "falcon_h1", "nemotron_h", "granitemoehybrid"};
-  return types;
-}
-
 std::optional<SourceFormat> detectFormat(const nlohmann::json &config) {
   if (!config.is_object())
     return std::nullopt;

@@ -17,11 +17,10 @@
 #define HYBRIDC_FRONTEND_MODELSPEC_H
 
 #include "frontend/ConfigError.h"
+#include "frontend/SpecTypes.h"
+#include "frontend/mixers/MixerRegistry.h"
 
-#include <array>
 #include <cstdint>
-#include <functional>
-#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,12 +34,6 @@ constexpr int64_t kMaxExperts = 4096;
 //===----------------------------------------------------------------------===//
 // Enums
 //===----------------------------------------------------------------------===//
-
-enum class DType { F32, BF16, F16, F64 };
-const char *toString(DType t);            // "f32", "bf16", "f16", "f64"
-int64_t byteSize(DType t);                // 4, 2, 2, 8
-std::optional<DType> parseDType(const std::string &s); // f32|bf16|f16|f64 and
-                                          // float32|bfloat16|float16|float64
 
 enum class SourceFormat { Native, HF, Zonos };
 const char *toString(SourceFormat f);     // "native", "hf", "zonos"
@@ -56,21 +49,8 @@ enum class WeightNaming {
   Zonos,            // backbone.layers.3.mixer.*, embeddings.0, heads.0
 };
 
-enum class NormKind { None, RMS, Layer };
-const char *toString(NormKind k); // "none", "rms", "layer"
-
-enum class Activation { Silu, Gelu, GeluTanh, Relu, Relu2 };
-const char *toString(Activation a); // "silu", "gelu", "gelu_tanh", "relu", "relu2"
-
-enum class MixerKind { None, Attention, Mamba1, Mamba2, Parallel, IntraHybrid };
-const char *toString(MixerKind k); // "none", "attention", "mamba1", "mamba2",
-                                   // "parallel", "intra"
-
 enum class FfnKind { None, Mlp, GatedMlp, Moe };
 const char *toString(FfnKind k); // "none", "mlp", "gated", "moe"
-
-enum class Fusion { Add, Diff, Concat };
-const char *toString(Fusion f); // "add", "diff", "concat"
 
 enum class RouterScoring { Softmax, Sigmoid };
 const char *toString(RouterScoring s); // "softmax", "sigmoid"
@@ -84,86 +64,6 @@ enum class ExpertLayout {
 //===----------------------------------------------------------------------===//
 // Building blocks
 //===----------------------------------------------------------------------===//
-
-struct NormSpec {
-  NormKind kind = NormKind::None;
-  double eps = 1e-5;
-  bool bias = false; // LayerNorm bias, or the bias Zonos' final RMS norm adds
-};
-
-struct AttentionSpec {
-  int64_t numHeads = 0;
-  int64_t numKvHeads = 0;
-  int64_t headDim = 0;
-  bool qkvBias = false;
-  bool outBias = false;
-  bool fusedQkv = false;       // one qkv_proj [(nh + 2 nkv) hd, H], q|k|v rows
-  double ropeTheta = 10000.0;
-  int64_t rotaryDim = 0;       // leading dims of each head rotated; 0 = no RoPE
-  bool ropeInterleaved = false; // pairs (2i, 2i+1) instead of (i, i + d/2)
-  int64_t slidingWindow = 0;   // keys in (q - W, q]; 0 = full causal
-  double softmaxScale = 0.0;   // 0 = 1/sqrt(headDim); else the scale itself
-  double inputMultiplier = 1.0;  // x fed to the projections is x * this
-  double keyMultiplier = 1.0;    // k = k_proj(x) * this (before RoPE)
-  double outputMultiplier = 1.0; // o_proj output * this
-};
-
-struct Mamba1Spec {
-  int64_t dInner = 0;
-  int64_t dState = 0;
-  int64_t dConv = 0;
-  int64_t dtRank = 0;
-  bool inProjBias = false;
-  bool convBias = true;
-  bool outProjBias = false;
-  // Jamba: RMS norms (no bias) on dt [dtRank], B and C [dState] after x_proj.
-  bool bcdtNorms = false;
-  double bcdtNormEps = 1e-6;
-};
-
-struct Mamba2Spec {
-  int64_t nHeads = 0;
-  int64_t headDim = 0;
-  int64_t nGroups = 1;
-  int64_t dState = 0;
-  int64_t dConv = 4;
-  int64_t chunkSize = 256;
-  double dtMin = 0.0;     // time_step_limit: dt = clamp(softplus(...), min, max)
-  double dtMax = std::numeric_limits<double>::infinity();
-  bool gatedNorm = true;  // true: RMSNormGated with weight [dInner];
-                          // false: y * silu(z), no norm weight
-  double normEps = 1e-5;
-  bool normBeforeGate = false; // true: norm(y) * silu(z); false: norm(y * silu(z))
-  int64_t normGroups = 1; // RMS statistics over dInner / normGroups channels
-  bool inProjBias = false;
-  bool convBias = true;
-  bool outProjBias = false;
-  // muP (Falcon-H1): input * inputMultiplier before in_proj; the in_proj
-  // output sections [z, x, B, C, dt] times projMultipliers; output * outputMultiplier.
-  double inputMultiplier = 1.0;
-  std::array<double, 5> projMultipliers{1.0, 1.0, 1.0, 1.0, 1.0};
-  double outputMultiplier = 1.0;
-
-  int64_t dInner() const { return nHeads * headDim; }
-  int64_t convDim() const { return dInner() + 2 * nGroups * dState; }
-  // in_proj rows, in order [z, x, B, C, dt].
-  int64_t inProjDim() const { return 2 * dInner() + 2 * nGroups * dState + nHeads; }
-};
-
-// Intra-layer (head-wise) hybrid: the attention branch (its AttentionSpec) and
-// the Mamba-2 branch (its Mamba2Spec) both read the layer input; each branch
-// output is normalized and scaled, then fused.
-struct IntraHybridSpec {
-  Fusion fusion = Fusion::Diff;     // add: s + a; diff: s - a; concat: [a, s]
-  bool sharedOutProj = false;       // true: fuse, then intra.out_proj;
-                                    // false: each branch projects, then fuse
-  NormKind branchNorm = NormKind::RMS;
-  bool groupNorm = true;            // statistics per head (group norm) or over
-                                    // the whole branch width
-  double normEps = 1e-5;
-  double attnMultiplier = 1.0;
-  double ssmMultiplier = 1.0;
-};
 
 struct FfnSpec {
   FfnKind kind = FfnKind::None;
@@ -192,41 +92,24 @@ struct MoeSpec {
 
 struct LayerSpec {
   int64_t index = 0;
-  MixerKind mixer = MixerKind::None;
-  NormSpec mixerNorm;          // kind None iff mixer is None
-  AttentionSpec attention;     // Attention, Parallel, IntraHybrid
-  Mamba1Spec mamba1;           // Mamba1
-  Mamba2Spec mamba2;           // Mamba2, Parallel, IntraHybrid
-  IntraHybridSpec intra;       // IntraHybrid
+  MixerSpec mixer;             // one kind (mixers/MixerRegistry.h); NoMixer: the
+                               // layer is only its FFN
+  NormSpec mixerNorm;          // kind None iff there is no mixer
   NormSpec ffnNorm;            // kind None iff ffn.kind is None
   FfnSpec ffn;                 // ffn.kind == Moe: the block is `moe`
   MoeSpec moe;
 
-  bool hasAttention() const;
-  bool hasMamba2() const;
-};
-
-//===----------------------------------------------------------------------===//
-// Weights and state
-//===----------------------------------------------------------------------===//
-
-struct WeightSpec {
-  std::string name;  // exact checkpoint tensor name
-  std::string role;  // family-independent, e.g. "attn.q_proj.weight"
-  int64_t layer = -1; // -1 for embeddings, final norm, lm head
-  std::vector<int64_t> shape;
-  DType dtype = DType::F32;
-  int64_t numel() const; // saturates at INT64_MAX
-};
-
-struct StateSpec {
-  std::string name;  // "layers.3.k_cache"
-  std::string kind;  // "k_cache", "v_cache", "conv_state", "ssm_state"
-  int64_t layer = 0;
-  DType dtype = DType::F32;
-  std::vector<int64_t> shape; // per sequence
-  int64_t numel() const;      // saturates at INT64_MAX
-  int64_t bytes() const;      // saturates at INT64_MAX
+  MixerKind mixerKind() const { return kindOf(mixer); }
+  bool hasMixer() const { return mixerKind() != MixerKind::None; }
+  // The mixer's attention (Attention, or the branch of Parallel and
+  // IntraHybrid) and Mamba-2 (Mamba2, Parallel, IntraHybrid); nullptr if it
+  // has none.
+  const AttentionSpec *attention() const { return attentionOf(mixer); }
+  AttentionSpec *attention() { return attentionOf(mixer); }
+  const Mamba2Spec *mamba2() const { return mamba2Of(mixer); }
+  Mamba2Spec *mamba2() { return mamba2Of(mixer); }
+  bool hasAttention() const { return attention() != nullptr; }
+  bool hasMamba2() const { return mamba2() != nullptr; }
 };
 
 //===----------------------------------------------------------------------===//
@@ -275,19 +158,15 @@ struct ModelSpec {
 
 // Calls fn(role, layer, shape) for every tensor in weights() order, without
 // building names (cheap: used to bound the tensor count before naming).
-void forEachWeight(const ModelSpec &spec,
-                   const std::function<void(const std::string &role, int64_t layer,
-                                            const std::vector<int64_t> &shape)> &fn);
+void forEachWeight(const ModelSpec &spec, const WeightList::Emit &fn);
 
 // Per-sequence state at maximum length maxSeq, exactly as the runtime
-// allocates it: attention k_cache/v_cache [maxSeq, nkv, hd] (full length also
-// for sliding-window layers), Mamba-1 conv_state [dInner, dConv-1] and
-// ssm_state [dInner, dState], Mamba-2 conv_state [dInner + 2 G N, dConv-1] and
+// allocates it, layer by layer as each mixer lists it (mixers/*.h):
+// attention k_cache/v_cache [maxSeq, nkv, hd] (full length also for
+// sliding-window layers), Mamba-1 conv_state [dInner, dConv-1] and ssm_state
+// [dInner, dState], Mamba-2 conv_state [dInner + 2 G N, dConv-1] and
 // ssm_state [nHeads, headDim, dState]; parallel and intra layers have both.
 std::vector<StateSpec> stateBuffers(const ModelSpec &spec, int64_t maxSeq);
-
-// Saturating element count of a shape.
-int64_t numelOf(const std::vector<int64_t> &shape);
 
 } // namespace hybrid::frontend
 

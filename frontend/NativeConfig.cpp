@@ -246,10 +246,10 @@ void readFfn(const Fields &f, LayerSpec &l, FfnKind defKind) {
   }
 }
 
-void readIntra(const Fields &layer, LayerSpec &l, int64_t hidden) {
+IntraHybridSpec readIntra(const Fields &layer, int64_t hidden) {
   Fields h = layer.getObject("intra");
   h.rejectUnknown(kIntraKeys, "an intra field");
-  IntraHybridSpec &s = l.intra;
+  IntraHybridSpec s;
   int64_t headDim = h.getInt("head_dim", 64);
   int64_t heads;
   if (h.hasValue("num_heads")) {
@@ -297,8 +297,9 @@ void readIntra(const Fields &layer, LayerSpec &l, int64_t hidden) {
   s.normEps = h.getDouble("norm_eps", 1e-5);
   s.attnMultiplier = h.getDouble("attn_multiplier", 1.0);
   s.ssmMultiplier = h.getDouble("ssm_multiplier", 1.0);
-  l.attention = readAttention(layer.getObject("attention"), hidden, attnHeads, headDim);
-  l.mamba2 = readMamba2(layer.getObject("mamba2"), hidden, heads - attnHeads, headDim);
+  s.attention = readAttention(layer.getObject("attention"), hidden, attnHeads, headDim);
+  s.mamba2 = readMamba2(layer.getObject("mamba2"), hidden, heads - attnHeads, headDim);
+  return s;
 }
 
 void readLayer(const Fields &f, LayerSpec &l, int64_t hidden, const NormSpec &defNorm) {
@@ -309,34 +310,31 @@ void readLayer(const Fields &f, LayerSpec &l, int64_t hidden, const NormSpec &de
   NormSpec norm = readNorm(f.getObject("norm"), defNorm);
   FfnKind defFfn = FfnKind::GatedMlp;
   if (kind == "attention") {
-    l.mixer = MixerKind::Attention;
-    l.attention = readAttention(f.getObject("attention"), hidden, std::nullopt, std::nullopt);
+    l.mixer = readAttention(f.getObject("attention"), hidden, std::nullopt, std::nullopt);
   } else if (kind == "mamba1") {
-    l.mixer = MixerKind::Mamba1;
-    l.mamba1 = readMamba1(f.getObject("mamba1"), hidden);
+    l.mixer = readMamba1(f.getObject("mamba1"), hidden);
   } else if (kind == "mamba2") {
-    l.mixer = MixerKind::Mamba2;
-    l.mamba2 = readMamba2(f.getObject("mamba2"), hidden, std::nullopt, std::nullopt);
+    l.mixer = readMamba2(f.getObject("mamba2"), hidden, std::nullopt, std::nullopt);
   } else if (kind == "parallel") {
-    l.mixer = MixerKind::Parallel;
-    l.attention = readAttention(f.getObject("attention"), hidden, std::nullopt, std::nullopt);
-    l.mamba2 = readMamba2(f.getObject("mamba2"), hidden, std::nullopt, std::nullopt);
+    ParallelSpec p;
+    p.attention = readAttention(f.getObject("attention"), hidden, std::nullopt, std::nullopt);
+    p.mamba2 = readMamba2(f.getObject("mamba2"), hidden, std::nullopt, std::nullopt);
+    l.mixer = p;
   } else if (kind == "intra") {
-    l.mixer = MixerKind::IntraHybrid;
-    readIntra(f, l, hidden);
+    l.mixer = readIntra(f, hidden);
   } else if (kind == "mlp") {
-    l.mixer = MixerKind::None;
+    l.mixer = NoMixer{};
   } else if (kind == "moe") {
-    l.mixer = MixerKind::None;
+    l.mixer = NoMixer{};
     defFfn = FfnKind::Moe;
   } else {
     f.failValue("kind", "one of attention, mamba1, mamba2, parallel, intra, mlp, moe");
   }
-  if (l.mixer != MixerKind::None)
+  if (l.hasMixer())
     l.mixerNorm = norm;
   if (f.hasValue("ffn"))
     readFfn(f.getObject("ffn"), l, defFfn);
-  else if (l.mixer == MixerKind::None)
+  else if (!l.hasMixer())
     f.fail("ffn", "an ffn object (a \"" + kind + "\" layer is only its FFN)", "missing");
   if (kind == "mlp" && l.ffn.kind != FfnKind::Mlp && l.ffn.kind != FfnKind::GatedMlp)
     f.getObject("ffn").fail("kind", "mlp or gated in an \"mlp\" layer", toString(l.ffn.kind));

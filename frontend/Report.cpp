@@ -1,10 +1,11 @@
 //===- Report.cpp - Parameters, FLOPs per token and state bytes ----------===//
 //
-// FLOP conventions (docs/Frontend.md, "Report"): a multiply-add is 2 FLOPs;
-// y = x W^T with W [out, in] costs 2 in out per token; attention scores and
-// values cost 4 heads headDim ctx; scans count the operations of their
-// recurrence; norms, activations, RoPE, softmax, residual adds, biases and
-// multipliers are not counted.
+// FLOP conventions (docs/Frontend.md, "Report", and mixers/Mixer.h): a
+// multiply-add is 2 FLOPs; y = x W^T with W [out, in] costs 2 in out per
+// token; each mixer kind counts its own (mixers/*.cpp: attention scores and
+// values cost 4 heads headDim ctx, scans the operations of their recurrence);
+// norms, activations, RoPE, softmax, residual adds, biases and multipliers
+// are not counted.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,114 +19,29 @@ namespace hybrid::frontend {
 
 namespace {
 
-double linear(double in, double out) { return 2.0 * in * out; }
-
-// Average keys attended per token over a prompt of n tokens (token t, 1-based,
-// sees min(t, window) keys); window 0 = unlimited.
-double prefillContext(int64_t n, int64_t window) {
-  double N = double(n);
-  if (window <= 0 || window >= n)
-    return (N + 1.0) / 2.0;
-  double W = double(window);
-  return (W * (W + 1.0) / 2.0 + (N - W) * W) / N;
-}
-
-double decodeContext(int64_t n, int64_t window) {
-  return double(window <= 0 ? n : std::min(n, window));
-}
-
-struct Flops {
-  double prefill = 0, decode = 0;
-  void both(double x) {
-    prefill += x;
-    decode += x;
-  }
-};
-
-void attentionFlops(const ModelSpec &s, const AttentionSpec &a, bool outProj, int64_t n,
-                    Flops &f) {
-  double h = double(s.hidden), q = double(a.numHeads * a.headDim),
-         kv = double(a.numKvHeads * a.headDim);
-  f.both(linear(h, q) + 2 * linear(h, kv));
-  if (outProj)
-    f.both(linear(q, h));
-  double perKey = 4.0 * double(a.numHeads) * double(a.headDim);
-  f.prefill += perKey * prefillContext(n, a.slidingWindow);
-  f.decode += perKey * decodeContext(n, a.slidingWindow);
-}
-
-double mamba1Flops(const ModelSpec &s, const Mamba1Spec &m) {
-  double h = double(s.hidden), e = double(m.dInner), st = double(m.dState),
-         r = double(m.dtRank), k = double(m.dConv);
-  return linear(h, 2 * e)           // in_proj
-         + 2 * e * k                // depthwise causal conv
-         + linear(e, r + 2 * st)    // x_proj
-         + linear(r, e)             // dt_proj
-         + 6 * e * st + 3 * e       // selective scan recurrence (see docs)
-         + linear(e, h);            // out_proj
-}
-
-double mamba2Flops(const ModelSpec &s, const Mamba2Spec &m, bool outProj) {
-  double h = double(s.hidden), e = double(m.dInner()), st = double(m.dState),
-         nh = double(m.nHeads), k = double(m.dConv);
-  double x = linear(h, double(m.inProjDim())) // in_proj
-             + 2 * double(m.convDim()) * k     // depthwise causal conv
-             + 5 * e * st + nh * st + nh + 2 * e; // SSD recurrence (see docs)
-  if (outProj)
-    x += linear(e, h);
-  return x;
-}
-
 double denseFfnFlops(const ModelSpec &s, const FfnSpec &f) {
   double h = double(s.hidden), i = double(f.intermediate);
   switch (f.kind) {
-  case FfnKind::Mlp: return linear(h, i) + linear(i, h);
-  case FfnKind::GatedMlp: return 2 * linear(h, i) + linear(i, h);
+  case FfnKind::Mlp: return linearFlops(h, i) + linearFlops(i, h);
+  case FfnKind::GatedMlp: return 2 * linearFlops(h, i) + linearFlops(i, h);
   default: return 0;
   }
 }
 
 double moeFlops(const ModelSpec &s, const MoeSpec &m) {
-  return linear(double(s.hidden), double(m.numExperts)) +
+  return linearFlops(double(s.hidden), double(m.numExperts)) +
          double(m.topK) * denseFfnFlops(s, m.expert) + denseFfnFlops(s, m.shared);
 }
 
-Flops layerFlops(const ModelSpec &s, const LayerSpec &l, int64_t n) {
-  Flops f;
-  switch (l.mixer) {
-  case MixerKind::None:
-    break;
-  case MixerKind::Attention:
-    attentionFlops(s, l.attention, true, n, f);
-    break;
-  case MixerKind::Mamba1:
-    f.both(mamba1Flops(s, l.mamba1));
-    break;
-  case MixerKind::Mamba2:
-    f.both(mamba2Flops(s, l.mamba2, true));
-    break;
-  case MixerKind::Parallel:
-    attentionFlops(s, l.attention, true, n, f);
-    f.both(mamba2Flops(s, l.mamba2, true));
-    break;
-  case MixerKind::IntraHybrid: {
-    bool shared = l.intra.sharedOutProj;
-    attentionFlops(s, l.attention, !shared, n, f);
-    f.both(mamba2Flops(s, l.mamba2, !shared));
-    if (shared) {
-      double attnW = double(l.attention.numHeads * l.attention.headDim);
-      double ssmW = double(l.mamba2.dInner());
-      f.both(linear(l.intra.fusion == Fusion::Concat ? attnW + ssmW : attnW, double(s.hidden)));
-    }
-    break;
-  }
-  }
+FlopCount layerFlops(const ModelSpec &s, const LayerSpec &l, int64_t n) {
+  FlopCount f;
+  countMixerFlops(l.mixer, FlopContext{s.hidden, n}, f);
   f.both(l.ffn.kind == FfnKind::Moe ? moeFlops(s, l.moe) : denseFfnFlops(s, l.ffn));
   return f;
 }
 
 std::string layerKind(const LayerSpec &l) {
-  std::string mixer = l.mixer == MixerKind::None ? "" : toString(l.mixer);
+  std::string mixer = l.hasMixer() ? toString(l.mixerKind()) : "";
   std::string ffn = l.ffn.kind == FfnKind::None ? "" : toString(l.ffn.kind);
   if (mixer.empty())
     return ffn;
@@ -171,7 +87,7 @@ ModelReport computeReport(const ModelSpec &spec, int64_t seqLen) {
     ReportRow &row = rows[i + 1];
     row.label = std::to_string(l.index);
     row.kind = layerKind(l);
-    Flops f = layerFlops(spec, l, r.seqLen);
+    FlopCount f = layerFlops(spec, l, r.seqLen);
     row.prefillFlops = f.prefill;
     row.decodeFlops = f.decode;
   }
@@ -179,7 +95,7 @@ ModelReport computeReport(const ModelSpec &spec, int64_t seqLen) {
   head.label = "head";
   head.kind = spec.tiedEmbeddings ? "norm+lm_head (tied)" : "norm+lm_head";
   double headFlops = double(spec.numCodebooks) *
-                     linear(double(spec.hidden), double(spec.outputVocabSize));
+                     linearFlops(double(spec.hidden), double(spec.outputVocabSize));
   head.prefillFlops = head.decodeFlops = headFlops;
 
   forEachWeight(spec, [&](const std::string &role, int64_t layer,

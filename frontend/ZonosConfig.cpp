@@ -222,14 +222,11 @@ Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::st
       bool a = isAttn[size_t(l.index)];
       l.mixerNorm = norm;
       if (a) {
-        l.mixer = MixerKind::Attention;
-        l.attention = attn;
+        l.mixer = attn;
       } else if (ssmLayer == "Mamba1") {
-        l.mixer = MixerKind::Mamba1;
-        l.mamba1 = m1;
+        l.mixer = m1;
       } else {
-        l.mixer = MixerKind::Mamba2;
-        l.mamba2 = m2;
+        l.mixer = m2;
       }
       int64_t d = a ? attnInter : dInter;
       if (d > 0) {

@@ -7,6 +7,7 @@
 //
 // Family differences are emitted as small ops (scales, activations, extra
 // norms), never as flags on big ops: the fusion passes match by structure.
+// The implementation is split by concept; BuilderCore.h lists the files.
 //
 //===----------------------------------------------------------------------===//
 

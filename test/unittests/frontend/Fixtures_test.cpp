@@ -59,7 +59,7 @@ std::map<std::string, Tensor> metaTensors(const fs::path &file) {
 
 // meta.json["layer_types"] spelling of a spec layer.
 std::string layerType(const LayerSpec &l) {
-  switch (l.mixer) {
+  switch (l.mixerKind()) {
   case MixerKind::Attention: return "attention";
   case MixerKind::Mamba1:
   case MixerKind::Mamba2: return "mamba";
@@ -120,8 +120,8 @@ TEST(Fixtures, WeightsMatchSavedCheckpoints) {
     }
     int64_t rotary = -1; // the RoPE width of the attention layers, -1 if none
     for (const LayerSpec &l : spec->layers)
-      if (l.hasAttention() && l.attention.rotaryDim > 0)
-        rotary = l.attention.rotaryDim;
+      if (l.hasAttention() && l.attention()->rotaryDim > 0)
+        rotary = l.attention()->rotaryDim;
     const nlohmann::json &rd = m.value("rotary_dims", nlohmann::json::object());
     if (rd.empty()) {
       EXPECT_EQ(rotary, -1) << "transformers built no rotary embedding";

@@ -29,14 +29,14 @@ TEST(HFConfig, Llama) {
   ASSERT_EQ(s.numLayers, 2);
   EXPECT_FALSE(s.tiedEmbeddings);
   const LayerSpec &l = s.layers[1];
-  EXPECT_EQ(l.mixer, MixerKind::Attention);
-  EXPECT_EQ(l.attention.numHeads, 4);
-  EXPECT_EQ(l.attention.numKvHeads, 2);
-  EXPECT_EQ(l.attention.headDim, 16);
-  EXPECT_EQ(l.attention.rotaryDim, 16);
-  EXPECT_DOUBLE_EQ(l.attention.ropeTheta, 500000.0); // from rope_parameters
-  EXPECT_FALSE(l.attention.ropeInterleaved);
-  EXPECT_EQ(l.attention.slidingWindow, 0);
+  EXPECT_EQ(l.mixerKind(), MixerKind::Attention);
+  EXPECT_EQ(l.attention()->numHeads, 4);
+  EXPECT_EQ(l.attention()->numKvHeads, 2);
+  EXPECT_EQ(l.attention()->headDim, 16);
+  EXPECT_EQ(l.attention()->rotaryDim, 16);
+  EXPECT_DOUBLE_EQ(l.attention()->ropeTheta, 500000.0); // from rope_parameters
+  EXPECT_FALSE(l.attention()->ropeInterleaved);
+  EXPECT_EQ(l.attention()->slidingWindow, 0);
   EXPECT_EQ(l.mixerNorm.kind, NormKind::RMS);
   EXPECT_DOUBLE_EQ(l.mixerNorm.eps, 1e-6);
   EXPECT_EQ(l.ffn.kind, FfnKind::GatedMlp);
@@ -61,8 +61,8 @@ TEST(HFConfig, LlamaBiasesAndLegacyRope) {
   ModelSpec s = parseOk(R"({"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
       "num_hidden_layers": 1, "intermediate_size": 32, "vocab_size": 16, "attention_bias": true,
       "mlp_bias": true, "rope_theta": 1234.0, "rope_scaling": null, "num_key_value_heads": null})");
-  EXPECT_EQ(s.layers[0].attention.numKvHeads, 4); // null -> num_attention_heads
-  EXPECT_DOUBLE_EQ(s.layers[0].attention.ropeTheta, 1234.0);
+  EXPECT_EQ(s.layers[0].attention()->numKvHeads, 4); // null -> num_attention_heads
+  EXPECT_DOUBLE_EQ(s.layers[0].attention()->ropeTheta, 1234.0);
   auto sh = shapes(s);
   EXPECT_EQ(sh.at("model.layers.0.self_attn.q_proj.bias"), (Shape{64}));
   EXPECT_EQ(sh.at("model.layers.0.self_attn.o_proj.bias"), (Shape{64}));
@@ -75,11 +75,11 @@ TEST(HFConfig, LlamaDefaultsAreTransformers) {
   EXPECT_EQ(s.vocabSize, 32000);
   EXPECT_EQ(s.hidden, 4096);
   EXPECT_EQ(s.numLayers, 32);
-  EXPECT_EQ(s.layers[0].attention.numHeads, 32);
-  EXPECT_EQ(s.layers[0].attention.numKvHeads, 32);
-  EXPECT_EQ(s.layers[0].attention.headDim, 128);
+  EXPECT_EQ(s.layers[0].attention()->numHeads, 32);
+  EXPECT_EQ(s.layers[0].attention()->numKvHeads, 32);
+  EXPECT_EQ(s.layers[0].attention()->headDim, 128);
   EXPECT_EQ(s.layers[0].ffn.intermediate, 11008);
-  EXPECT_DOUBLE_EQ(s.layers[0].attention.ropeTheta, 10000.0);
+  EXPECT_DOUBLE_EQ(s.layers[0].attention()->ropeTheta, 10000.0);
   EXPECT_DOUBLE_EQ(s.finalNorm.eps, 1e-6);
 }
 
@@ -87,7 +87,7 @@ TEST(HFConfig, RopeParametersNestedPerLayerType) {
   ModelSpec s = parseOk(R"({"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4,
       "num_hidden_layers": 1, "rope_parameters": {"full_attention":
       {"rope_type": "default", "rope_theta": 77.0}}})");
-  EXPECT_DOUBLE_EQ(s.layers[0].attention.ropeTheta, 77.0);
+  EXPECT_DOUBLE_EQ(s.layers[0].attention()->ropeTheta, 77.0);
 }
 
 TEST(HFConfig, LlamaRefusesPartialRotary) {
@@ -102,7 +102,7 @@ TEST(HFConfig, Mistral) {
   EXPECT_EQ(s.modelType, "mistral");
   EXPECT_TRUE(s.tiedEmbeddings);
   EXPECT_EQ(s.weightDtype, DType::BF16); // torch_dtype
-  const AttentionSpec &a = s.layers[0].attention;
+  const AttentionSpec &a = *s.layers[0].attention();
   EXPECT_EQ(a.headDim, 8); // head_dim: null -> 64 / 8
   EXPECT_EQ(a.numKvHeads, 2);
   EXPECT_EQ(a.slidingWindow, 32);
@@ -116,11 +116,11 @@ TEST(HFConfig, Mistral) {
 TEST(HFConfig, MistralSlidingWindowDefaults) {
   ModelSpec absent = parseOk(R"({"model_type": "mistral", "hidden_size": 64,
       "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 1})");
-  EXPECT_EQ(absent.layers[0].attention.slidingWindow, 4096);
+  EXPECT_EQ(absent.layers[0].attention()->slidingWindow, 4096);
   ModelSpec none = parseOk(R"({"model_type": "mistral", "hidden_size": 64,
       "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 1,
       "sliding_window": null})");
-  EXPECT_EQ(none.layers[0].attention.slidingWindow, 0);
+  EXPECT_EQ(none.layers[0].attention()->slidingWindow, 0);
 }
 
 TEST(HFConfig, Mamba) {
@@ -128,14 +128,14 @@ TEST(HFConfig, Mamba) {
   EXPECT_TRUE(s.tiedEmbeddings); // MambaConfig leaves the default: tied
   EXPECT_TRUE(s.residualInFp32);
   const LayerSpec &l = s.layers[0];
-  EXPECT_EQ(l.mixer, MixerKind::Mamba1);
+  EXPECT_EQ(l.mixerKind(), MixerKind::Mamba1);
   EXPECT_EQ(l.ffn.kind, FfnKind::None);
   EXPECT_EQ(l.ffnNorm.kind, NormKind::None);
-  EXPECT_EQ(l.mamba1.dInner, 128);
-  EXPECT_EQ(l.mamba1.dState, 16);
-  EXPECT_EQ(l.mamba1.dConv, 4);
-  EXPECT_EQ(l.mamba1.dtRank, 4); // "auto" = ceil(64 / 16)
-  EXPECT_FALSE(l.mamba1.bcdtNorms);
+  EXPECT_EQ(std::get<Mamba1Spec>(l.mixer).dInner, 128);
+  EXPECT_EQ(std::get<Mamba1Spec>(l.mixer).dState, 16);
+  EXPECT_EQ(std::get<Mamba1Spec>(l.mixer).dConv, 4);
+  EXPECT_EQ(std::get<Mamba1Spec>(l.mixer).dtRank, 4); // "auto" = ceil(64 / 16)
+  EXPECT_FALSE(std::get<Mamba1Spec>(l.mixer).bcdtNorms);
   auto sh = shapes(s);
   EXPECT_EQ(sh.size(), 22u);
   EXPECT_EQ(sh.at("backbone.embeddings.weight"), (Shape{256, 64}));
@@ -157,7 +157,7 @@ TEST(HFConfig, MambaExplicitRankAndBias) {
   ModelSpec s = parseOk(R"({"model_type": "mamba", "hidden_size": 32, "num_hidden_layers": 1,
       "vocab_size": 8, "time_step_rank": 3, "use_bias": true, "use_conv_bias": false,
       "tie_word_embeddings": false})");
-  EXPECT_EQ(s.layers[0].mamba1.dtRank, 3);
+  EXPECT_EQ(std::get<Mamba1Spec>(s.layers[0].mixer).dtRank, 3);
   auto sh = shapes(s);
   EXPECT_EQ(sh.at("backbone.layers.0.mixer.in_proj.bias"), (Shape{128}));
   EXPECT_EQ(sh.at("backbone.layers.0.mixer.out_proj.bias"), (Shape{32}));
@@ -175,8 +175,8 @@ TEST(HFConfig, MambaIntermediateMustMatchExpand) {
 TEST(HFConfig, Mamba2) {
   ModelSpec s = load("hf_mamba2.json");
   EXPECT_FALSE(s.tiedEmbeddings);
-  const Mamba2Spec &m = s.layers[1].mamba2;
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Mamba2);
+  const Mamba2Spec &m = *s.layers[1].mamba2();
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Mamba2);
   EXPECT_EQ(m.nHeads, 8);
   EXPECT_EQ(m.headDim, 16);
   EXPECT_EQ(m.nGroups, 2);
@@ -205,14 +205,14 @@ TEST(HFConfig, Jamba) {
   ModelSpec s = load("hf_jamba.json");
   ASSERT_EQ(s.numLayers, 4);
   // attn_layer_period 2, offset 1; expert_layer_period 2, offset 1
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba1);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Attention);
-  EXPECT_EQ(s.layers[2].mixer, MixerKind::Mamba1);
-  EXPECT_EQ(s.layers[3].mixer, MixerKind::Attention);
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba1);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Attention);
+  EXPECT_EQ(s.layers[2].mixerKind(), MixerKind::Mamba1);
+  EXPECT_EQ(s.layers[3].mixerKind(), MixerKind::Attention);
   EXPECT_EQ(s.layers[0].ffn.kind, FfnKind::GatedMlp);
   EXPECT_EQ(s.layers[1].ffn.kind, FfnKind::Moe);
-  EXPECT_EQ(s.layers[1].attention.rotaryDim, 0); // Jamba has no RoPE
-  EXPECT_EQ(s.layers[1].attention.headDim, 16);
+  EXPECT_EQ(s.layers[1].attention()->rotaryDim, 0); // Jamba has no RoPE
+  EXPECT_EQ(s.layers[1].attention()->headDim, 16);
   const MoeSpec &moe = s.layers[3].moe;
   EXPECT_EQ(moe.numExperts, 4);
   EXPECT_EQ(moe.topK, 2);
@@ -221,7 +221,7 @@ TEST(HFConfig, Jamba) {
   EXPECT_EQ(moe.layout, ExpertLayout::PerExpert);
   EXPECT_EQ(moe.expert.kind, FfnKind::GatedMlp);
   EXPECT_EQ(moe.shared.kind, FfnKind::None);
-  const Mamba1Spec &m = s.layers[2].mamba1;
+  const Mamba1Spec &m = std::get<Mamba1Spec>(s.layers[2].mixer);
   EXPECT_TRUE(m.bcdtNorms);
   EXPECT_DOUBLE_EQ(m.bcdtNormEps, 1e-6);
   EXPECT_EQ(m.dtRank, 4);
@@ -242,14 +242,14 @@ TEST(HFConfig, Jamba) {
 TEST(HFConfig, Bamba) {
   ModelSpec s = load("hf_bamba.json");
   ASSERT_EQ(s.numLayers, 3);
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba2);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Attention);
-  EXPECT_EQ(s.layers[2].mixer, MixerKind::Mamba2);
-  const AttentionSpec &a = s.layers[1].attention;
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba2);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Attention);
+  EXPECT_EQ(s.layers[2].mixerKind(), MixerKind::Mamba2);
+  const AttentionSpec &a = *s.layers[1].attention();
   EXPECT_EQ(a.headDim, 16);
   EXPECT_EQ(a.rotaryDim, 8); // partial_rotary_factor hardcoded 0.5
   EXPECT_FALSE(a.qkvBias);
-  const Mamba2Spec &m = s.layers[0].mamba2;
+  const Mamba2Spec &m = *s.layers[0].mamba2();
   EXPECT_EQ(m.nHeads, 8);
   EXPECT_EQ(m.headDim, 16); // "auto" = 128 / 8
   EXPECT_EQ(m.nGroups, 1);
@@ -270,15 +270,15 @@ TEST(HFConfig, FalconH1) {
   EXPECT_DOUBLE_EQ(s.embeddingMultiplier, 5.656854249492381);
   EXPECT_DOUBLE_EQ(s.logitsMultiplier, 0.0390625);
   const LayerSpec &l = s.layers[0];
-  EXPECT_EQ(l.mixer, MixerKind::Parallel);
-  const AttentionSpec &a = l.attention;
+  EXPECT_EQ(l.mixerKind(), MixerKind::Parallel);
+  const AttentionSpec &a = *l.attention();
   EXPECT_EQ(a.headDim, 16);
   EXPECT_EQ(a.rotaryDim, 16);
   EXPECT_DOUBLE_EQ(a.ropeTheta, 1e11);
   EXPECT_DOUBLE_EQ(a.keyMultiplier, 0.390625);
   EXPECT_DOUBLE_EQ(a.inputMultiplier, 1.0);
   EXPECT_DOUBLE_EQ(a.outputMultiplier, 0.9375);
-  const Mamba2Spec &m = l.mamba2;
+  const Mamba2Spec &m = *l.mamba2();
   EXPECT_EQ(m.nHeads, 6);
   EXPECT_EQ(m.headDim, 16);
   EXPECT_EQ(m.dInner(), 96); // mamba_d_ssm, not expand * hidden
@@ -314,7 +314,7 @@ TEST(HFConfig, FalconH1ProjectorsBiasAndNoNorm) {
       "vocab_size": 16, "intermediate_size": 32, "mamba_d_ssm": null, "mamba_n_heads": 8,
       "mamba_d_state": 8, "mamba_rms_norm": false, "projectors_bias": true,
       "mamba_proj_bias": false})");
-  const Mamba2Spec &m = s.layers[0].mamba2;
+  const Mamba2Spec &m = *s.layers[0].mamba2();
   EXPECT_EQ(m.dInner(), 128); // null d_ssm -> mamba_expand * hidden_size
   EXPECT_FALSE(m.gatedNorm);
   auto sh = shapes(s);
@@ -326,17 +326,17 @@ TEST(HFConfig, FalconH1ProjectorsBiasAndNoNorm) {
 TEST(HFConfig, NemotronH) {
   ModelSpec s = load("hf_nemotron_h.json");
   ASSERT_EQ(s.numLayers, 5);
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba2);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::None);
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba2);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::None);
   EXPECT_EQ(s.layers[1].ffn.kind, FfnKind::Moe);
-  EXPECT_EQ(s.layers[2].mixer, MixerKind::Attention);
+  EXPECT_EQ(s.layers[2].mixerKind(), MixerKind::Attention);
   EXPECT_EQ(s.layers[2].ffn.kind, FfnKind::None);
-  EXPECT_EQ(s.layers[3].mixer, MixerKind::None);
+  EXPECT_EQ(s.layers[3].mixerKind(), MixerKind::None);
   EXPECT_EQ(s.layers[3].ffn.kind, FfnKind::Mlp);
   EXPECT_EQ(s.layers[3].ffn.activation, Activation::Relu2);
-  EXPECT_EQ(s.layers[2].attention.rotaryDim, 0); // no RoPE
-  EXPECT_EQ(s.layers[2].attention.headDim, 16);
-  const Mamba2Spec &m = s.layers[4].mamba2;
+  EXPECT_EQ(s.layers[2].attention()->rotaryDim, 0); // no RoPE
+  EXPECT_EQ(s.layers[2].attention()->headDim, 16);
+  const Mamba2Spec &m = *s.layers[4].mamba2();
   EXPECT_EQ(m.nHeads, 8);
   EXPECT_EQ(m.nGroups, 2);
   EXPECT_EQ(m.normGroups, 2); // group_size = intermediate / n_groups
@@ -374,15 +374,15 @@ TEST(HFConfig, NemotronHPattern) {
   std::vector<MixerKind> mixers;
   std::vector<FfnKind> ffns;
   for (const LayerSpec &l : s.layers) {
-    mixers.push_back(l.mixer);
+    mixers.push_back(l.mixerKind());
     ffns.push_back(l.ffn.kind);
   }
   EXPECT_EQ(mixers, (std::vector<MixerKind>{MixerKind::Mamba2, MixerKind::None, MixerKind::Mamba2,
                                             MixerKind::Attention, MixerKind::None}));
   EXPECT_EQ(ffns, (std::vector<FfnKind>{FfnKind::None, FfnKind::Mlp, FfnKind::None, FfnKind::None,
                                         FfnKind::Mlp}));
-  EXPECT_EQ(s.layers[0].mamba2.nGroups, 4);
-  EXPECT_EQ(s.layers[3].attention.numKvHeads, 1);
+  EXPECT_EQ(s.layers[0].mamba2()->nGroups, 4);
+  EXPECT_EQ(s.layers[3].attention()->numKvHeads, 1);
 }
 
 TEST(HFConfig, NemotronHLegacyNamesAndNewTypeNames) {
@@ -391,12 +391,12 @@ TEST(HFConfig, NemotronHLegacyNamesAndNewTypeNames) {
       "mamba_head_dim": 16, "ssm_state_size": 8, "vocab_size": 16,
       "layers_block_type": ["linear_attention", "full_attention"],
       "mamba_n_groups": 4, "mamba_d_conv": 3, "mamba_chunk_size": 32})");
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba2);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Attention);
-  EXPECT_EQ(s.layers[1].attention.headDim, 128); // NemotronHConfig.head_dim defaults to 128
-  EXPECT_EQ(s.layers[0].mamba2.nGroups, 4);
-  EXPECT_EQ(s.layers[0].mamba2.dConv, 3);
-  EXPECT_EQ(s.layers[0].mamba2.chunkSize, 32);
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba2);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Attention);
+  EXPECT_EQ(s.layers[1].attention()->headDim, 128); // NemotronHConfig.head_dim defaults to 128
+  EXPECT_EQ(s.layers[0].mamba2()->nGroups, 4);
+  EXPECT_EQ(s.layers[0].mamba2()->dConv, 3);
+  EXPECT_EQ(s.layers[0].mamba2()->chunkSize, 32);
 }
 
 TEST(HFConfig, GraniteMoeHybrid) {
@@ -405,9 +405,9 @@ TEST(HFConfig, GraniteMoeHybrid) {
   EXPECT_DOUBLE_EQ(s.embeddingMultiplier, 12.0);
   EXPECT_DOUBLE_EQ(s.logitsMultiplier, 0.25); // 1 / logits_scaling
   EXPECT_DOUBLE_EQ(s.residualMultiplier, 0.22);
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba2);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Attention);
-  const AttentionSpec &a = s.layers[1].attention;
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba2);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Attention);
+  const AttentionSpec &a = *s.layers[1].attention();
   EXPECT_DOUBLE_EQ(a.softmaxScale, 0.0078125); // attention_multiplier
   EXPECT_EQ(a.rotaryDim, 0);                   // position_embedding_type "nope"
   const MoeSpec &moe = s.layers[2].moe;
@@ -437,8 +437,8 @@ TEST(HFConfig, GraniteDenseAndRope) {
       "num_local_experts": 0, "shared_intermediate_size": 40,
       "position_embedding_type": "rope", "rope_theta": 5000})");
   EXPECT_EQ(s.layers[0].ffn.kind, FfnKind::GatedMlp);
-  EXPECT_EQ(s.layers[0].attention.rotaryDim, 16);
-  EXPECT_DOUBLE_EQ(s.layers[0].attention.ropeTheta, 5000.0);
+  EXPECT_EQ(s.layers[0].attention()->rotaryDim, 16);
+  EXPECT_DOUBLE_EQ(s.layers[0].attention()->ropeTheta, 5000.0);
   auto sh = shapes(s);
   EXPECT_EQ(sh.at("model.layers.1.shared_mlp.input_linear.weight"), (Shape{80, 64}));
   EXPECT_EQ(sh.count("model.layers.1.block_sparse_moe.router.layer.weight"), 0u);

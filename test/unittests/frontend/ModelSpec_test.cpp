@@ -26,12 +26,12 @@ ModelSpec tinySpec() {
   s.numLayers = 1;
   s.finalNorm = {NormKind::RMS, 1e-5, false};
   LayerSpec l;
-  l.mixer = MixerKind::Attention;
+  l.mixer = AttentionSpec();
   l.mixerNorm = {NormKind::RMS, 1e-5, false};
-  l.attention.numHeads = 2;
-  l.attention.numKvHeads = 1;
-  l.attention.headDim = 4;
-  l.attention.rotaryDim = 4;
+  l.attention()->numHeads = 2;
+  l.attention()->numKvHeads = 1;
+  l.attention()->headDim = 4;
+  l.attention()->rotaryDim = 4;
   l.ffnNorm = {NormKind::RMS, 1e-5, false};
   l.ffn.kind = FfnKind::GatedMlp;
   l.ffn.intermediate = 16;
@@ -138,13 +138,13 @@ TEST(ModelSpec, TinySpecIsValid) {
 TEST(ModelSpec, ValidateCatchesContradictions) {
   {
     ModelSpec s = tinySpec();
-    s.layers[0].attention.numKvHeads = 3;
+    s.layers[0].attention()->numKvHeads = 3;
     EXPECT_EQ(validateMessage(s), "tiny: field 'layers[0].attention.num_kv_heads': expected a "
                                   "divisor of num_heads (2) (got 3)");
   }
   {
     ModelSpec s = tinySpec();
-    s.layers[0].attention.rotaryDim = 3;
+    s.layers[0].attention()->rotaryDim = 3;
     EXPECT_EQ(validateMessage(s), "tiny: field 'layers[0].attention.rotary_dim': expected an "
                                   "even number in [0, head_dim = 4] (got 3)");
   }
@@ -172,11 +172,11 @@ TEST(ModelSpec, ValidateCatchesContradictions) {
   {
     ModelSpec s = tinySpec();
     LayerSpec &l = s.layers[0];
-    l.mixer = MixerKind::Mamba2;
-    l.mamba2.nHeads = 4;
-    l.mamba2.headDim = 4;
-    l.mamba2.dState = 8;
-    l.mamba2.nGroups = 3;
+    l.mixer = Mamba2Spec();
+    l.mamba2()->nHeads = 4;
+    l.mamba2()->headDim = 4;
+    l.mamba2()->dState = 8;
+    l.mamba2()->nGroups = 3;
     EXPECT_EQ(validateMessage(s),
               "tiny: field 'layers[0].mamba2.n_groups': expected a divisor of num_heads (4) "
               "(got 3)");

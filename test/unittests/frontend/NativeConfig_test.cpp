@@ -15,19 +15,19 @@ TEST(NativeConfig, InterLayerHybridFromAttnLayerIdx) {
   ASSERT_EQ(s.numLayers, 4);
   for (int i = 0; i < 4; ++i) {
     const LayerSpec &l = s.layers[i];
-    EXPECT_EQ(l.mixer, i == 2 ? MixerKind::Attention : MixerKind::Mamba2) << i;
+    EXPECT_EQ(l.mixerKind(), i == 2 ? MixerKind::Attention : MixerKind::Mamba2) << i;
     EXPECT_EQ(l.ffn.kind, FfnKind::GatedMlp) << i;
     EXPECT_EQ(l.ffn.intermediate, 128);
     EXPECT_EQ(l.mixerNorm.kind, NormKind::RMS);
   }
-  const AttentionSpec &a = s.layers[2].attention;
+  const AttentionSpec &a = *s.layers[2].attention();
   EXPECT_EQ(a.numHeads, 4);
   EXPECT_EQ(a.numKvHeads, 2);
   EXPECT_EQ(a.headDim, 16);
   EXPECT_EQ(a.rotaryDim, 16);
   EXPECT_EQ(a.slidingWindow, 16); // from "attention_layer"
   EXPECT_DOUBLE_EQ(a.ropeTheta, 500000.0);
-  const Mamba2Spec &m = s.layers[0].mamba2;
+  const Mamba2Spec &m = *s.layers[0].mamba2();
   EXPECT_EQ(m.nHeads, 8); // d_inner defaults to 2 * hidden_size = 128, / head_dim 16
   EXPECT_EQ(m.dState, 16);
   EXPECT_TRUE(m.gatedNorm);
@@ -46,19 +46,19 @@ TEST(NativeConfig, IntraLayerDiffFusion) {
   ModelSpec s = load("native_intra_diff.json");
   ASSERT_EQ(s.numLayers, 2);
   const LayerSpec &l = s.layers[0];
-  EXPECT_EQ(l.mixer, MixerKind::IntraHybrid);
-  EXPECT_EQ(l.intra.fusion, Fusion::Diff);
-  EXPECT_FALSE(l.intra.sharedOutProj);
-  EXPECT_EQ(l.intra.branchNorm, NormKind::RMS);
-  EXPECT_TRUE(l.intra.groupNorm);
-  EXPECT_EQ(l.attention.numHeads, 2); // attn_ratio 0.5 of 4 heads
-  EXPECT_EQ(l.attention.numKvHeads, 1);
-  EXPECT_EQ(l.attention.headDim, 16);
-  EXPECT_EQ(l.mamba2.nHeads, 2);
-  EXPECT_EQ(l.mamba2.headDim, 16);
-  EXPECT_FALSE(l.mamba2.gatedNorm); // the branch norm normalizes
-  EXPECT_EQ(s.layers[1].attention.numKvHeads, 2);
-  EXPECT_EQ(s.layers[1].attention.slidingWindow, 8);
+  EXPECT_EQ(l.mixerKind(), MixerKind::IntraHybrid);
+  EXPECT_EQ(std::get<IntraHybridSpec>(l.mixer).fusion, Fusion::Diff);
+  EXPECT_FALSE(std::get<IntraHybridSpec>(l.mixer).sharedOutProj);
+  EXPECT_EQ(std::get<IntraHybridSpec>(l.mixer).branchNorm, NormKind::RMS);
+  EXPECT_TRUE(std::get<IntraHybridSpec>(l.mixer).groupNorm);
+  EXPECT_EQ(l.attention()->numHeads, 2); // attn_ratio 0.5 of 4 heads
+  EXPECT_EQ(l.attention()->numKvHeads, 1);
+  EXPECT_EQ(l.attention()->headDim, 16);
+  EXPECT_EQ(l.mamba2()->nHeads, 2);
+  EXPECT_EQ(l.mamba2()->headDim, 16);
+  EXPECT_FALSE(l.mamba2()->gatedNorm); // the branch norm normalizes
+  EXPECT_EQ(s.layers[1].attention()->numKvHeads, 2);
+  EXPECT_EQ(s.layers[1].attention()->slidingWindow, 8);
   auto sh = shapes(s);
   EXPECT_EQ(sh.at("layers.0.attn.q_proj.weight"), (Shape{32, 64}));
   EXPECT_EQ(sh.at("layers.0.attn.k_proj.weight"), (Shape{16, 64}));
@@ -81,12 +81,12 @@ TEST(NativeConfig, IntraLayerDiffFusion) {
 TEST(NativeConfig, IntraLayerConcatFusionSharedProjection) {
   ModelSpec s = load("native_intra_concat.json");
   const LayerSpec &l = s.layers[1];
-  EXPECT_EQ(l.intra.fusion, Fusion::Concat);
-  EXPECT_TRUE(l.intra.sharedOutProj);
-  EXPECT_FALSE(l.intra.groupNorm);
-  EXPECT_DOUBLE_EQ(l.intra.ssmMultiplier, 0.5);
-  EXPECT_EQ(l.attention.numHeads, 1);
-  EXPECT_EQ(l.mamba2.nHeads, 3);
+  EXPECT_EQ(std::get<IntraHybridSpec>(l.mixer).fusion, Fusion::Concat);
+  EXPECT_TRUE(std::get<IntraHybridSpec>(l.mixer).sharedOutProj);
+  EXPECT_FALSE(std::get<IntraHybridSpec>(l.mixer).groupNorm);
+  EXPECT_DOUBLE_EQ(std::get<IntraHybridSpec>(l.mixer).ssmMultiplier, 0.5);
+  EXPECT_EQ(l.attention()->numHeads, 1);
+  EXPECT_EQ(l.mamba2()->nHeads, 3);
   EXPECT_EQ(l.ffn.kind, FfnKind::Mlp);
   EXPECT_EQ(l.ffn.activation, Activation::Gelu);
   EXPECT_TRUE(s.tiedEmbeddings);
@@ -104,13 +104,13 @@ TEST(NativeConfig, ParallelLayers) {
   EXPECT_DOUBLE_EQ(s.embeddingMultiplier, 2.0);
   EXPECT_DOUBLE_EQ(s.logitsMultiplier, 0.25);
   const LayerSpec &l = s.layers[0];
-  EXPECT_EQ(l.mixer, MixerKind::Parallel);
-  EXPECT_DOUBLE_EQ(l.attention.keyMultiplier, 0.5);
-  EXPECT_DOUBLE_EQ(l.attention.outputMultiplier, 0.75);
-  EXPECT_DOUBLE_EQ(l.mamba2.inputMultiplier, 1.25);
-  EXPECT_DOUBLE_EQ(l.mamba2.projMultipliers[4], 0.25);
-  EXPECT_DOUBLE_EQ(l.mamba2.outputMultiplier, 0.5);
-  EXPECT_TRUE(l.mamba2.normBeforeGate);
+  EXPECT_EQ(l.mixerKind(), MixerKind::Parallel);
+  EXPECT_DOUBLE_EQ(l.attention()->keyMultiplier, 0.5);
+  EXPECT_DOUBLE_EQ(l.attention()->outputMultiplier, 0.75);
+  EXPECT_DOUBLE_EQ(l.mamba2()->inputMultiplier, 1.25);
+  EXPECT_DOUBLE_EQ(l.mamba2()->projMultipliers[4], 0.25);
+  EXPECT_DOUBLE_EQ(l.mamba2()->outputMultiplier, 0.5);
+  EXPECT_TRUE(l.mamba2()->normBeforeGate);
   EXPECT_DOUBLE_EQ(l.ffn.gateMultiplier, 0.5);
   EXPECT_DOUBLE_EQ(l.ffn.downMultiplier, 2.0);
   auto sh = shapes(s);
@@ -122,8 +122,8 @@ TEST(NativeConfig, ParallelLayers) {
 TEST(NativeConfig, MoeLayers) {
   ModelSpec s = load("native_moe.json");
   ASSERT_EQ(s.numLayers, 4);
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba1);
-  EXPECT_TRUE(s.layers[0].mamba1.bcdtNorms);
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba1);
+  EXPECT_TRUE(std::get<Mamba1Spec>(s.layers[0].mixer).bcdtNorms);
   EXPECT_EQ(s.layers[0].moe.layout, ExpertLayout::PerExpert);
   const MoeSpec &m = s.layers[1].moe;
   EXPECT_EQ(m.numExperts, 8);
@@ -133,7 +133,7 @@ TEST(NativeConfig, MoeLayers) {
   EXPECT_EQ(m.layout, ExpertLayout::Stacked);
   EXPECT_EQ(m.shared.kind, FfnKind::GatedMlp);
   EXPECT_EQ(m.shared.intermediate, 48);
-  EXPECT_EQ(s.layers[2].mixer, MixerKind::None);
+  EXPECT_EQ(s.layers[2].mixerKind(), MixerKind::None);
   EXPECT_EQ(s.layers[2].mixerNorm.kind, NormKind::None);
   EXPECT_EQ(s.layers[2].moe.expert.kind, FfnKind::Mlp);
   EXPECT_EQ(s.layers[2].moe.expert.activation, Activation::Relu2);
@@ -166,9 +166,9 @@ TEST(NativeConfig, ExplicitLayerListWithNorms) {
   EXPECT_DOUBLE_EQ(l.mixerNorm.eps, 1e-6);
   EXPECT_EQ(s.finalNorm.kind, NormKind::RMS);
   EXPECT_FALSE(s.finalNorm.bias);
-  EXPECT_EQ(l.attention.rotaryDim, 4);
-  EXPECT_TRUE(l.attention.ropeInterleaved);
-  EXPECT_DOUBLE_EQ(l.attention.softmaxScale, 0.125);
+  EXPECT_EQ(l.attention()->rotaryDim, 4);
+  EXPECT_TRUE(l.attention()->ropeInterleaved);
+  EXPECT_DOUBLE_EQ(l.attention()->softmaxScale, 0.125);
   auto sh = shapes(s);
   EXPECT_EQ(sh.at("layers.0.attn.qkv_proj.weight"), (Shape{48, 16}));
   EXPECT_EQ(sh.at("layers.0.attn.qkv_proj.bias"), (Shape{48}));

@@ -15,7 +15,7 @@ TEST(ZonosConfig, Transformer) {
   EXPECT_EQ(s.outputVocabSize, 1025);
   ASSERT_EQ(s.numLayers, 3);
   for (const LayerSpec &l : s.layers) {
-    EXPECT_EQ(l.mixer, MixerKind::Attention);
+    EXPECT_EQ(l.mixerKind(), MixerKind::Attention);
     EXPECT_EQ(l.mixerNorm.kind, NormKind::Layer);
     EXPECT_TRUE(l.mixerNorm.bias);
     EXPECT_EQ(l.ffn.kind, FfnKind::GatedMlp);
@@ -23,7 +23,7 @@ TEST(ZonosConfig, Transformer) {
     EXPECT_TRUE(l.ffn.fusedGateUp);
     EXPECT_FALSE(l.ffn.gateFirst); // fc1 -> (y, gate)
   }
-  const AttentionSpec &a = s.layers[0].attention;
+  const AttentionSpec &a = *s.layers[0].attention();
   EXPECT_EQ(a.numHeads, 4);
   EXPECT_EQ(a.numKvHeads, 2);
   EXPECT_EQ(a.headDim, 16);
@@ -54,16 +54,16 @@ TEST(ZonosConfig, HybridMamba2) {
   ModelSpec s = load("zonos_hybrid.json");
   ASSERT_EQ(s.numLayers, 4);
   EXPECT_TRUE(s.residualInFp32);
-  EXPECT_EQ(s.layers[1].mixer, MixerKind::Attention);
+  EXPECT_EQ(s.layers[1].mixerKind(), MixerKind::Attention);
   EXPECT_EQ(s.layers[1].ffn.kind, FfnKind::GatedMlp);
   for (int i : {0, 2, 3}) {
     const LayerSpec &l = s.layers[i];
-    EXPECT_EQ(l.mixer, MixerKind::Mamba2);
+    EXPECT_EQ(l.mixerKind(), MixerKind::Mamba2);
     EXPECT_EQ(l.ffn.kind, FfnKind::None); // d_intermediate 0: no MLP, no norm2
     EXPECT_EQ(l.mixerNorm.kind, NormKind::RMS);
     EXPECT_FALSE(l.mixerNorm.bias);
   }
-  const Mamba2Spec &m = s.layers[0].mamba2;
+  const Mamba2Spec &m = *s.layers[0].mamba2();
   EXPECT_EQ(m.nHeads, 8); // 2 * 64 / headdim 16
   EXPECT_EQ(m.headDim, 16);
   EXPECT_EQ(m.dState, 16);
@@ -95,10 +95,10 @@ TEST(ZonosConfig, Mamba1DefaultsAndBiases) {
   ModelSpec s = parseOk(R"({"backbone": {"d_model": 64, "n_layer": 2, "d_intermediate": 100,
       "attn_layer_idx": [1], "ssm_cfg": {"d_state": 8, "bias": true},
       "attn_cfg": {"num_heads": 4, "causal": true}}})");
-  EXPECT_EQ(s.layers[0].mixer, MixerKind::Mamba1);
-  EXPECT_EQ(s.layers[0].mamba1.dState, 8);
-  EXPECT_EQ(s.layers[0].mamba1.dInner, 128);
-  EXPECT_EQ(s.layers[0].mamba1.dtRank, 4);
+  EXPECT_EQ(s.layers[0].mixerKind(), MixerKind::Mamba1);
+  EXPECT_EQ(std::get<Mamba1Spec>(s.layers[0].mixer).dState, 8);
+  EXPECT_EQ(std::get<Mamba1Spec>(s.layers[0].mixer).dInner, 128);
+  EXPECT_EQ(std::get<Mamba1Spec>(s.layers[0].mixer).dtRank, 4);
   EXPECT_EQ(s.layers[0].ffn.intermediate, 128); // d_intermediate 100 -> 128
   EXPECT_EQ(s.layers[1].ffn.kind, FfnKind::None); // attn_mlp_d_intermediate 0
   // mamba_ssm MHA defaults: qkv_proj_bias and out_proj_bias are True.
