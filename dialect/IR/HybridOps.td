@@ -16,13 +16,20 @@ include "dialect/IR/HybridAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 
-// Ops that update state in place: a consecutive run of operands, starting
-// at `init`, are the inits of the results in order
-// (DestinationStyleOpInterface).
-class Hybrid_StatefulOp<string mnemonic, list<Trait> traits = []>
+// Ops that update state in place: `numInits` consecutive operands, starting
+// at `$init`, are the inits of the results in order
+// (DestinationStyleOpInterface). The op declares `$init` first of them and
+// the rest right after it, before any optional operand.
+class Hybrid_StatefulOp<string mnemonic, int numInits, list<Trait> traits = []>
     : Hybrid_Op<mnemonic, !listconcat(traits, [Pure,
         DestinationStyleOpInterface])> {
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(getOperation(),
+          getInitMutable().getOperandNumber(), }] # numInits # [{);
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -413,7 +420,7 @@ def Hybrid_RoPEOp : Hybrid_Op<"rope",
   let hasVerifier = 1;
 }
 
-def Hybrid_AttentionOp : Hybrid_StatefulOp<"attention", [
+def Hybrid_AttentionOp : Hybrid_StatefulOp<"attention", 3, [
     AllTypesMatch<["query", "init", "result"]>,
     AllTypesMatch<["key", "value"]>,
     AllTypesMatch<["key_cache", "value_cache", "new_key_cache",
@@ -462,19 +469,13 @@ def Hybrid_AttentionOp : Hybrid_StatefulOp<"attention", [
     (`window` $window^)? (`sink` $sink^)? attr-dict
     `:` type($query) `,` type($key) `,` type($position) `,` type($key_cache)
   }];
-  let extraClassDeclaration = [{
-    ::mlir::MutableOperandRange getDpsInitsMutable() {
-      return ::mlir::MutableOperandRange(getOperation(),
-          getInitMutable().getOperandNumber(), 3);
-    }
-  }];
 }
 
 //===----------------------------------------------------------------------===//
 // State-space mixers
 //===----------------------------------------------------------------------===//
 
-def Hybrid_CausalConv1dOp : Hybrid_StatefulOp<"causal_conv1d", [
+def Hybrid_CausalConv1dOp : Hybrid_StatefulOp<"causal_conv1d", 2, [
     AllTypesMatch<["input", "init", "result"]>,
     AllTypesMatch<["state", "new_state"]>]> {
   let summary = "causal depthwise 1-D convolution with a carried window";
@@ -506,15 +507,9 @@ def Hybrid_CausalConv1dOp : Hybrid_StatefulOp<"causal_conv1d", [
     (`activation` $activation^)? attr-dict
     `:` type($input) `,` type($weight) `,` type($state)
   }];
-  let extraClassDeclaration = [{
-    ::mlir::MutableOperandRange getDpsInitsMutable() {
-      return ::mlir::MutableOperandRange(getOperation(),
-          getInitMutable().getOperandNumber(), 2);
-    }
-  }];
 }
 
-def Hybrid_SelectiveScanOp : Hybrid_StatefulOp<"selective_scan", [
+def Hybrid_SelectiveScanOp : Hybrid_StatefulOp<"selective_scan", 2, [
     AttrSizedOperandSegments,
     AllTypesMatch<["input", "delta", "init", "result"]>,
     AllTypesMatch<["b", "c"]>,
@@ -559,15 +554,9 @@ def Hybrid_SelectiveScanOp : Hybrid_StatefulOp<"selective_scan", [
     `state` $state `into` $init attr-dict
     `:` type($input) `,` type($a) `,` type($b) `,` type($state)
   }];
-  let extraClassDeclaration = [{
-    ::mlir::MutableOperandRange getDpsInitsMutable() {
-      return ::mlir::MutableOperandRange(getOperation(),
-          getInitMutable().getOperandNumber(), 2);
-    }
-  }];
 }
 
-def Hybrid_SSDScanOp : Hybrid_StatefulOp<"ssd_scan", [
+def Hybrid_SSDScanOp : Hybrid_StatefulOp<"ssd_scan", 2, [
     AttrSizedOperandSegments,
     AllTypesMatch<["input", "init", "result"]>,
     AllTypesMatch<["b", "c"]>,
@@ -613,12 +602,6 @@ def Hybrid_SSDScanOp : Hybrid_StatefulOp<"ssd_scan", [
     (`dt_bias` `(` $dt_bias^ `:` type($dt_bias) `)`)? `state` $state `into` $init
     `chunk_size` $chunk_size attr-dict
     `:` type($input) `,` type($dt) `,` type($a) `,` type($b) `,` type($state)
-  }];
-  let extraClassDeclaration = [{
-    ::mlir::MutableOperandRange getDpsInitsMutable() {
-      return ::mlir::MutableOperandRange(getOperation(),
-          getInitMutable().getOperandNumber(), 2);
-    }
   }];
 }
 
