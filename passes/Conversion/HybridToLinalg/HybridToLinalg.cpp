@@ -32,6 +32,9 @@ struct HybridConvertToLinalgPass
     RewritePatternSet patterns(&getContext());
     populateDecomposeFusedOpsPatterns(patterns);
     populateHybridToLinalgProjectionPatterns(patterns);
+    populateHybridToLinalgPointwisePatterns(patterns);
+    populateHybridToLinalgSamplingPatterns(patterns);
+    populateHybridToLinalgMoEPatterns(patterns);
     populateHybridToLinalgNormPatterns(patterns);
     populateHybridToLinalgAttentionPatterns(patterns);
     populateHybridToLinalgScanPatterns(patterns);

@@ -105,12 +105,33 @@ Value featureScale(OpBuilder &b, Location loc, Type f, Value n,
 /// Fast-math flags for arithmetic whose reassociation we allow (reductions).
 arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx);
 
+/// y_j[..., n] = init_j[..., n] + Σ_k x[..., k] · w_j[n, k] for every weight
+/// w_j (all [N, K]) in ONE generic: the reduction dim innermost and
+/// contiguous in both operands, x read once for all weights, tagged for the
+/// target's micro-kernel and kept apart from elementwise fusion. Each
+/// product is multiplied by `scale`. (ProjectionPatterns.cpp.)
+SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
+                                    ArrayRef<Value> weights,
+                                    ArrayRef<Value> inits,
+                                    const FeatureScales &scale = {});
+
 } // namespace lowering
 
-/// Patterns that lower hybrid ops to linalg / tensor / scf / arith / math.
+/// Patterns that lower hybrid ops to linalg / tensor / scf / arith / math,
+/// one set a file, in the order hybrid-convert-to-linalg adds them.
+/// embedding, linear, gated_mlp, split.
 void populateHybridToLinalgProjectionPatterns(RewritePatternSet &patterns);
+/// activation, scale.
+void populateHybridToLinalgPointwisePatterns(RewritePatternSet &patterns);
+/// argmax, linear_argmax.
+void populateHybridToLinalgSamplingPatterns(RewritePatternSet &patterns);
+/// stacked_weight, moe (to hybrid projections and pointwise ops).
+void populateHybridToLinalgMoEPatterns(RewritePatternSet &patterns);
+/// rms_norm, layer_norm, gated_rms_norm.
 void populateHybridToLinalgNormPatterns(RewritePatternSet &patterns);
+/// rope, attention.
 void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns);
+/// causal_conv1d, selective_scan, ssd_scan.
 void populateHybridToLinalgScanPatterns(RewritePatternSet &patterns);
 
 } // namespace hybrid
