@@ -103,43 +103,6 @@ struct LowerCausalConv1d : OpRewritePattern<CausalConv1dOp> {
   }
 };
 
-/// Common frame of the two scans: an scf.forall over `lanes` with shared
-/// outputs (y, state); `laneBody` builds the per-lane computation and
-/// returns the lane's new state row and output column, which are inserted
-/// back at `stateOffsets` / `yOffsets` (sizes given, unit strides).
-struct LaneResult {
-  Value stateRow, yColumn;
-  SmallVector<OpFoldResult> stateOffsets, stateSizes, yOffsets, ySizes;
-};
-
-scf::ForallOp buildLanes(
-    PatternRewriter &rewriter, Location loc, ArrayRef<OpFoldResult> lanes,
-    Value yInit, Value stateInit,
-    llvm::function_ref<LaneResult(OpBuilder &, ValueRange ivs, Value yOut,
-                                  Value stateOut)>
-        laneBody) {
-  auto forall = scf::ForallOp::create(rewriter, loc, lanes,
-                                      ValueRange{yInit, stateInit},
-                                      std::nullopt);
-  OpBuilder::InsertionGuard guard(rewriter);
-  Block *body = forall.getBody();
-  rewriter.setInsertionPointToStart(body);
-  size_t n = lanes.size();
-  LaneResult r = laneBody(rewriter, body->getArguments().take_front(n),
-                          body->getArgument(n), body->getArgument(n + 1));
-  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
-  auto ones = [&](size_t rank) {
-    return SmallVector<OpFoldResult>(rank, rewriter.getIndexAttr(1));
-  };
-  tensor::ParallelInsertSliceOp::create(rewriter, loc, r.yColumn,
-                                        body->getArgument(n), r.yOffsets,
-                                        r.ySizes, ones(r.yOffsets.size()));
-  tensor::ParallelInsertSliceOp::create(
-      rewriter, loc, r.stateRow, body->getArgument(n + 1), r.stateOffsets,
-      r.stateSizes, ones(r.stateOffsets.size()));
-  return forall;
-}
-
 /// A rank-reduced 1-D slice of `t` along dimension `dim` at `offsets`.
 Value lane1d(OpBuilder &b, Location loc, Value t, ArrayRef<OpFoldResult> offsets,
              ArrayRef<OpFoldResult> sizes, int64_t length) {
@@ -165,14 +128,142 @@ Value transformDelta(OpBuilder &b, Location loc, Value dt, Value bias,
   return dt;
 }
 
+/// Where one lane of a scan reads and writes its slices (unit strides): its
+/// state row (the state's last dimension, `stateDim` elements) and its
+/// output column (y along time).
+struct LaneLayout {
+  SmallVector<OpFoldResult> stateOffsets, stateSizes, yOffsets, ySizes;
+};
+
+/// What a scan family's time step gives the shared update of LaneScan.
+struct ScanStep {
+  /// exp(Δ·A) when it is the same for every state element, else null (then
+  /// LaneScan::decayAt gives it per element).
+  Value decay;
+  /// Δ·x, the weight of B in the update.
+  Value drive;
+  /// x at this step, which the skip D weights, and its indices (the gate's
+  /// too).
+  Value input;
+  SmallVector<Value> inputAt;
+  /// The indices of B and C at this step, less the last (the state element).
+  SmallVector<Value> bcAt;
+};
+
+/// A diagonal selective scan, the recurrence that Mamba-1's selective_scan
+/// and Mamba-2's ssd_scan share: independent lanes (an scf.forall, with y
+/// and the state as shared outputs), each a sequential loop over time that
+/// carries the lane's state row and output column and, at each step t,
+///   h[n] = decay[n] · h[n] + drive · B[t, n],   y[t] = Σ_n C[t, n] · h[n],
+///   y[t] = (y[t] + D · x[t]) · silu(gate[t])    (D and gate optional),
+/// the state row read at the start of the lane and written at its end. A
+/// family gives the lanes, its tensors, and the hooks; buildLaneScan builds
+/// the rest. The hooks run in the order listed, each where its ops belong
+/// in the lane.
+struct LaneScan {
+  ArrayRef<OpFoldResult> lanes;
+  /// The op's output init and state operands.
+  Value yInit, stateInit;
+  /// B and C (indexed [bcAt..., n]) and the optional gate ([inputAt...]).
+  Value b, c, gate;
+  int64_t stateDim;
+  /// The time extent of y (static when known) and the number of steps.
+  OpFoldResult seqSize;
+  Value seq;
+  /// The type the recurrence computes in.
+  Type computeType;
+  /// First in a lane (`ivs` are its forall indices): where it reads and
+  /// writes.
+  llvm::function_ref<LaneLayout(OpBuilder &, ValueRange ivs)> layout;
+  /// After the lane's slices, before its time loop: the lane's own values;
+  /// returns its skip weight D, or null.
+  llvm::function_ref<Value(OpBuilder &)> beginLane;
+  /// At the start of step t.
+  llvm::function_ref<ScanStep(OpBuilder &, Location, Value t)> step;
+  /// decay[n], first in the update of element n, when the step's is null.
+  llvm::function_ref<Value(OpBuilder &, Location, Value n)> decayAt;
+};
+
+scf::ForallOp buildLaneScan(PatternRewriter &rewriter, Location loc,
+                            const LaneScan &scan) {
+  Type f = scan.computeType, stateElt = elementTypeOf(scan.stateInit);
+  int64_t stateDim = scan.stateDim;
+  auto forall = scf::ForallOp::create(rewriter, loc, scan.lanes,
+                                      ValueRange{scan.yInit, scan.stateInit},
+                                      std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
+  Block *body = forall.getBody();
+  rewriter.setInsertionPointToStart(body);
+  size_t numLanes = scan.lanes.size();
+  Value yOut = body->getArgument(numLanes),
+        stateOut = body->getArgument(numLanes + 1);
+  OpBuilder &b = rewriter;
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  LaneLayout lane = scan.layout(b, body->getArguments().take_front(numLanes));
+  Value h0 = lane1d(b, loc, stateOut, lane.stateOffsets, lane.stateSizes,
+                    stateDim);
+  Value y0 = lane1d(
+      b, loc, yOut, lane.yOffsets, lane.ySizes,
+      getConstantIntValue(scan.seqSize).value_or(ShapedType::kDynamic));
+  Value dSkip = scan.beginLane(b);
+  auto overTime = scf::ForOp::create(
+      b, loc, c0, scan.seq, c1, ValueRange{h0, y0},
+      [&](OpBuilder &tb, Location l, Value t, ValueRange it) {
+        ScanStep step = scan.step(tb, l, t);
+        auto bcAt = [&](Value n) {
+          SmallVector<Value> at(step.bcAt);
+          at.push_back(n);
+          return at;
+        };
+        auto overState = scf::ForOp::create(
+            tb, l, c0, indexConst(tb, l, stateDim), c1,
+            ValueRange{it[0], floatConst(tb, l, f, 0.0)},
+            [&](OpBuilder &nb, Location nl, Value n, ValueRange s) {
+              Value decay = step.decay ? step.decay : scan.decayAt(nb, nl, n);
+              Value hOld = castFloat(nb, nl, extract(nb, nl, s[0], {n}), f);
+              Value bv = extract(nb, nl, scan.b, bcAt(n));
+              Value hNew = arith::AddFOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, decay, hOld),
+                  arith::MulFOp::create(nb, nl, step.drive, bv));
+              Value cv = extract(nb, nl, scan.c, bcAt(n));
+              Value yAcc = arith::AddFOp::create(
+                  nb, nl, s[1], arith::MulFOp::create(nb, nl, cv, hNew),
+                  reassocFlags(nb.getContext()));
+              Value stored = tensor::InsertOp::create(
+                  nb, nl, castFloat(nb, nl, hNew, stateElt), s[0], {n});
+              scf::YieldOp::create(nb, nl, ValueRange{stored, yAcc});
+            });
+        Value yv = overState.getResult(1);
+        if (dSkip)
+          yv = arith::AddFOp::create(
+              tb, l, yv, arith::MulFOp::create(tb, l, dSkip, step.input));
+        if (scan.gate)
+          yv = arith::MulFOp::create(
+              tb, l, yv, silu(tb, l, extract(tb, l, scan.gate, step.inputAt)));
+        Value yCol = tensor::InsertOp::create(tb, l, yv, it[1], {t});
+        scf::YieldOp::create(tb, l,
+                             ValueRange{overState.getResult(0), yCol});
+      });
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  auto ones = [&](size_t rank) {
+    return SmallVector<OpFoldResult>(rank, rewriter.getIndexAttr(1));
+  };
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, overTime.getResult(1),
+                                        yOut, lane.yOffsets, lane.ySizes,
+                                        ones(lane.yOffsets.size()));
+  tensor::ParallelInsertSliceOp::create(
+      rewriter, loc, overTime.getResult(0), stateOut, lane.stateOffsets,
+      lane.stateSizes, ones(lane.stateOffsets.size()));
+  return forall;
+}
+
 struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value u = op.getInput(), delta = op.getDelta(), a = op.getA();
-    Value bm = op.getB(), cm = op.getC(), skip = op.getSkip(),
-          gate = op.getGate(), deltaBias = op.getDeltaBias();
+    Value skip = op.getSkip(), deltaBias = op.getDeltaBias();
     int64_t stateDim = cast<RankedTensorType>(a.getType()).getDimSize(1);
     if (ShapedType::isDynamic(stateDim))
       return rewriter.notifyMatchFailure(op, "dynamic state dim");
@@ -183,70 +274,38 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
         tensor::getMixedSize(rewriter, loc, u, 2)};
     OpFoldResult seqSize = tensor::getMixedSize(rewriter, loc, u, 1);
     Value seq = tensor::DimOp::create(rewriter, loc, u, 1);
-    Type stateElt = elementTypeOf(op.getState());
 
-    auto forall = buildLanes(
-        rewriter, loc, lanes, op.getInit(), op.getState(),
-        [&](OpBuilder &b, ValueRange ivs, Value yOut, Value stateOut) {
-          Value bi = ivs[0], di = ivs[1];
-          Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-          LaneResult r;
-          r.stateOffsets = {bi, di, b.getIndexAttr(0)};
-          r.stateSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                          b.getIndexAttr(stateDim)};
-          r.yOffsets = {bi, b.getIndexAttr(0), di};
-          r.ySizes = {b.getIndexAttr(1), seqSize, b.getIndexAttr(1)};
-          Value h0 = lane1d(b, loc, stateOut, r.stateOffsets, r.stateSizes,
-                            stateDim);
-          Value y0 = lane1d(b, loc, yOut, r.yOffsets, r.ySizes,
-                            getConstantIntValue(seqSize).value_or(
-                                ShapedType::kDynamic));
-          Value dBias = deltaBias ? extract(b, loc, deltaBias, {di}) : Value();
-          Value dSkip = skip ? castFloat(b, loc, extract(b, loc, skip, {di}), f)
-                             : Value();
-          auto overTime = scf::ForOp::create(
-              b, loc, c0, seq, c1, ValueRange{h0, y0},
-              [&](OpBuilder &tb, Location l, Value t, ValueRange it) {
-                Value dt = transformDelta(
-                    tb, l, extract(tb, l, delta, {bi, t, di}), dBias,
-                    softplusOn, 0.0, std::nullopt);
-                Value uv = extract(tb, l, u, {bi, t, di});
-                Value dtu = arith::MulFOp::create(tb, l, dt, uv);
-                auto overState = scf::ForOp::create(
-                    tb, l, c0, indexConst(tb, l, stateDim), c1,
-                    ValueRange{it[0], floatConst(tb, l, f, 0.0)},
-                    [&](OpBuilder &nb, Location nl, Value n, ValueRange s) {
-                      Value av = castFloat(nb, nl, extract(nb, nl, a, {di, n}), f);
-                      Value decay = math::ExpOp::create(
-                          nb, nl, arith::MulFOp::create(nb, nl, dt, av));
-                      Value hOld = castFloat(nb, nl, extract(nb, nl, s[0], {n}), f);
-                      Value bv = extract(nb, nl, bm, {bi, t, n});
-                      Value hNew = arith::AddFOp::create(
-                          nb, nl, arith::MulFOp::create(nb, nl, decay, hOld),
-                          arith::MulFOp::create(nb, nl, dtu, bv));
-                      Value cv = extract(nb, nl, cm, {bi, t, n});
-                      Value yAcc = arith::AddFOp::create(
-                          nb, nl, s[1], arith::MulFOp::create(nb, nl, cv, hNew),
-                          reassocFlags(nb.getContext()));
-                      Value stored = tensor::InsertOp::create(
-                          nb, nl, castFloat(nb, nl, hNew, stateElt), s[0], {n});
-                      scf::YieldOp::create(nb, nl, ValueRange{stored, yAcc});
-                    });
-                Value yv = overState.getResult(1);
-                if (dSkip)
-                  yv = arith::AddFOp::create(
-                      tb, l, yv, arith::MulFOp::create(tb, l, dSkip, uv));
-                if (gate)
-                  yv = arith::MulFOp::create(
-                      tb, l, yv, silu(tb, l, extract(tb, l, gate, {bi, t, di})));
-                Value yCol = tensor::InsertOp::create(tb, l, yv, it[1], {t});
-                scf::YieldOp::create(
-                    tb, l, ValueRange{overState.getResult(0), yCol});
-              });
-          r.stateRow = overTime.getResult(0);
-          r.yColumn = overTime.getResult(1);
-          return r;
-        });
+    // Lane (batch, channel); Δ and its decay exp(Δ·A[d, n]) are per step.
+    Value bi, di, dBias, dt;
+    auto layout = [&](OpBuilder &b, ValueRange ivs) {
+      bi = ivs[0], di = ivs[1];
+      return LaneLayout{{bi, di, b.getIndexAttr(0)},
+                        {b.getIndexAttr(1), b.getIndexAttr(1),
+                         b.getIndexAttr(stateDim)},
+                        {bi, b.getIndexAttr(0), di},
+                        {b.getIndexAttr(1), seqSize, b.getIndexAttr(1)}};
+    };
+    auto beginLane = [&](OpBuilder &b) {
+      dBias = deltaBias ? extract(b, loc, deltaBias, {di}) : Value();
+      return skip ? castFloat(b, loc, extract(b, loc, skip, {di}), f)
+                  : Value();
+    };
+    auto step = [&](OpBuilder &tb, Location l, Value t) {
+      dt = transformDelta(tb, l, extract(tb, l, delta, {bi, t, di}), dBias,
+                          softplusOn, 0.0, std::nullopt);
+      Value uv = extract(tb, l, u, {bi, t, di});
+      Value dtu = arith::MulFOp::create(tb, l, dt, uv);
+      return ScanStep{Value(), dtu, uv, {bi, t, di}, {bi, t}};
+    };
+    auto decayAt = [&](OpBuilder &nb, Location nl, Value n) -> Value {
+      Value av = castFloat(nb, nl, extract(nb, nl, a, {di, n}), f);
+      return math::ExpOp::create(nb, nl, arith::MulFOp::create(nb, nl, dt, av));
+    };
+    auto forall = buildLaneScan(
+        rewriter, loc,
+        LaneScan{lanes, op.getInit(), op.getState(), op.getB(), op.getC(),
+                 op.getGate(), stateDim, seqSize, seq, f, layout, beginLane,
+                 step, decayAt});
     rewriter.replaceOp(op, forall.getResults());
     return success();
   }
@@ -258,8 +317,7 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = op.getInput(), dtIn = op.getDt(), a = op.getA();
-    Value bm = op.getB(), cm = op.getC(), skip = op.getSkip(),
-          gate = op.getGate(), dtBias = op.getDtBias();
+    Value bm = op.getB(), skip = op.getSkip(), dtBias = op.getDtBias();
     auto xType = cast<RankedTensorType>(x.getType());
     auto bType = cast<RankedTensorType>(bm.getType());
     int64_t heads = xType.getDimSize(2), headDim = xType.getDimSize(3);
@@ -279,7 +337,6 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
         rewriter.getIndexAttr(headDim)};
     OpFoldResult seqSize = tensor::getMixedSize(rewriter, loc, x, 1);
     Value seq = tensor::DimOp::create(rewriter, loc, x, 1);
-    Type stateElt = elementTypeOf(op.getState());
 
     // Δ and exp(Δ·A) depend on (batch, time, head) only: computed once over
     // [B, T, H] here rather than in each of the head's P lanes, which would
@@ -305,67 +362,35 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
               arith::MulFOp::create(b, l, args[0], castFloat(b, l, args[1], f)));
         });
 
-    auto forall = buildLanes(
-        rewriter, loc, lanes, op.getInit(), op.getState(),
-        [&](OpBuilder &b, ValueRange ivs, Value yOut, Value stateOut) {
-          Value bi = ivs[0], hi = ivs[1], pi = ivs[2];
-          Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-          Value gi = arith::DivUIOp::create(b, loc, hi,
-                                            indexConst(b, loc, headsPerGroup));
-          LaneResult r;
-          r.stateOffsets = {bi, hi, pi, b.getIndexAttr(0)};
-          r.stateSizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                          b.getIndexAttr(1), b.getIndexAttr(stateDim)};
-          r.yOffsets = {bi, b.getIndexAttr(0), hi, pi};
-          r.ySizes = {b.getIndexAttr(1), seqSize, b.getIndexAttr(1),
-                      b.getIndexAttr(1)};
-          Value s0 = lane1d(b, loc, stateOut, r.stateOffsets, r.stateSizes,
-                            stateDim);
-          Value y0 = lane1d(b, loc, yOut, r.yOffsets, r.ySizes,
-                            getConstantIntValue(seqSize).value_or(
-                                ShapedType::kDynamic));
-          Value dSkip = skip ? castFloat(b, loc, extract(b, loc, skip, {hi}), f)
-                             : Value();
-          auto overTime = scf::ForOp::create(
-              b, loc, c0, seq, c1, ValueRange{s0, y0},
-              [&](OpBuilder &tb, Location l, Value t, ValueRange it) {
-                Value dt = extract(tb, l, dtPrepared, {bi, t, hi});
-                Value decay = extract(tb, l, decays, {bi, t, hi});
-                Value xv = extract(tb, l, x, {bi, t, hi, pi});
-                Value dtx = arith::MulFOp::create(tb, l, dt, xv);
-                auto overState = scf::ForOp::create(
-                    tb, l, c0, indexConst(tb, l, stateDim), c1,
-                    ValueRange{it[0], floatConst(tb, l, f, 0.0)},
-                    [&](OpBuilder &nb, Location nl, Value n, ValueRange s) {
-                      Value sOld = castFloat(nb, nl, extract(nb, nl, s[0], {n}), f);
-                      Value bv = extract(nb, nl, bm, {bi, t, gi, n});
-                      Value sNew = arith::AddFOp::create(
-                          nb, nl, arith::MulFOp::create(nb, nl, decay, sOld),
-                          arith::MulFOp::create(nb, nl, dtx, bv));
-                      Value cv = extract(nb, nl, cm, {bi, t, gi, n});
-                      Value yAcc = arith::AddFOp::create(
-                          nb, nl, s[1], arith::MulFOp::create(nb, nl, cv, sNew),
-                          reassocFlags(nb.getContext()));
-                      Value stored = tensor::InsertOp::create(
-                          nb, nl, castFloat(nb, nl, sNew, stateElt), s[0], {n});
-                      scf::YieldOp::create(nb, nl, ValueRange{stored, yAcc});
-                    });
-                Value yv = overState.getResult(1);
-                if (dSkip)
-                  yv = arith::AddFOp::create(
-                      tb, l, yv, arith::MulFOp::create(tb, l, dSkip, xv));
-                if (gate)
-                  yv = arith::MulFOp::create(
-                      tb, l, yv,
-                      silu(tb, l, extract(tb, l, gate, {bi, t, hi, pi})));
-                Value yCol = tensor::InsertOp::create(tb, l, yv, it[1], {t});
-                scf::YieldOp::create(
-                    tb, l, ValueRange{overState.getResult(0), yCol});
-              });
-          r.stateRow = overTime.getResult(0);
-          r.yColumn = overTime.getResult(1);
-          return r;
-        });
+    // Lane (batch, head, head_dim) of group gi; the decay is per step.
+    Value bi, hi, pi, gi;
+    auto layout = [&](OpBuilder &b, ValueRange ivs) {
+      bi = ivs[0], hi = ivs[1], pi = ivs[2];
+      gi = arith::DivUIOp::create(b, loc, hi,
+                                  indexConst(b, loc, headsPerGroup));
+      return LaneLayout{{bi, hi, pi, b.getIndexAttr(0)},
+                        {b.getIndexAttr(1), b.getIndexAttr(1),
+                         b.getIndexAttr(1), b.getIndexAttr(stateDim)},
+                        {bi, b.getIndexAttr(0), hi, pi},
+                        {b.getIndexAttr(1), seqSize, b.getIndexAttr(1),
+                         b.getIndexAttr(1)}};
+    };
+    auto beginLane = [&](OpBuilder &b) {
+      return skip ? castFloat(b, loc, extract(b, loc, skip, {hi}), f)
+                  : Value();
+    };
+    auto step = [&](OpBuilder &tb, Location l, Value t) {
+      Value dt = extract(tb, l, dtPrepared, {bi, t, hi});
+      Value decay = extract(tb, l, decays, {bi, t, hi});
+      Value xv = extract(tb, l, x, {bi, t, hi, pi});
+      Value dtx = arith::MulFOp::create(tb, l, dt, xv);
+      return ScanStep{decay, dtx, xv, {bi, t, hi, pi}, {bi, t, gi}};
+    };
+    auto forall = buildLaneScan(
+        rewriter, loc,
+        LaneScan{lanes, op.getInit(), op.getState(), bm, op.getC(),
+                 op.getGate(), stateDim, seqSize, seq, f, layout, beginLane,
+                 step, /*decayAt=*/nullptr});
     rewriter.replaceOp(op, forall.getResults());
     return success();
   }
