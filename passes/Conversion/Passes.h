@@ -10,11 +10,26 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <functional>
+
 namespace mlir {
 namespace hybrid {
 
+class LinearArgmaxOp;
+
+/// The rows of the vocabulary per block of a greedy head's lowering (see
+/// hybrid-convert-to-linalg); 0, or the whole vocabulary or more: one block.
+/// A target's choice, made per head: the CPU target's keeps a block's
+/// logits in cache (passes/Target/CPU/Pipelines.cpp).
+using HeadBlockRowsFn = std::function<int64_t(LinearArgmaxOp)>;
+
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
+
+/// hybrid-convert-to-linalg with the heads' block sizes chosen by
+/// `headBlockRows` rather than by its head-block-rows option.
+std::unique_ptr<Pass>
+createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

@@ -28,12 +28,20 @@ struct HybridConvertToLinalgPass
     : mlir::hybrid::impl::HybridConvertToLinalgPassBase<
           HybridConvertToLinalgPass> {
   using Base::Base;
+  explicit HybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows)
+      : headBlockRowsFn(std::move(headBlockRows)) {}
+
   void runOnOperation() override {
+    HeadBlockRowsFn blockRows = headBlockRowsFn;
+    if (!blockRows)
+      blockRows = [rows = int64_t(headBlockRows)](LinearArgmaxOp) {
+        return rows;
+      };
     RewritePatternSet patterns(&getContext());
     populateDecomposeFusedOpsPatterns(patterns);
     populateHybridToLinalgProjectionPatterns(patterns);
     populateHybridToLinalgPointwisePatterns(patterns);
-    populateHybridToLinalgSamplingPatterns(patterns);
+    populateHybridToLinalgSamplingPatterns(patterns, blockRows);
     populateHybridToLinalgMoEPatterns(patterns);
     populateHybridToLinalgNormPatterns(patterns);
     populateHybridToLinalgAttentionPatterns(patterns);
@@ -52,5 +60,13 @@ struct HybridConvertToLinalgPass
     if (result.wasInterrupted())
       signalPassFailure();
   }
+
+  /// The target's choice of the heads' block sizes, if it made one.
+  HeadBlockRowsFn headBlockRowsFn;
 };
 } // namespace
+
+std::unique_ptr<Pass>
+mlir::hybrid::createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows) {
+  return std::make_unique<HybridConvertToLinalgPass>(std::move(headBlockRows));
+}

@@ -10,6 +10,7 @@
 #define HYBRIDC_PASSES_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
 
 #include "dialect/IR/HybridOps.h"
+#include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -123,8 +124,10 @@ SmallVector<Value> buildProjections(OpBuilder &b, Location loc, Value x,
 void populateHybridToLinalgProjectionPatterns(RewritePatternSet &patterns);
 /// activation, scale.
 void populateHybridToLinalgPointwisePatterns(RewritePatternSet &patterns);
-/// argmax, linear_argmax.
-void populateHybridToLinalgSamplingPatterns(RewritePatternSet &patterns);
+/// argmax, linear_argmax (in blocks of `headBlockRows` rows; none: one
+/// block).
+void populateHybridToLinalgSamplingPatterns(RewritePatternSet &patterns,
+                                            HeadBlockRowsFn headBlockRows);
 /// stacked_weight, moe (to hybrid projections and pointwise ops).
 void populateHybridToLinalgMoEPatterns(RewritePatternSet &patterns);
 /// rms_norm, layer_norm, gated_rms_norm.

@@ -83,28 +83,18 @@ struct LowerArgmax : OpRewritePattern<ArgmaxOp> {
   }
 };
 
-/// Rows of the vocabulary per block of the greedy head: the block's logits
-/// ([tokens, rows] floats) stay in L1/L2 between the GEMV that writes them
-/// and the argmax that reads them, and there are enough blocks to share out
-/// among threads. A divisor of V in [256, 1024] avoids a ragged last block;
-/// otherwise 512 rows and one short tail block.
-int64_t headBlockRows(int64_t vocab) {
-  if (vocab <= 1024)
-    return vocab;
-  for (int64_t rows = 1024; rows >= 256; --rows)
-    if (vocab % rows == 0)
-      return rows;
-  return 512;
-}
-
 /// The greedy head in blocks of vocabulary rows: an scf.forall over blocks,
 /// each computing its logits with the ordinary (micro-kernel) projection
 /// into a block-sized temporary and reducing them to one (value, index) per
 /// token; then an argmax over the blocks' candidates in block order (which
-/// keeps the first maximum overall). The V-wide logits never exist.
+/// keeps the first maximum overall). The V-wide logits never exist. The
+/// block size is the target's (`blockRows`).
 struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
   // Preferred over hybrid-decompose-fused-ops' pattern, like LowerGatedMLP.
-  LowerLinearArgmax(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LowerLinearArgmax(MLIRContext *ctx, HeadBlockRowsFn blockRows)
+      : OpRewritePattern(ctx, /*benefit=*/2), blockRows(std::move(blockRows)) {}
+  HeadBlockRowsFn blockRows;
+
   LogicalResult matchAndRewrite(LinearArgmaxOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -115,7 +105,9 @@ struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
     if (wType.isDynamicDim(0) || wType.isDynamicDim(1))
       return rewriter.notifyMatchFailure(op, "needs a static head weight");
     int64_t vocab = wType.getDimSize(0), in = wType.getDimSize(1);
-    int64_t rows = headBlockRows(vocab);
+    int64_t rows = blockRows ? blockRows(op) : 0;
+    if (rows <= 0 || rows > vocab)
+      rows = vocab;
     int64_t full = vocab / rows, tail = vocab % rows;
     int64_t blocks = full + (tail ? 1 : 0);
     FeatureScales scale{op.getOutputScale().convertToDouble(), {}, {}};
@@ -197,6 +189,8 @@ struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
 } // namespace
 
 void mlir::hybrid::populateHybridToLinalgSamplingPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<LowerArgmax, LowerLinearArgmax>(patterns.getContext());
+    RewritePatternSet &patterns, HeadBlockRowsFn headBlockRows) {
+  patterns.add<LowerArgmax>(patterns.getContext());
+  patterns.add<LowerLinearArgmax>(patterns.getContext(),
+                                  std::move(headBlockRows));
 }

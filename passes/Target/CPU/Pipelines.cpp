@@ -7,6 +7,7 @@
 
 #include "passes/Target/CPU/Pipelines.h"
 
+#include "dialect/IR/HybridOps.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Target/CPU/Passes.h"
 #include "passes/Transforms/Passes.h"
@@ -24,12 +25,30 @@
 namespace mlir {
 namespace hybrid {
 
+/// Rows of the vocabulary per block of the greedy head: the block's logits
+/// ([tokens, rows] floats) stay in L1/L2 between the GEMV that writes them
+/// and the argmax that reads them, and there are enough blocks to share out
+/// among threads. A divisor of V in [256, 1024] avoids a ragged last block;
+/// otherwise 512 rows and one short tail block. (The lowering asks for
+/// heads of a static vocabulary only.)
+static int64_t cpuHeadBlockRows(LinearArgmaxOp op) {
+  auto head = cast<RankedTensorType>(op.getWeight().getType());
+  int64_t vocab = head.getDimSize(0);
+  if (vocab <= 1024)
+    return vocab;
+  for (int64_t rows = 1024; rows >= 256; --rows)
+    if (vocab % rows == 0)
+      return rows;
+  return 512;
+}
+
 void buildHybridCPULoopsPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
   buildHybridFusionPipeline(pm, options.fusion);
   addABIAnnotationPasses(pm);
-  // Every hybrid op but the weights becomes linalg/tensor/scf.
-  pm.addPass(createHybridConvertToLinalgPass());
+  // Every hybrid op but the weights becomes linalg/tensor/scf; the greedy
+  // head in blocks that fit the caches.
+  pm.addPass(createHybridConvertToLinalgPass(cpuHeadBlockRows));
   addABIBindingPasses(pm, "cpu");
   // Residual adds and gates on tensors become linalg.generic.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());

@@ -1,4 +1,5 @@
-// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg=head-block-rows=512 | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg | FileCheck %s --check-prefix=ONE
 
 // Tests that a linear becomes one GEMM-shaped generic with the reduction dim
 // innermost and contiguous in both operands (weight [N, K]), tagged for the
@@ -72,8 +73,9 @@ func.func @argmax(%l: tensor<2x10xf32>) -> tensor<2xi64> {
 
 // -----
 
-// Tests that the greedy head is computed in blocks of vocabulary rows (2053
-// is prime: four 512-row blocks in parallel and a 5-row tail), each block's
+// Tests that the greedy head is computed in blocks of head-block-rows
+// vocabulary rows (2053 is prime: four 512-row blocks in parallel and a
+// 5-row tail), each block's
 // logits reduced to one candidate (value, index + block offset) per token
 // where they are computed, and the candidates reduced in block order.
 // CHECK-LABEL: func.func @linear_argmax
@@ -93,6 +95,12 @@ func.func @argmax(%l: tensor<2x10xf32>) -> tensor<2xi64> {
 // CHECK: arith.cmpf ogt
 // CHECK: return %[[R]]#1
 // CHECK-NOT: tensor<?x1x2053xf32>
+// Without head-block-rows, the whole vocabulary is one block.
+// ONE-LABEL: func.func @linear_argmax
+// ONE: scf.forall (%{{.+}}) in (1) shared_outs({{.*}}) -> (tensor<?x1x1xf32>, tensor<?x1x1xi64>)
+// ONE: tensor.extract_slice %{{.+}}[%{{.+}}, 0] [2053, 16] [1, 1] : tensor<2053x16xbf16> to tensor<2053x16xbf16>
+// ONE-NOT: tensor.insert_slice
+// ONE: return
 func.func @linear_argmax(%h: tensor<?x1x16xf32>, %w: tensor<2053x16xbf16>) -> tensor<?x1xi64> {
   %t = hybrid.linear_argmax %h, %w {output_scale = 0.5 : f64} : tensor<?x1x16xf32>, tensor<2053x16xbf16> -> tensor<?x1xi64>
   return %t : tensor<?x1xi64>
