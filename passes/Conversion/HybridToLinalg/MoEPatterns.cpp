@@ -70,6 +70,22 @@ Value expertSlice(PatternRewriter &rewriter, Location loc, Value stacked,
                                         offsets, sizes, strides);
 }
 
+/// x / Σ x over the last dimension (softmax's and top-k's normalization),
+/// over the iteration space of `like` (of x's shape).
+Value divideByLastDimSum(OpBuilder &b, Location loc, Value x, Value like) {
+  MLIRContext *ctx = b.getContext();
+  Type f = elementTypeOf(x);
+  int64_t rank = rankOf(x);
+  Value sums = reduceLastDim(b, loc, x, f,
+                             [](OpBuilder &, Location, Value v) { return v; });
+  return mapElements(
+      b, loc, like, f, ValueRange{x, sums},
+      {identityMap(ctx, rank), leadingMap(ctx, rank, rank - 1)},
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, l, args[0], args[1]);
+      });
+}
+
 /// Dense mixture of experts: every expert runs on every token and is
 /// weighted by its routing weight, zero for experts outside the top k. This
 /// is exact (the same sum as routing), and simple to lower; a sparse
@@ -108,14 +124,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
             return math::ExpOp::create(
                 b, l, arith::SubFOp::create(b, l, args[0], args[1]));
           });
-      Value sums = reduceLastDim(rewriter, loc, exps, f,
-                                 [](OpBuilder &, Location, Value v) { return v; });
-      scores = mapElements(
-          rewriter, loc, logits, f, ValueRange{exps, sums},
-          {identityMap(ctx, rank), leadingMap(ctx, rank, rank - 1)},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            return arith::DivFOp::create(b, l, args[0], args[1]);
-          });
+      scores = divideByLastDimSum(rewriter, loc, exps, logits);
     } else {
       scores = mapElements(rewriter, loc, logits, f, ValueRange{logits},
                            {identityMap(ctx, rank)},
@@ -175,14 +184,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     double routedScale = op.getRoutedScale().convertToDouble();
     Value gates = selected;
     if (op.getNormalizeTopK()) {
-      Value total = reduceLastDim(rewriter, loc, selected, f,
-                                  [](OpBuilder &, Location, Value v) { return v; });
-      gates = mapElements(
-          rewriter, loc, selected, f, ValueRange{selected, total},
-          {identityMap(ctx, rank), leadingMap(ctx, rank, rank - 1)},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            return arith::DivFOp::create(b, l, args[0], args[1]);
-          });
+      gates = divideByLastDimSum(rewriter, loc, selected, selected);
     }
     if (routedScale != 1.0)
       gates = ScaleOp::create(rewriter, loc, gates,
