@@ -96,7 +96,7 @@ def HybridReturnStateInPlacePass : Pass<"hybrid-return-state-in-place",
     state), so that the caller's buffer always holds the new state.
   }];
   let dependentDialects = [
-    "::mlir::hybrid::HybridDialect","::mlir::memref::MemRefDialect"];
+    "::mlir::hybrid::HybridDialect", "::mlir::memref::MemRefDialect"];
   let statistics = [
     Statistic<"numInPlace", "num-in-place", "State results updated in place">,
     Statistic<"numCopied", "num-copied", "State results copied back">
