@@ -75,13 +75,7 @@ HYB_API const char *hyb_status_code_name(hyb_status_code_t code);
 
 /*===-- Types shared by modules and sessions -------------------------------===*/
 
-typedef enum hyb_dtype_t {
-  HYB_DTYPE_F32 = 0,
-  HYB_DTYPE_BF16 = 1,
-  HYB_DTYPE_F16 = 2,
-  HYB_DTYPE_I64 = 3,
-  HYB_DTYPE_I32 = 4,
-} hyb_dtype_t;
+/* hyb_dtype_t is defined in hybrid/abi.h: generated code uses it too. */
 
 /* Manifest spelling ("f32", "bf16", ...) and size in bytes of |dtype|. */
 HYB_API const char *hyb_dtype_name(hyb_dtype_t dtype);
