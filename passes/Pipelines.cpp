@@ -11,6 +11,11 @@
 #include "passes/ABI/Passes.h"
 #include "passes/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace mlir {
@@ -153,6 +158,40 @@ void addABIBindingPasses(OpPassManager &pm, llvm::StringRef targetKind) {
 void addABIBufferPasses(OpPassManager &pm) {
   // The ABI returns state through its arguments, not as results.
   pm.addPass(createHybridReturnStateInPlacePass());
+}
+
+void addBufferizationPasses(OpPassManager &pm) {
+  // Residual adds and gates on tensors become linalg.generic.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  // Fold the reshapes and constants of the lowering.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // One pass over memory for chains of pointwise ops, GEMMs kept apart.
+  pm.addNestedPass<func::FuncOp>(createHybridFuseElementwisePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Elementwise results over an input that dies there, in place.
+  pm.addNestedPass<func::FuncOp>(createHybridReuseDeadInputsPass());
+  // After the last CSE: each destination filled in place, not copied from
+  // one shared fill.
+  pm.addNestedPass<func::FuncOp>(createHybridCloneSharedFillsPass());
+  // State operands bufferize in place onto the caller's buffers.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addABIBufferPasses(pm);
+  // Logits become a caller-provided buffer, written in place: the
+  // allocation that held them is replaced by it, not copied into it.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  // Free every temporary.
+  bufferization::buildBufferDeallocationPipeline(pm);
 }
 
 } // namespace hybrid

@@ -59,6 +59,12 @@ void addABIBindingPasses(OpPassManager &pm, llvm::StringRef targetKind);
 /// boundaries): state is returned through its arguments.
 void addABIBufferPasses(OpPassManager &pm);
 
+/// From linalg on tensors to buffers, the same for every target: pointwise
+/// ops fused into one pass over memory each, one-shot bufferization with
+/// state in place (addABIBufferPasses), logits as a caller's buffer, every
+/// temporary freed.
+void addBufferizationPasses(OpPassManager &pm);
+
 } // namespace hybrid
 } // namespace mlir
 

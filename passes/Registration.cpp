@@ -6,6 +6,8 @@
 
 #include "passes/Passes.h"
 #include "passes/Target/CPU/Pipelines.h"
+#include "passes/Target/CUDA/Passes.h"
+#include "passes/Target/CUDA/Pipelines.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -17,6 +19,7 @@ void registerHybridPasses() {
   registerHybridABIPasses();
   registerHybridConversionPasses();
   registerHybridCPUPasses();
+  registerHybridCUDAPasses();
   PassPipelineRegistration<FusionPipelineOptions>(
       "hybrid-fusion-pipeline",
       "the target-independent raising and fusion passes on hybrid IR",
@@ -24,6 +27,7 @@ void registerHybridPasses() {
         buildHybridFusionPipeline(pm, options.fusion);
       });
   registerHybridCPUPipelines();
+  registerHybridCUDAPipelines();
 }
 
 } // namespace hybrid

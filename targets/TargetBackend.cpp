@@ -3,6 +3,7 @@
 #include "targets/TargetBackend.h"
 
 #include "targets/CPU/CPUTarget.h"
+#include "targets/CUDA/CUDATarget.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -15,9 +16,10 @@ struct Entry {
   const char *name;
   std::unique_ptr<TargetBackend> (*create)(const TargetOptions &);
 };
-/// Every backend this build has. CUDA joins here.
+/// Every backend this build has.
 constexpr Entry kBackends[] = {
     {"cpu", createCPUTargetBackend},
+    {"cuda", createCUDATargetBackend},
 };
 
 struct EmitName {
@@ -55,8 +57,7 @@ createTargetBackend(llvm::StringRef name, const TargetOptions &options,
   std::string known;
   for (const auto &[i, entry] : llvm::enumerate(kBackends))
     known += std::string(i ? ", " : "") + "'" + entry.name + "'";
-  error = "--target=" + name.str() + ": only " + known +
-          " is supported by this build";
+  error = "--target=" + name.str() + ": this build supports " + known;
   return nullptr;
 }
 

@@ -3,7 +3,7 @@
 // A target backend owns everything between the fused hybrid IR and the
 // artifact on disk for one kind of device: its pass pipeline (lowering, then
 // translation to what it serializes) and its serialization (for the CPU:
-// LLVM IR, an object, a linked shared library; for CUDA, later: PTX, a cubin
+// LLVM IR, an object, a linked shared library; for CUDA: PTX, a cubin
 // embedded in the host library). hybridc is the command line plus a dispatch
 // on --target: it builds the IR, runs the backend's two pipelines (printing
 // the lowered form for --emit=lowered) and asks the backend to serialize.
@@ -52,6 +52,11 @@ struct TargetOptions {
   std::string cpu;
   /// --openmp: parallel loops on OpenMP threads.
   bool openmp = true;
+  /// --gpu-arch: the GPU of the cubin (sm_90a); empty for the default.
+  std::string gpuArch;
+  /// The CUDA toolkit whose ptxas compiles kernels; empty for the default
+  /// (/usr/local/cuda).
+  std::string cudaToolkit;
   /// Progress lines ("hybridc: ..."), or nothing under --quiet.
   std::function<void(const llvm::Twine &)> progress;
 };
@@ -60,7 +65,7 @@ class TargetBackend {
 public:
   virtual ~TargetBackend();
 
-  /// --target's name and the manifest's target.kind: "cpu".
+  /// --target's name and the manifest's target.kind: "cpu", "cuda".
   virtual llvm::StringRef name() const = 0;
   /// Whether serialize() can produce |kind|.
   virtual bool supports(EmitKind kind) const = 0;

@@ -23,6 +23,10 @@ class LinearArgmaxOp;
 /// logits in cache (passes/Target/CPU/Pipelines.cpp).
 using HeadBlockRowsFn = std::function<int64_t(LinearArgmaxOp)>;
 
+/// Whether hybrid-form-gpu-kernels leaves a top-level op of a function on
+/// the host as a library call (the CUDA target's cuBLASLt GEMMs).
+using HostLibraryCallFn = std::function<bool(Operation *)>;
+
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
@@ -30,6 +34,11 @@ using HeadBlockRowsFn = std::function<int64_t(LinearArgmaxOp)>;
 /// `headBlockRows` rather than by its head-block-rows option.
 std::unique_ptr<Pass>
 createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows);
+
+/// hybrid-form-gpu-kernels with the ops |keepOnHost| accepts left on the
+/// host.
+std::unique_ptr<Pass>
+createHybridFormGPUKernelsPass(HostLibraryCallFn keepOnHost);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"

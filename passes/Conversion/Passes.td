@@ -47,4 +47,43 @@ def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
   ];
 }
 
+def HybridFormGPUKernelsPass : Pass<"hybrid-form-gpu-kernels",
+                                    "::mlir::func::FuncOp"> {
+  let summary = "Turns the device work of bufferized functions into gpu.launch";
+  let description = [{
+    Runs on buffers, after bufferization. Every linalg op becomes loops
+    (scf.parallel over its parallel dimensions, scf.for over its
+    reductions), except those a target keeps on the host as library calls
+    (a pipeline built in C++ passes `createHybridFormGPUKernelsPass(
+    HostLibraryCallFn)`; the CUDA target keeps its cuBLASLt GEMMs). Then,
+    over the function body:
+    - a top-level `scf.parallel` becomes a **grid kernel**: its iteration
+      space flattened (the last dimension fastest), one thread a point,
+      `block-size` threads a block;
+    - every other run of ops that touch buffer contents becomes a
+      **one-block kernel**: the sequential code runs in every thread on the
+      same values, each `memref.store` by thread 0 between two
+      `gpu.barrier`s, and each `scf.parallel` inside is shared out among
+      the block's threads between barriers;
+    - allocations, views, dims and index arithmetic stay on the host.
+
+    A value computed on the device that the host would need is an error:
+    device code hands nothing back, so a decode step runs without a host
+    round trip. Kernels are named `<function>_kernel_<n>` and outlined
+    (gpu-kernel-outlining) into one module, `kernel-module`.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block of every kernel">,
+    Option<"kernelModuleName", "kernel-module", "std::string",
+           /*default=*/"\"hybrid_kernels\"",
+           "The gpu.module the kernels are outlined into">
+  ];
+}
+
 #endif // HYBRIDC_PASSES_CONVERSION_PASSES_TD

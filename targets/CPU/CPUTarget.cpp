@@ -8,40 +8,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "targets/CPU/CPUTarget.h"
+#include "targets/HostCodegen.h"
 
 #include "passes/Target/CPU/Pipelines.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "mlir/Target/LLVMIR/Export.h"
-
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Program.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/Target/TargetOptions.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 
 using namespace llvm;
 
 namespace hybrid::target {
 namespace {
-
-/// ld.lld from the LLVM 22 install or PATH.
-std::optional<std::string> findLinker() {
-  for (const char *name : {"ld.lld-22", "ld.lld"}) {
-    if (auto p = sys::findProgramByName(name, {"/usr/lib/llvm-22/bin"}))
-      return *p;
-    if (auto p = sys::findProgramByName(name))
-      return *p;
-  }
-  return std::nullopt;
-}
 
 class CPUTargetBackend final : public TargetBackend {
 public:
@@ -75,141 +52,16 @@ public:
 
   mlir::LogicalResult serialize(mlir::ModuleOp module, StringRef moduleName,
                                 EmitKind kind, StringRef outputPath) override {
-    auto fail = [&](const Twine &message) {
-      module.emitError(message);
-      return mlir::failure();
-    };
-    TargetMachine *tm = targetMachine();
-    if (!tm)
-      return fail(targetError);
-    LLVMContext llvmContext;
-    std::unique_ptr<Module> llvmModule =
-        mlir::translateModuleToLLVMIR(module, llvmContext, moduleName);
-    if (!llvmModule)
-      return fail("translation to LLVM IR failed");
-    llvmModule->setDataLayout(tm->createDataLayout());
-    llvmModule->setTargetTriple(tm->getTargetTriple());
-    progress("optimizing LLVM IR (O3, cpu " + tm->getTargetCPU() + ")");
-    if (auto err = mlir::makeOptimizingTransformer(3, 0, tm)(llvmModule.get()))
-      return fail("LLVM optimization failed: " + toString(std::move(err)));
-
-    if (kind == EmitKind::LLVM) {
-      std::error_code ec;
-      ToolOutputFile out(outputPath, ec, sys::fs::OF_None);
-      if (ec)
-        return fail("cannot open " + outputPath + ": " + ec.message());
-      llvmModule->print(out.os(), nullptr);
-      out.keep();
-      return mlir::success();
-    }
-
-    SmallString<256> objectPath;
-    if (kind == EmitKind::Object) {
-      objectPath = outputPath;
-    } else if (auto ec = sys::fs::createTemporaryFile("hybridc", "o",
-                                                      objectPath)) {
-      return fail("cannot create a temporary object file: " + ec.message());
-    }
-    {
-      std::error_code ec;
-      raw_fd_ostream os(objectPath, ec, sys::fs::OF_None);
-      if (ec)
-        return fail("cannot write " + objectPath + ": " + ec.message());
-      legacy::PassManager codegen;
-      if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                  CodeGenFileType::ObjectFile))
-        return fail("the target cannot emit object files");
-      progress("generating code");
-      codegen.run(*llvmModule);
-    }
-    if (kind == EmitKind::Object)
-      return mlir::success();
-    progress("linking " + outputPath);
-    std::string error;
-    bool linked = link(objectPath, outputPath, tm->getTargetTriple(), error);
-    sys::fs::remove(objectPath);
-    if (!linked)
-      return fail(error);
-    return mlir::success();
+    return host.emit(module, moduleName, kind, outputPath);
   }
 
 private:
-  void progress(const Twine &message) {
-    if (options.progress)
-      options.progress(message);
-  }
-
-  /// The target machine of --cpu (or this host), made once; null with
-  /// targetError set when LLVM has no such target.
-  TargetMachine *targetMachine() {
-    if (tm || !targetError.empty())
-      return tm.get();
-    InitializeNativeTarget();
-    InitializeNativeTargetAsmPrinter();
-    Triple triple(sys::getDefaultTargetTriple());
-    std::string error;
-    const Target *t = TargetRegistry::lookupTarget(triple, error);
-    if (!t) {
-      targetError = "no LLVM target for " + triple.str() + ": " + error;
-      return nullptr;
-    }
-    std::string cpuName =
-        options.cpu.empty() ? sys::getHostCPUName().str() : options.cpu;
-    SubtargetFeatures features;
-    if (options.cpu.empty())
-      for (auto &f : sys::getHostCPUFeatures())
-        features.AddFeature(f.first(), f.second);
-    llvm::TargetOptions targetOptions;
-    tm.reset(t->createTargetMachine(triple, cpuName, features.getString(),
-                                    targetOptions, Reloc::PIC_, std::nullopt,
-                                    CodeGenOptLevel::Aggressive));
-    if (!tm)
-      targetError = "could not create a target machine for " + cpuName;
-    return tm.get();
-  }
-
-  /// Links |object| into the shared library |output|. OpenMP loops call
-  /// libomp; nothing else beyond libc and libm (strided copies are loops,
-  /// hybrid-cpu-expand-strided-copies), so an artifact runs where LLVM and
-  /// MLIR are not installed.
-  bool link(StringRef object, StringRef output, const Triple &triple,
-            std::string &error) {
-    std::optional<std::string> linker = findLinker();
-    if (!linker) {
-      error = "ld.lld not found (install lld-22)";
-      return false;
-    }
-    // Debian's multiarch library folders: x86_64-linux-gnu, aarch64-linux-gnu.
-    std::string multiarch = (triple.getArchName() + "-linux-gnu").str();
-    SmallVector<std::string> args = {*linker,
-                                     "-shared",
-                                     "--no-undefined",
-                                     "-o",
-                                     output.str(),
-                                     object.str(),
-                                     "-L/usr/lib/" + multiarch,
-                                     "-L/lib/" + multiarch};
-    if (options.openmp)
-      args.append({"-L/usr/lib/llvm-22/lib", "-lomp"});
-    args.append({"-lm", "-lc"});
-    SmallVector<StringRef> refs(args.begin(), args.end());
-    std::string message;
-    int rc = sys::ExecuteAndWait(*linker, refs, std::nullopt, {}, 0, 0,
-                                 &message);
-    if (rc == 0)
-      return true;
-    error = ("linking " + output + " failed" +
-             (message.empty() ? "" : ": " + message))
-                .str();
-    return false;
-  }
+  TargetMachine *targetMachine() { return host.targetMachine(); }
 
   TargetOptions options;
   mlir::hybrid::CPUPipelineOptions pipeline;
-  std::unique_ptr<TargetMachine> tm;
-  std::string targetError;
+  HostCodegen host{options, options.openmp};
 };
-
 } // namespace
 
 std::unique_ptr<TargetBackend>

@@ -52,10 +52,17 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
                                       cl::Required);
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""));
-static cl::opt<std::string> target("target", cl::desc("Target backend: cpu"),
+static cl::opt<std::string> target("target",
+                                   cl::desc("Target backend: cpu | cuda"),
                                    cl::init("cpu"));
 static cl::opt<std::string>
-    emit("emit", cl::desc("hybrid | lowered | llvm | obj | so (default so)"),
+    gpuArch("gpu-arch",
+            cl::desc("GPU of the cubin with --target=cuda (default sm_90a); "
+                     "the PTX beside it runs on later GPUs too"),
+            cl::init(""));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("hybrid | lowered | llvm | ptx (cuda) | obj | so (default so)"),
          cl::init("so"));
 static cl::opt<int64_t> maxSeq("max-seq",
                                cl::desc("Longest sequence a session holds"),
@@ -242,6 +249,7 @@ int main(int argc, char **argv) {
   hybrid::target::TargetOptions targetOptions;
   targetOptions.cpu = cpu;
   targetOptions.openmp = threads;
+  targetOptions.gpuArch = gpuArch;
   targetOptions.progress = [](const Twine &message) { progress(message); };
   std::string targetError;
   std::unique_ptr<hybrid::target::TargetBackend> backend =
@@ -252,7 +260,21 @@ int main(int argc, char **argv) {
   if (emit != "hybrid" && emit != "lowered") {
     emitKind = hybrid::target::parseEmitKind(emit);
     if (!emitKind || !backend->supports(*emitKind))
-      die("--emit=" + emit + ": expected hybrid, lowered, llvm, obj or so");
+      die("--emit=" + emit + ": expected hybrid, lowered, llvm, " +
+          (backend->supports(hybrid::target::EmitKind::Assembly) ? "ptx, "
+                                                                  : "") +
+          "obj or so" +
+          (emitKind ? " for --target=" + backend->name().str() : ""));
+  }
+  if (!gpuArch.empty()) {
+    if (backend->name() != "cuda")
+      die("--gpu-arch=" + gpuArch + " needs --target=cuda");
+    StringRef arch = gpuArch;
+    unsigned version = 0;
+    if (!arch.consume_front("sm_") || (arch.consume_back("a"), false) ||
+        arch.getAsInteger(10, version) || version < 50)
+      die("--gpu-arch=" + gpuArch +
+          ": expected sm_<compute capability>, e.g. sm_90a or sm_80");
   }
 
   fe::Expected<fe::ModelSpec> spec = fe::loadModelSpec(inputPath);

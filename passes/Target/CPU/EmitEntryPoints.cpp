@@ -3,7 +3,8 @@
 // The runtime calls every entry point the same way,
 // `void f(void **args, const hyb_env_t *env)`, whatever its arity
 // (docs/ABI.md, runtime/include/hybrid/abi.h): no libffi, no per-model glue.
-// CPU code needs nothing from the environment yet and ignores |env|.
+// CPU code needs nothing from the environment and ignores |env|; the host
+// code of a CUDA artifact takes it as its last argument.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,7 +52,15 @@ struct HybridCPUEmitEntryPointsPass
       Block *block = entry.addEntryBlock(b);
       OpBuilder body = OpBuilder::atBlockBegin(block);
       SmallVector<Value> operands;
-      for (unsigned i = 0; i < iface.getNumArguments(); ++i) {
+      unsigned descriptors = iface.getNumArguments();
+      if (environmentArgument) {
+        if (descriptors == 0) {
+          iface.emitError("expected the environment as the last argument");
+          return signalPassFailure();
+        }
+        --descriptors;
+      }
+      for (unsigned i = 0; i < descriptors; ++i) {
         if (!isa<LLVM::LLVMPointerType>(iface.getArgumentTypes()[i])) {
           iface.emitError("expected descriptor pointers only");
           return signalPassFailure();
@@ -61,6 +70,8 @@ struct HybridCPUEmitEntryPointsPass
             ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
         operands.push_back(LLVM::LoadOp::create(body, loc, ptr, slot));
       }
+      if (environmentArgument)
+        operands.push_back(block->getArgument(1));
       LLVM::CallOp::create(body, loc, iface, operands);
       LLVM::ReturnOp::create(body, loc, ValueRange{});
     }

@@ -20,9 +20,18 @@ def HybridCPUEmitEntryPointsPass : Pass<"hybrid-cpu-emit-entry-points",
     the i-th memref descriptor pointer (`env`, the runtime's `hyb_env_t`, is
     unused on the CPU), and `hybrid_artifact_manifest()`, which
     returns the `hybrid.manifest` text (docs/ABI.md).
+
+    With `environment-argument` (the CUDA target's host code, which is CPU
+    code too), the last parameter of each `_mlir_ciface_NAME` is the
+    environment pointer itself, passed on from `env`.
   }];
   let dependentDialects = [
     "::mlir::hybrid::HybridDialect","::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"environmentArgument", "environment-argument", "bool",
+           /*default=*/"false",
+           "Pass env as the last argument of the C interface functions">
+  ];
 }
 
 def HybridCPUExpandStridedCopiesPass : Pass<"hybrid-cpu-expand-strided-copies"> {

@@ -50,37 +50,7 @@ void buildHybridCPULoopsPipeline(OpPassManager &pm,
   // head in blocks that fit the caches.
   pm.addPass(createHybridConvertToLinalgPass(cpuHeadBlockRows));
   addABIBindingPasses(pm, "cpu");
-  // Residual adds and gates on tensors become linalg.generic.
-  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  // Fold the reshapes and constants of the lowering.
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // One pass over memory for chains of pointwise ops, GEMMs kept apart.
-  pm.addNestedPass<func::FuncOp>(createHybridFuseElementwisePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // Elementwise results over an input that dies there, in place.
-  pm.addNestedPass<func::FuncOp>(createHybridReuseDeadInputsPass());
-  // After the last CSE: each destination filled in place, not copied from
-  // one shared fill.
-  pm.addNestedPass<func::FuncOp>(createHybridCloneSharedFillsPass());
-  // State operands bufferize in place onto the caller's buffers.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  addABIBufferPasses(pm);
-  // Logits become a caller-provided buffer, written in place: the
-  // allocation that held them is replaced by it, not copied into it.
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.modifyPublicFunctions = true;
-  outParams.hoistStaticAllocs = true;
-  outParams.hoistDynamicAllocs = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCanonicalizerPass());
-  // Free every temporary.
-  bufferization::buildBufferDeallocationPipeline(pm);
+  addBufferizationPasses(pm);
   // Strided copies as loops, not calls into MLIR's runner utils.
   pm.addNestedPass<func::FuncOp>(createHybridCPUExpandStridedCopiesPass());
   // GEMMs become the vector micro-kernel before generic loop lowering; its

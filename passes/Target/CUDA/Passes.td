@@ -1,0 +1,59 @@
+//===- Target/CUDA/Passes.td - CUDA target passes -*- tablegen -*-===//
+//
+// Passes of the CUDA target only: its host code's calls into the runtime and
+// the serialization of its kernels. Every flag is hybrid-cuda-<name>; tests
+// under test/Target/CUDA/. The kernels themselves are formed by the generic
+// hybrid-form-gpu-kernels (passes/Conversion/LoopsToGPU/).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRIDC_PASSES_TARGET_CUDA_PASSES_TD
+#define HYBRIDC_PASSES_TARGET_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HybridCUDALowerHostToDeviceOpsPass
+    : Pass<"hybrid-cuda-lower-host-to-device-ops", "::mlir::ModuleOp"> {
+  let summary = "Lowers launches, GEMMs and temporaries of host code to "
+                "calls through hyb_env_t::device_ops";
+  let description = [{
+    Runs on the host functions of a module whose kernels are outlined. Every
+    public function gets the runtime's environment (`hyb_env_t *`) as a
+    trailing `!llvm.ptr` argument, and
+    - `gpu.launch_func` becomes `env->device_ops->launch(env, kernel, grid,
+      block, shared, params)`, `kernel` the index of the kernel in the
+      kernel table (the gpu.module's kernels in order), `params` pointers to
+      stack copies of the kernel's parameters (memrefs expanded as the
+      kernel's signature takes them);
+    - a `linalg.generic` tagged `#hybrid.gemm` whose operands the library
+      takes (rank 2 or 3 activations, [N, K] weights, unit inner strides)
+      becomes one `gemm(env, &desc)` per weight and section of constant
+      scale, `desc` a `hyb_gemm_t` (beta 1: the output holds the
+      accumulator's initial value);
+    - `memref.alloc` / `memref.dealloc` become `alloc` / `free`
+      (stream-ordered on the device).
+    Field offsets are `offsetof` of runtime/include/hybrid/abi.h.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def HybridCUDAEmbedDeviceCodePass
+    : Pass<"hybrid-cuda-embed-device-code", "::mlir::ModuleOp"> {
+  let summary = "Compiles the kernels to PTX and a cubin and embeds both";
+  let description = [{
+    Runs once the gpu.module is NVVM and the host code calls the runtime.
+    Serializes the gpu.module through its `#nvvm.target` twice: to PTX and,
+    with ptxas of `toolkit`, to a cubin for the target's chip. Emits
+    `hybrid_cuda_cubin(uint64_t *size)` and `hybrid_cuda_ptx()` returning
+    them (docs/ABI.md), adds `arch`, `ptx_version` and `kernels` to the
+    manifest's target, and erases the gpu.module.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"toolkitPath", "toolkit", "std::string",
+           /*default=*/"\"/usr/local/cuda\"",
+           "The CUDA toolkit whose ptxas makes the cubin">
+  ];
+}
+
+#endif // HYBRIDC_PASSES_TARGET_CUDA_PASSES_TD

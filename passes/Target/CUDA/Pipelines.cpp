@@ -1,0 +1,113 @@
+//===- Target/CUDA/Pipelines.cpp - hybrid IR to a CUDA artifact -----------===//
+//
+// Typed passes, one call a pass, each with the reason it runs there.
+// `hybrid-opt --hybrid-cuda-pipeline --dump-pass-pipeline` prints the list.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Target/CUDA/Pipelines.h"
+
+#include "dialect/IR/HybridOps.h"
+#include "passes/Conversion/Passes.h"
+#include "passes/Target/CPU/Passes.h"
+#include "passes/Target/CUDA/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir {
+namespace hybrid {
+
+void buildHybridCUDAKernelsPipeline(OpPassManager &pm,
+                                    const CUDAPipelineOptions &options) {
+  buildHybridFusionPipeline(pm, options.fusion);
+  addABIAnnotationPasses(pm);
+  // The greedy head in one block: its GEMM is a library call, its argmax a
+  // reduction kernel (the blocked form keeps CPU caches warm).
+  pm.addPass(createHybridConvertToLinalgPass(
+      [](LinearArgmaxOp) -> int64_t { return 0; }));
+  addABIBindingPasses(pm, "cuda");
+  addBufferizationPasses(pm);
+  // The lanes of attention and scans: parallel loops, which become kernels.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  // Every op that touches buffer contents into a kernel; cuBLASLt GEMMs
+  // stay host calls.
+  pm.addNestedPass<func::FuncOp>(
+      createHybridFormGPUKernelsPass(cuda::isLibraryGemm));
+  // Fold the launch sizes before outlining copies them into kernels.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createGpuKernelOutliningPass());
+}
+
+void buildHybridCUDALLVMPipeline(OpPassManager &pm,
+                                 const CUDAPipelineOptions &options) {
+  GpuNVVMAttachTargetOptions attach;
+  attach.chip = options.chip;
+  attach.features = options.ptxFeatures;
+  attach.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
+  // Kernels: views to descriptor arithmetic, loops to branches, then NVVM
+  // (math through libdevice, linked at serialization).
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // Host: launches, GEMMs and temporaries through the runtime's table;
+  // kernel indices from the gpu.module, so before it goes.
+  pm.addPass(createHybridCUDALowerHostToDeviceOpsPass());
+  HybridCUDAEmbedDeviceCodePassOptions embed;
+  embed.toolkitPath = options.toolkit;
+  pm.addPass(createHybridCUDAEmbedDeviceCodePass(embed));
+  // The rest of the host code as on the CPU (no vectors, no threads).
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createHybridCPUMarkEntryPointsPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  // The entries pass the environment on: the host code's last argument.
+  HybridCPUEmitEntryPointsPassOptions entries;
+  entries.environmentArgument = true;
+  pm.addPass(createHybridCPUEmitEntryPointsPass(entries));
+}
+
+void buildHybridCUDAPipeline(OpPassManager &pm,
+                             const CUDAPipelineOptions &options) {
+  buildHybridCUDAKernelsPipeline(pm, options);
+  buildHybridCUDALLVMPipeline(pm, options);
+}
+
+void registerHybridCUDAPipelines() {
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "hybrid-cuda-pipeline",
+      "hybrid IR to the LLVM dialect of a CUDA artifact (both stages)",
+      buildHybridCUDAPipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "hybrid-cuda-kernels-pipeline",
+      "hybrid IR to host code launching outlined kernels (stage 1 of "
+      "hybrid-cuda-pipeline)",
+      buildHybridCUDAKernelsPipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "hybrid-cuda-llvm-pipeline",
+      "kernels to an embedded cubin and PTX, host code to the LLVM dialect "
+      "(stage 2 of hybrid-cuda-pipeline)",
+      buildHybridCUDALLVMPipeline);
+}
+
+} // namespace hybrid
+} // namespace mlir
