@@ -772,8 +772,10 @@ private:
   /// with the failure recorded in |s| if the capture or the call failed.
   bool capture(Session &s, EntryFn fn, void **args, const hyb_env_t *env,
                cu::GraphExec *out) {
+    // Relaxed: cuBLASLt may make calls the stricter modes refuse while a
+    // capture is under way (its first use of a kernel, say).
     if (cu::Result r = d_->streamBeginCapture(s.stream,
-                                              cu::kCaptureModeThreadLocal)) {
+                                              cu::kCaptureModeRelaxed)) {
       s.record(cu::describe(*d_, r, "cuStreamBeginCapture_v2"), r);
       return false;
     }
