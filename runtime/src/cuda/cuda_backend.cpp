@@ -513,7 +513,7 @@ public:
     HYB_RETURN_IF_ERROR(bind());
     Session &s = *sessionOf(env);
     s.entryName = info.entryName;
-    if (!info.replayable || !graphsEnabled_ || uncapturable_.count(fn)) {
+    if (!info.replayable || !graphsEnabled_ || isUncapturable(fn)) {
       fn(args, env);
       return nullptr;
     }
@@ -539,7 +539,10 @@ public:
                      info.entryName, s.firstError.c_str());
         s.firstError.clear();
         s.firstErrorCode = 0;
-        uncapturable_.insert(fn);
+        {
+          std::lock_guard<std::mutex> lock(kernelMutex_);
+          uncapturable_.insert(fn);
+        }
         fn(args, env);
         return nullptr;
       }
@@ -750,6 +753,11 @@ private:
     return cu::check(*d_, r, function);
   }
 
+  bool isUncapturable(EntryFn fn) {
+    std::lock_guard<std::mutex> lock(kernelMutex_);
+    return uncapturable_.count(fn) != 0;
+  }
+
   /// Makes the backend's context current on the calling thread.
   hyb_status_t bind() const {
     return check(d_->ctxSetCurrent(context_), "cuCtxSetCurrent");
@@ -913,6 +921,8 @@ private:
   std::vector<std::string> kernelNames_;
   /// The dynamic shared memory each kernel was allowed so far.
   std::vector<uint32_t> sharedLimit_;
+  /// Guards sharedLimit_ and uncapturable_: sessions may run on several
+  /// threads at once.
   std::mutex kernelMutex_;
   std::mutex planMutex_;
   std::map<std::array<int64_t, 16>, GemmPlan> plans_;

@@ -32,6 +32,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -207,6 +208,11 @@ void deviceOpTests() {
            HYB_DTYPE_F16, HYB_DTYPE_F32, 1, 256, 512, 1, 1e-3);
   gemmCase(dev, "gemm f32 decode shape m=1", HYB_DTYPE_F32, HYB_DTYPE_F32,
            HYB_DTYPE_F32, 1, 1000, 256, 1, 2e-4);
+  // Model-sized: a prefill projection and a decode one on bf16 weights.
+  gemmCase(dev, "gemm f32 x bf16 -> f32 prefill-sized", HYB_DTYPE_F32,
+           HYB_DTYPE_BF16, HYB_DTYPE_F32, 128, 2048, 1024, 1, 2e-3);
+  gemmCase(dev, "gemm bf16 x bf16 -> bf16 decode-sized", HYB_DTYPE_BF16,
+           HYB_DTYPE_BF16, HYB_DTYPE_BF16, 1, 4096, 4096, 1, 1.0 / 64);
 
   // launch with 64 KiB of dynamic shared memory: y += 2 x.
   const uint64_t n = 1000;
@@ -556,6 +562,33 @@ void artifactTests(const char *artifact) {
     hyb_session_free(s2);
     hyb_module_free(m2);
     unsetenv("HYBRID_CUDA_GRAPHS");
+  }
+
+  // Two sessions decoding on two threads at once (one plan cache, two
+  // streams) give what one gave alone.
+  {
+    std::vector<float> outs[2];
+    std::string errs[2];
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t)
+      threads.emplace_back([&, t] {
+        hyb_session_t *c = nullptr;
+        errs[t] = take(hyb_session_create(m, &so, &c));
+        std::vector<float> pl(size_t(B * T * kV));
+        if (errs[t].empty())
+          errs[t] = take(hyb_session_prefill(c, prompt.data(), T, pl.data()));
+        if (errs[t].empty()) {
+          auto [o, e] = replay(c);
+          outs[t] = o;
+          errs[t] = e;
+        }
+        hyb_session_free(c);
+      });
+    for (auto &th : threads)
+      th.join();
+    report(errs[0].empty() && errs[1].empty() && outs[0] == decodeLogits &&
+               outs[1] == decodeLogits,
+           "two sessions on two threads decode like one", errs[0] + errs[1]);
   }
 
   hyb_session_free(loaded);
