@@ -3,8 +3,8 @@
 // The module and session logic is device-agnostic: it talks only to this
 // interface. A backend owns device memory (state buffers, copied weights,
 // per-call staging for tokens/positions/outputs) and launches entry points.
-// The CPU backend lives in cpu/; a CUDA backend would be a cuda/ folder that
-// implements the same interface (device pointers in the descriptors).
+// The CPU backend lives in cpu/, the CUDA backend in cuda/ (device pointers
+// in the descriptors).
 //
 //===----------------------------------------------------------------------===//
 #ifndef HYBRIDRT_BACKEND_H
@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace hyb {
 
@@ -29,6 +31,31 @@ struct DeviceBuffer {
 /// `void SYMBOL(void **args, const hyb_env_t *env)`: the entry point ABI of
 /// docs/ABI.md.
 using EntryFn = void (*)(void **, const hyb_env_t *);
+
+/// The device code of an artifact (CUDA: hybrid_cuda_cubin and
+/// hybrid_cuda_ptx), with the manifest's target.kernels: kernel i of
+/// hyb_device_ops_t.launch is the function kernels[i] of the images.
+struct DeviceCode {
+  const void *cubin = nullptr;
+  uint64_t cubinBytes = 0;
+  const char *ptx = nullptr;
+  std::string arch; // "sm_90a": what the cubin was built for
+  std::vector<std::string> kernels;
+};
+
+/// What a launch may do beyond running the entry point once.
+struct LaunchInfo {
+  /// The entry point's name, for messages.
+  const char *entryName = "";
+  /// The entry point advances by a fixed token count (decode): the same
+  /// function with the same descriptors does the same device work, so a
+  /// device backend may capture it once and replay it (CUDA graphs).
+  bool replayable = false;
+  /// The descriptors' words (pointers and sizes): with the function, what
+  /// a replay must match.
+  const int64_t *descriptorWords = nullptr;
+  size_t numDescriptorWords = 0;
+};
 
 struct BackendOptions {
   int32_t numThreads = 0;     // 0 = the artifact's default
@@ -71,28 +98,40 @@ public:
   /// Per-call inputs and outputs. |scratch| is a buffer the caller keeps
   /// between calls; the backend grows it as needed. The returned pointer is
   /// what goes in the descriptor.
-  virtual hyb_status_t stageInput(const void *host, uint64_t bytes,
-                                  DeviceBuffer &scratch, void **out_device) = 0;
-  virtual hyb_status_t stageOutput(void *host, uint64_t bytes,
-                                   DeviceBuffer &scratch,
+  /// A device backend keeps |scratch|'s pointer while it is big enough, so
+  /// that a replayed decode step (CUDA graph) sees the same descriptors.
+  /// Copies are ordered on the session's stream (|env|).
+  virtual hyb_status_t stageInput(const hyb_env_t *env, const void *host,
+                                  uint64_t bytes, DeviceBuffer &scratch,
+                                  void **out_device) = 0;
+  virtual hyb_status_t stageOutput(const hyb_env_t *env, void *host,
+                                   uint64_t bytes, DeviceBuffer &scratch,
                                    void **out_device) = 0;
   /// After synchronize(): brings an output staged at |device| back to
   /// |host|.
-  virtual hyb_status_t finishOutput(void *host, const void *device,
-                                    uint64_t bytes) = 0;
+  virtual hyb_status_t finishOutput(const hyb_env_t *env, void *host,
+                                    const void *device, uint64_t bytes) = 0;
+
+  /// Loads an artifact's device code; the CPU backend runs none.
+  virtual hyb_status_t loadDeviceCode(const DeviceCode &code) {
+    return error(HYB_STATUS_INVALID_ARGUMENT, "the ", name(),
+                 " backend runs no device code");
+  }
 
   /// Fills what the backend owns of a session's environment: device,
-  /// stream, BLAS handle, workspace (the session sets the rest).
-  virtual void initEnv(hyb_env_t *env) = 0;
+  /// stream, BLAS handle, workspace, device ops (the session sets the
+  /// rest). releaseEnv() undoes it, also after a failed initEnv().
+  virtual hyb_status_t initEnv(hyb_env_t *env) = 0;
+  virtual void releaseEnv(hyb_env_t *env) {}
   /// Runs |fn| with descriptor pointers |args| and |env|. May return before
   /// the work completes (a device backend enqueues it on env->stream): the
   /// descriptors may be freed on return, the buffers they point to not
   /// before synchronize().
-  virtual hyb_status_t launch(EntryFn fn, void **args,
-                              const hyb_env_t *env) = 0;
-  /// Waits for every launch so far; reports a failure that happened while
-  /// one ran.
-  virtual hyb_status_t synchronize() = 0;
+  virtual hyb_status_t launch(EntryFn fn, void **args, const hyb_env_t *env,
+                              const LaunchInfo &info) = 0;
+  /// Waits for every launch of the session of |env| so far; reports a
+  /// failure that happened while one ran.
+  virtual hyb_status_t synchronize(const hyb_env_t *env) = 0;
 };
 
 /// Creates the backend for |device|; UNIMPLEMENTED if it was not built.

@@ -265,8 +265,9 @@ hyb_status_t hyb::launchEntry(hyb_session_t *s, const char *name,
         host = s->positions.data();
       }
       hyb_status_t st =
-          arg.isOutput ? be.stageOutput(host, bytes, staging[i], &data)
-                       : be.stageInput(host, bytes, staging[i], &data);
+          arg.isOutput
+              ? be.stageOutput(&s->env, host, bytes, staging[i], &data)
+              : be.stageInput(&s->env, host, bytes, staging[i], &data);
       if (st) {
         s->pending.resize(firstPending);
         return st;
@@ -288,8 +289,13 @@ hyb_status_t hyb::launchEntry(hyb_session_t *s, const char *name,
     args[i] = d;
     d += 3 + 2 * rank;
   }
-  if (hyb_status_t st =
-          be.launch(module->entryFns[entryIndex], args.data(), &s->env)) {
+  LaunchInfo info;
+  info.entryName = entry.name.c_str();
+  info.replayable = entry.fixedTokens == 1;
+  info.descriptorWords = words.data();
+  info.numDescriptorWords = words.size();
+  if (hyb_status_t st = be.launch(module->entryFns[entryIndex], args.data(),
+                                  &s->env, info)) {
     s->pending.resize(firstPending);
     return st;
   }
@@ -300,10 +306,10 @@ hyb_status_t hyb::launchEntry(hyb_session_t *s, const char *name,
 
 hyb_status_t hyb::synchronize(hyb_session_t *s) {
   Backend &be = *s->module->backend;
-  hyb_status_t st = be.synchronize();
+  hyb_status_t st = be.synchronize(&s->env);
   for (const auto &o : s->pending)
     if (!st)
-      st = be.finishOutput(o.host, o.device, o.bytes);
+      st = be.finishOutput(&s->env, o.host, o.device, o.bytes);
   s->pending.clear();
   return st;
 }

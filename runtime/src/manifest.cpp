@@ -540,6 +540,33 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
   HYB_RETURN_IF_ERROR(
       getString(*target, "target", "triple", false, &m.targetTriple));
   HYB_RETURN_IF_ERROR(getString(*target, "target", "cpu", false, &m.targetCpu));
+  if (m.targetKind == "cuda") {
+    // A CUDA artifact's device code (docs/ABI.md, "CUDA artifacts").
+    HYB_RETURN_IF_ERROR(
+        getString(*target, "target", "arch", true, &m.targetArch));
+    if (m.targetArch.rfind("sm_", 0) != 0 || m.targetArch.size() < 5)
+      return error(HYB_STATUS_INVALID_FORMAT,
+                   "manifest field 'target.arch': expected a GPU architecture "
+                   "like \"sm_90a\", got \"", m.targetArch, "\"");
+    HYB_RETURN_IF_ERROR(getInt(*target, "target", "ptx_version", true, 1,
+                               &m.targetPtxVersion));
+    const json *kernels;
+    HYB_RETURN_IF_ERROR(lookup(*target, "target", "kernels", true, &kernels));
+    if (!kernels->is_array())
+      return fieldError("target.kernels", "an array of kernel names",
+                        *kernels);
+    std::set<std::string> names;
+    for (size_t i = 0; i < kernels->size(); ++i) {
+      const json &k = (*kernels)[i];
+      std::string path = "target.kernels[" + std::to_string(i) + "]";
+      if (!k.is_string() || k.get<std::string>().empty())
+        return fieldError(path, "a kernel name", k);
+      if (!names.insert(k.get<std::string>()).second)
+        return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
+                     "': duplicate kernel '", k.get<std::string>(), "'");
+      m.targetKernels.push_back(k.get<std::string>());
+    }
+  }
 
   HYB_RETURN_IF_ERROR(getInt(root, "", "max_seq", true, 1, &m.maxSeq));
 

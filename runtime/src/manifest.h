@@ -81,6 +81,12 @@ struct Manifest {
   std::string modelName, configHash;
   int64_t vocabSize = 0, hiddenSize = -1, numLayers = -1;
   std::string targetKind, targetTriple, targetCpu;
+  /// CUDA artifacts: the cubin's architecture ("sm_90a"), the PTX ISA
+  /// version of the PTX (80 = 8.0) and the kernels, by the index that
+  /// hyb_device_ops_t.launch passes.
+  std::string targetArch;
+  int64_t targetPtxVersion = 0;
+  std::vector<std::string> targetKernels;
   int64_t maxSeq = 0;
   std::vector<TensorDecl> weights;
   std::vector<TensorDecl> state;

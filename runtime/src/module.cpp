@@ -33,6 +33,28 @@ hyb_status_t tensorInfo(const TensorDecl &decl, hyb_tensor_info_t *out) {
   return nullptr;
 }
 
+/// A CUDA artifact's cubin and PTX (hybrid_cuda_cubin, hybrid_cuda_ptx)
+/// to the backend, with the manifest's kernels.
+hyb_status_t loadDeviceCode(hyb_module_t &module) {
+  using CubinFn = const void *(*)(uint64_t *);
+  using PtxFn = const char *(*)();
+  auto cubinFn =
+      reinterpret_cast<CubinFn>(dlsym(module.handle, "hybrid_cuda_cubin"));
+  auto ptxFn = reinterpret_cast<PtxFn>(dlsym(module.handle, "hybrid_cuda_ptx"));
+  if (!cubinFn && !ptxFn)
+    return error(HYB_STATUS_NOT_FOUND,
+                 "a cuda artifact must export 'hybrid_cuda_cubin' or "
+                 "'hybrid_cuda_ptx'; it has neither");
+  DeviceCode code;
+  if (cubinFn)
+    code.cubin = cubinFn(&code.cubinBytes);
+  if (ptxFn)
+    code.ptx = ptxFn();
+  code.arch = module.manifest.targetArch;
+  code.kernels = module.manifest.targetKernels;
+  return module.backend->loadDeviceCode(code);
+}
+
 } // namespace
 
 extern "C" {
@@ -109,16 +131,20 @@ hyb_status_t hyb_module_load_with_options(const char *artifact_path,
       module->streamedBytes += w.numBytes;
   }
 
-  const char *wanted = options->device == HYB_DEVICE_CUDA ? "cuda" : "cpu";
+  hyb_device_t device = options->device;
+  if (device == HYB_DEVICE_AUTO)
+    device = m.targetKind == "cuda" ? HYB_DEVICE_CUDA : HYB_DEVICE_CPU;
+  const char *wanted = device == HYB_DEVICE_CUDA ? "cuda" : "cpu";
   BackendOptions backendOptions;
   backendOptions.numThreads = options->num_threads;
   backendOptions.artifactHandle = module->handle;
-  HYB_RETURN_IF_ERROR(
-      createBackend(options->device, backendOptions, &module->backend));
+  HYB_RETURN_IF_ERROR(createBackend(device, backendOptions, &module->backend));
   if (m.targetKind != wanted)
     return error(HYB_STATUS_MISMATCH, path, ": artifact targets '",
                  m.targetKind, "' but the ", wanted,
                  " backend was selected");
+  if (device == HYB_DEVICE_CUDA)
+    HYB_RETURN_IF_ERROR(annotate(loadDeviceCode(*module), path));
   module->weights.bound = m.weights.empty();
   closer.m = nullptr;
   *out_module = module.release();

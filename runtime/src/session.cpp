@@ -72,6 +72,9 @@ hyb_status_t allocateState(hyb_session_t *s) {
 
 void destroy(hyb_session_t *s) {
   Backend &be = *s->module->backend;
+  // First: a device backend waits for the session's stream there, so no
+  // work in flight reads the buffers released below.
+  be.releaseEnv(&s->env);
   for (auto &b : s->state)
     be.release(b);
   for (auto &entry : s->staging)
@@ -95,7 +98,7 @@ hyb_status_t newSession(hyb_module_t *module, int64_t batch, SessionPtr *out) {
   s->positions.assign(size_t(batch), 0);
   s->env.abi_version = HYB_ABI_VERSION;
   s->env.struct_size = sizeof(hyb_env_t);
-  module->backend->initEnv(&s->env);
+  HYB_RETURN_IF_ERROR(module->backend->initEnv(&s->env));
   HYB_RETURN_IF_ERROR(allocateState(s.get()));
   *out = std::move(s);
   return nullptr;

@@ -1,12 +1,15 @@
 //===- bench.cpp - hybrid-run --bench and --bench-against ----------------===//
 //
-// Prefill and decode speed, the host's streaming read bandwidth and the
-// decode roofline (--bench), or two compilations of one model timed
+// Prefill and decode speed, the host's streaming read bandwidth (the GPU's
+// copy bandwidth for a CUDA artifact) and the decode roofline (--bench), or two compilations of one model timed
 // interleaved (--bench-against). docs/Runtime.md describes what is measured.
 //
 //===----------------------------------------------------------------------===//
 
 #include "hybrid-run.h"
+#ifdef HYBRIDRT_HAVE_CUDA
+#include "runtime/src/cuda/cuda_backend.h"
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -341,11 +344,32 @@ void hybrid_run::runBench(hyb_module_t *module, const Options &o,
               greedyTps);
 
   // The roofline is what the machine can read, whatever --threads the model
-  // ran with: the best of one thread and all hardware threads.
+  // ran with: the best of one thread and all hardware threads. On a GPU,
+  // what its memory moves: a device-to-device copy in this process, read
+  // plus written bytes (the calls above are timed with the wall clock
+  // around their synchronize, which hyb_session_decode does).
   int hardware = int(std::max(1u, std::thread::hardware_concurrency()));
   uint64_t bufferBytes = uint64_t(o.benchBufferMb) << 20;
   double bandwidth = 0;
+  const bool onGpu = std::strcmp(hyb_module_target_kind(module), "cuda") == 0;
+  if (onGpu) {
+#ifdef HYBRIDRT_HAVE_CUDA
+    std::string gpu;
+    if (hyb_status_t st =
+            hyb::measureCudaCopyBandwidth(bufferBytes, 10, &bandwidth, &gpu)) {
+      std::string message = hyb_status_message(st);
+      hyb_status_free(st);
+      fail("--bench: " + message);
+    }
+    std::printf("bench: device copy bandwidth: %.4g GB/s (%s, "
+                "cuMemcpyDtoDAsync of a %lld MiB buffer, read + written "
+                "bytes, best of 10 copies after 1 warm-up)\n",
+                bandwidth / 1e9, gpu.c_str(), (long long)o.benchBufferMb);
+#endif
+  }
   for (int threads : {1, hardware}) {
+    if (onGpu)
+      break;
     double bw = measureBandwidth(bufferBytes, threads, 5);
     std::printf("bench: memory read bandwidth: %.4g GB/s (%d threads, %lld "
                 "MiB buffer, 4 streams a thread, best of 5 passes)\n",

@@ -2,7 +2,7 @@
 //
 //   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
 //              [--tokens 1,2,3] [--generate N]
-//              [--dump-logits FILE] [--device=cpu|cuda] [--bench] [--batch B]
+//              [--dump-logits FILE] [--device=cpu|cuda|auto] [--bench] [--batch B]
 //              [--threads N] [--save-state FILE] [--load-state FILE]
 //              [--bench-against OTHER]
 //   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
@@ -36,7 +36,7 @@ namespace {
 const char kUsage[] =
     "usage: hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
     "                  [--tokens 1,2,3] [--generate N]\n"
-    "                  [--dump-logits FILE] [--device=cpu|cuda] [--bench]\n"
+    "                  [--dump-logits FILE] [--device=cpu|cuda|auto] [--bench]\n"
     "                  [--batch B] [--threads N] [--save-state FILE]\n"
     "                  [--load-state FILE] [--bench-runs N] [--bench-buffer-mb N]\n"
     "                  [--bench-against OTHER]\n"
@@ -52,7 +52,8 @@ const char kUsage[] =
     "                       space-separated as the last line of stdout\n"
     "  --dump-logits FILE   write the prefill logits of sequence 0 as a\n"
     "                       safetensors file: tensor 'logits', F32 [T, vocab]\n"
-    "  --device=cpu|cuda    backend (default cpu)\n"
+    "  --device=cpu|cuda|auto  backend (default auto: the artifact's "
+    "target.kind)\n"
     "  --bench              prefill and decode tokens/s, memory bandwidth and\n"
     "                       the decode roofline ratio\n"
     "  --batch B            sequences per session (default 1)\n"
@@ -129,8 +130,8 @@ Options parseArgs(int argc, char **argv) {
       o.dumpLogits = needValue();
     } else if (flag == "--device") {
       o.device = needValue();
-      if (o.device != "cpu" && o.device != "cuda")
-        fail("--device: expected cpu or cuda, got '" + o.device + "'");
+      if (o.device != "cpu" && o.device != "cuda" && o.device != "auto")
+        fail("--device: expected cpu, cuda or auto, got '" + o.device + "'");
     } else if (flag == "--batch") {
       o.batch = parseInt(flag, needValue(), 1);
     } else if (flag == "--threads") {
@@ -326,7 +327,9 @@ int main(int argc, char **argv) {
 
   hyb_module_options_t mo;
   hyb_module_options_init(&mo);
-  mo.device = o.device == "cuda" ? HYB_DEVICE_CUDA : HYB_DEVICE_CPU;
+  mo.device = o.device == "cuda"  ? HYB_DEVICE_CUDA
+              : o.device == "cpu" ? HYB_DEVICE_CPU
+                                  : HYB_DEVICE_AUTO;
   mo.num_threads = int32_t(o.threads);
   hyb_module_t *module = nullptr;
   check(hyb_module_load_with_options(o.artifact.c_str(), &mo, &module));

@@ -15,7 +15,7 @@ struct Options {
   std::string artifact, weights, tokens, dumpLogits, saveState, loadState;
   std::string benchAgainst;
   std::string call, inputs, outputs; // --call NAME --inputs F --outputs F
-  std::string device = "cpu";
+  std::string device = "auto";
   int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
   int64_t benchBufferMb = 1024;
   int64_t generatedSeed = -1;

@@ -1,6 +1,9 @@
 //===- fixture-check.cpp - an artifact against an HF reference fixture ----===//
 //
-//   fixture-check ARTIFACT FIXTURE_DIR [--rtol X]
+//   fixture-check ARTIFACT FIXTURE_DIR [--rtol X] [--device cpu|cuda|auto]
+//
+// --device picks the backend (default auto: the artifact's target.kind);
+// every check runs the same on a CUDA session.
 //
 // FIXTURE_DIR holds model.safetensors and reference.safetensors (made by
 // scripts/make_hf_fixtures.py: prompt_ids, float64 logits, greedy_ids).
@@ -232,12 +235,31 @@ int main(int argc, char **argv) {
   if (argc >= 2 && std::strcmp(argv[1], "--compare") == 0)
     return compareTensors(argc, argv);
   if (argc < 3)
-    die("usage: fixture-check ARTIFACT FIXTURE_DIR [--rtol X]");
+    die("usage: fixture-check ARTIFACT FIXTURE_DIR [--rtol X] "
+        "[--device cpu|cuda|auto]");
   std::string artifact = argv[1], fixture = argv[2];
   double rtol = 1e-4;
-  for (int i = 3; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], "--rtol") == 0)
-      rtol = std::atof(argv[++i]);
+  hyb_module_options_t moduleOptions;
+  hyb_module_options_init(&moduleOptions);
+  moduleOptions.device = HYB_DEVICE_AUTO;
+  for (int i = 3; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc)
+      die(flag + " needs a value");
+    std::string value = argv[++i];
+    if (flag == "--rtol") {
+      rtol = std::atof(value.c_str());
+    } else if (flag == "--device") {
+      if (value == "cpu")
+        moduleOptions.device = HYB_DEVICE_CPU;
+      else if (value == "cuda")
+        moduleOptions.device = HYB_DEVICE_CUDA;
+      else if (value != "auto")
+        die("--device: expected cpu, cuda or auto, got '" + value + "'");
+    } else {
+      die("unknown option " + flag);
+    }
+  }
 
   std::shared_ptr<hyb::MappedFile> map;
   check(hyb::MappedFile::open(fixture + "/reference.safetensors", &map),
@@ -251,7 +273,8 @@ int main(int argc, char **argv) {
   ref.logits = readTensor<double>(file, "logits", hyb::StDtype::F64);
 
   hyb_module_t *module = nullptr;
-  check(hyb_module_load(artifact.c_str(), &module), "load");
+  check(hyb_module_load_with_options(artifact.c_str(), &moduleOptions, &module),
+        "load");
   check(hyb_module_bind_weights(module, fixture.c_str()), "weights");
   const int64_t vocab = hyb_module_vocab_size(module);
   const int64_t T = static_cast<int64_t>(ref.prompt.size());

@@ -84,6 +84,9 @@ HYB_API size_t hyb_dtype_size(hyb_dtype_t dtype);
 typedef enum hyb_device_t {
   HYB_DEVICE_CPU = 0,
   HYB_DEVICE_CUDA = 1,
+  /* hyb_module_options_t.device only: the backend of the artifact's
+   * target.kind. */
+  HYB_DEVICE_AUTO = -1,
 } hyb_device_t;
 
 #define HYB_MAX_RANK 8
@@ -113,7 +116,8 @@ typedef struct hyb_module_t hyb_module_t;
 
 typedef struct hyb_module_options_t {
   /* The backend that holds weights and state and launches entry points.
-   * Must match the manifest's target.kind. Default HYB_DEVICE_CPU. */
+   * Must match the manifest's target.kind, or HYB_DEVICE_AUTO: the one it
+   * names. Default HYB_DEVICE_CPU. */
   hyb_device_t device;
   /* Threads an entry point may use (OpenMP, if the artifact links it);
    * 0 = leave the artifact's default. */

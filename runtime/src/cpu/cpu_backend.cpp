@@ -115,37 +115,39 @@ public:
     return nullptr;
   }
 
-  hyb_status_t stageInput(const void *host, uint64_t, DeviceBuffer &,
-                          void **out_device) override {
+  hyb_status_t stageInput(const hyb_env_t *, const void *host, uint64_t,
+                          DeviceBuffer &, void **out_device) override {
     *out_device = const_cast<void *>(host);
     return nullptr;
   }
 
-  hyb_status_t stageOutput(void *host, uint64_t, DeviceBuffer &,
-                           void **out_device) override {
+  hyb_status_t stageOutput(const hyb_env_t *, void *host, uint64_t,
+                           DeviceBuffer &, void **out_device) override {
     *out_device = host;
     return nullptr;
   }
 
-  hyb_status_t finishOutput(void *host, const void *device,
-                            uint64_t bytes) override {
+  hyb_status_t finishOutput(const hyb_env_t *, void *host,
+                            const void *device, uint64_t bytes) override {
     if (host != device && bytes)
       std::memcpy(host, device, bytes);
     return nullptr;
   }
 
-  void initEnv(hyb_env_t *env) override {
+  hyb_status_t initEnv(hyb_env_t *env) override {
     env->device = HYB_DEVICE_CPU;
     env->num_threads = numThreads_;
+    return nullptr;
   }
 
   // Host code runs to completion: the launch is synchronous.
-  hyb_status_t launch(EntryFn fn, void **args, const hyb_env_t *env) override {
+  hyb_status_t launch(EntryFn fn, void **args, const hyb_env_t *env,
+                      const LaunchInfo &) override {
     fn(args, env);
     return nullptr;
   }
 
-  hyb_status_t synchronize() override { return nullptr; }
+  hyb_status_t synchronize(const hyb_env_t *) override { return nullptr; }
 
 private:
   int32_t numThreads_ = 0;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstring>
+#include <dlfcn.h>
 
 using namespace hyb;
 using namespace hyb::test;
@@ -159,7 +160,23 @@ TEST_F(HybridRunTest, BenchAgainstAnotherCompilation) {
 }
 
 TEST_F(HybridRunTest, Errors) {
+#ifdef HYBRIDRT_HAVE_CUDA
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!driver) {
+    // --device=cuda, and the default --device=auto on a CUDA artifact.
+    expectFailure(base() + " --device=cuda", "libcuda.so.1");
+    expectFailure(std::string(HYB_TEST_CUDA_ARTIFACT) + " --weights " +
+                      dir_.file("w.safetensors"),
+                  "cannot load the CUDA driver libcuda.so.1");
+  }
+#else
   expectFailure(base() + " --device=cuda", "cuda backend not built");
+#endif
+  expectFailure(std::string(HYB_TEST_CUDA_ARTIFACT) + " --device=cpu --weights " +
+                    dir_.file("w.safetensors"),
+                "artifact targets 'cuda' but the cpu backend was selected");
+  expectFailure(base() + " --device=gpu",
+                "--device: expected cpu, cuda or auto, got 'gpu'");
   expectFailure(std::string(HYB_TEST_ARTIFACT) + " --weights /nonexistent/w",
                 "/nonexistent/w");
   std::string wrong = dir_.file("wrong.safetensors");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <dlfcn.h>
 
 using namespace hyb;
 using namespace hyb::test;
@@ -134,6 +135,38 @@ TEST(ModuleTest, RejectsUnknownManifestVersion) {
       << r.message;
 }
 
+/// Whether this machine has a CUDA driver (then the tests of a runtime
+/// without one do not apply).
+bool haveCudaDriver() {
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (lib)
+    dlclose(lib);
+  return lib != nullptr;
+}
+
+#ifdef HYBRIDRT_HAVE_CUDA
+TEST(ModuleTest, CudaWithoutDriverFailsWithOneLineNamingLibcuda) {
+  if (haveCudaDriver())
+    GTEST_SKIP() << "this machine has a CUDA driver";
+  hyb_module_options_t o;
+  hyb_module_options_init(&o);
+  o.device = HYB_DEVICE_CUDA;
+  for (const char *artifact : {HYB_TEST_ARTIFACT, HYB_TEST_CUDA_ARTIFACT}) {
+    hyb_module_t *m = nullptr;
+    StatusResult r = take(hyb_module_load_with_options(artifact, &o, &m));
+    EXPECT_EQ(r.code, HYB_STATUS_UNIMPLEMENTED) << r.message;
+    EXPECT_NE(r.message.find("libcuda.so.1"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
+    EXPECT_EQ(m, nullptr);
+  }
+  // HYB_DEVICE_AUTO picks the CUDA backend for a CUDA artifact.
+  o.device = HYB_DEVICE_AUTO;
+  hyb_module_t *m = nullptr;
+  StatusResult r =
+      take(hyb_module_load_with_options(HYB_TEST_CUDA_ARTIFACT, &o, &m));
+  EXPECT_NE(r.message.find("libcuda.so.1"), std::string::npos) << r.message;
+}
+#else
 TEST(ModuleTest, CudaBackendNotBuilt) {
   hyb_module_options_t o;
   hyb_module_options_init(&o);
@@ -143,6 +176,38 @@ TEST(ModuleTest, CudaBackendNotBuilt) {
       take(hyb_module_load_with_options(HYB_TEST_ARTIFACT, &o, &m));
   EXPECT_EQ(r.code, HYB_STATUS_UNIMPLEMENTED);
   EXPECT_NE(r.message.find("cuda backend not built"), std::string::npos);
+}
+#endif
+
+TEST(ModuleTest, AutoDeviceRunsCpuArtifactsOnTheCpu) {
+  // A runtime with the CUDA backend built runs CPU artifacts as before,
+  // driver or not.
+  hyb_module_options_t o;
+  hyb_module_options_init(&o);
+  o.device = HYB_DEVICE_AUTO;
+  hyb_module_t *m = nullptr;
+  ASSERT_EQ(take(hyb_module_load_with_options(HYB_TEST_ARTIFACT, &o, &m)).code,
+            HYB_STATUS_OK);
+  EXPECT_STREQ(hyb_module_target_kind(m), "cpu");
+  ASSERT_EQ(take(hyb_module_generate_weights(m, 1)).code, HYB_STATUS_OK);
+  hyb_session_t *s = nullptr;
+  ASSERT_EQ(take(hyb_session_create(m, nullptr, &s)).code, HYB_STATUS_OK);
+  int64_t tokens[3] = {1, 2, 3};
+  float logits[3 * 8];
+  EXPECT_EQ(take(hyb_session_prefill(s, tokens, 3, logits)).code,
+            HYB_STATUS_OK);
+  EXPECT_EQ(hyb_session_position(s, 0), 3);
+  hyb_session_free(s);
+  hyb_module_free(m);
+}
+
+TEST(ModuleTest, CpuBackendRefusesCudaArtifact) {
+  hyb_module_t *m = nullptr;
+  StatusResult r = take(hyb_module_load(HYB_TEST_CUDA_ARTIFACT, &m));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH) << r.message;
+  EXPECT_NE(r.message.find("targets 'cuda' but the cpu backend"),
+            std::string::npos)
+      << r.message;
 }
 
 TEST(ModuleTest, BareFileNameIsRelativeToTheWorkingDirectory) {
