@@ -171,6 +171,47 @@ TEST(ManifestErrorTest, UnknownTargetKind) {
   expectError(j, {"'target.kind'", "\"tpu\""});
 }
 
+json cudaManifest() {
+  json j = validManifest();
+  j["target"] = json::parse(R"({"kind": "cuda", "arch": "sm_90a",
+      "ptx_version": 80, "kernels": ["prefill_kernel_0", "decode_kernel_0"]})");
+  return j;
+}
+
+TEST(ManifestTest, CudaTarget) {
+  Manifest m;
+  ASSERT_EQ(parse(cudaManifest(), &m).code, HYB_STATUS_OK);
+  EXPECT_EQ(m.targetKind, "cuda");
+  EXPECT_EQ(m.targetArch, "sm_90a");
+  EXPECT_EQ(m.targetPtxVersion, 80);
+  EXPECT_EQ(m.targetKernels,
+            (std::vector<std::string>{"prefill_kernel_0", "decode_kernel_0"}));
+  json j = cudaManifest();
+  j["target"]["kernels"] = json::array(); // an artifact of GEMMs only
+  EXPECT_EQ(parse(j).code, HYB_STATUS_OK);
+}
+
+TEST(ManifestErrorTest, CudaTargetFields) {
+  json j = cudaManifest();
+  j["target"].erase("arch");
+  expectError(j, {"'target.arch'"});
+  j = cudaManifest();
+  j["target"]["arch"] = "hopper";
+  expectError(j, {"'target.arch'", "\"hopper\"", "sm_90a"});
+  j = cudaManifest();
+  j["target"]["ptx_version"] = 0;
+  expectError(j, {"'target.ptx_version'", ">= 1"});
+  j = cudaManifest();
+  j["target"]["kernels"] = "prefill_kernel_0";
+  expectError(j, {"'target.kernels'", "an array of kernel names"});
+  j = cudaManifest();
+  j["target"]["kernels"][1] = 7;
+  expectError(j, {"'target.kernels[1]'", "a kernel name"});
+  j = cudaManifest();
+  j["target"]["kernels"][1] = "prefill_kernel_0";
+  expectError(j, {"'target.kernels[1]'", "duplicate kernel 'prefill_kernel_0'"});
+}
+
 TEST(ManifestErrorTest, WeightsNotAnArray) {
   json j = validManifest();
   j["weights"] = json::object();
