@@ -14,6 +14,11 @@
 //             logits as the one prefill of T tokens
 //   fork      a fork after the prompt continues exactly like the original
 //   reset     a reset session reproduces the first prefill bit for bit
+//   save      a session saved after the prompt and loaded into another
+//             continues like the original, bit for bit
+//   batch     a session of B=3 copies of the prompt: every row's logits as
+//             batch 1's (rel err <= 1e-6) and every row's greedy tokens the
+//             reference's
 // Prints one line per check and "fixture-check: N passed, N failed".
 //
 // Two helpers for tests of the generic call (hybrid-run --call):
@@ -30,6 +35,7 @@
 #include "hybrid/runtime.h"
 #include "runtime/src/safetensors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +43,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -355,6 +363,64 @@ int main(int argc, char **argv) {
         "prefill");
   report(again == logits, "reset", "prefill after reset is bit-identical");
 
+  // save: a session saved after the prompt and loaded into a new one
+  // continues like the original, bit for bit.
+  hyb_session_t *saved = nullptr, *loaded = nullptr;
+  check(hyb_session_create(module, &options, &saved), "session");
+  check(hyb_session_create(module, &options, &loaded), "session");
+  check(hyb_session_prefill(saved, ref.prompt.data(), T, nullptr), "prefill");
+  std::string statePath = "/tmp/fixture-check-" +
+                          std::to_string(static_cast<long>(getpid())) +
+                          ".state";
+  check(hyb_session_save(saved, statePath.c_str()), "save");
+  check(hyb_session_load(loaded, statePath.c_str()), "load");
+  std::remove(statePath.c_str());
+  std::vector<float> c, d;
+  decodeRun(saved, c);
+  decodeRun(loaded, d);
+  report(c == d, "save", "8 decode steps after save and load equal the original's");
+
+  // batch: three copies of the prompt in one session of B = 3: each row's
+  // logits as batch 1's, and each row's greedy tokens the reference's.
+  const int64_t B = 3;
+  hyb_session_options_t batchOptions;
+  hyb_session_options_init(&batchOptions);
+  batchOptions.batch_size = B;
+  hyb_session_t *batch = nullptr;
+  check(hyb_session_create(module, &batchOptions, &batch), "session");
+  std::vector<int64_t> prompts;
+  for (int64_t r = 0; r < B; ++r)
+    prompts.insert(prompts.end(), ref.prompt.begin(), ref.prompt.end());
+  std::vector<float> batchLogits(B * T * vocab);
+  check(hyb_session_prefill(batch, prompts.data(), T, batchLogits.data()),
+        "prefill");
+  double batchErr = 0;
+  for (int64_t r = 0; r < B; ++r) {
+    std::vector<float> row(batchLogits.begin() + r * T * vocab,
+                           batchLogits.begin() + (r + 1) * T * vocab);
+    batchErr = std::max(batchErr,
+                        relativeError(row, whole.data(), whole.size()));
+  }
+  check(hyb_session_reset(batch), "reset");
+  std::vector<int64_t> batchTokens(B * n);
+  check(hyb_session_generate_greedy(batch, prompts.data(), T, n,
+                                    batchTokens.data()),
+        "generate");
+  int64_t rowsEqual = 0;
+  for (int64_t r = 0; r < B; ++r)
+    rowsEqual += std::equal(ref.greedy.begin(), ref.greedy.end(),
+                            batchTokens.begin() + r * n);
+  // Libraries may order a GEMM's sums by its row count: batch rows agree
+  // with batch 1 to f32 rounding, not bit for bit.
+  const double batchTol = 1e-6;
+  report(batchErr <= batchTol && rowsEqual == B, "batch",
+         "B=3 rows vs batch 1: rel err " + fmt("%.3e", batchErr) +
+             " (tolerance " + fmt("%.0e", batchTol) + "), " +
+             std::to_string(rowsEqual) + "/3 greedy rows equal");
+
+  hyb_session_free(batch);
+  hyb_session_free(loaded);
+  hyb_session_free(saved);
   hyb_session_free(split);
   hyb_session_free(fresh);
   hyb_session_free(fork);

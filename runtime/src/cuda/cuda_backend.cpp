@@ -135,6 +135,129 @@ DONE:
 DONE:
   ret;
 }
+/// f32 activations as two bf16 terms before a GEMM with bf16 weights, so
+/// that the product keeps f32 accuracy: hi = bf16(x), lo = bf16(x - hi).
+/// For batch b, row r < rows, column c < cols: hi at row r and lo at row
+/// rows + r of a [2 * rows, cols] matrix per batch; one GEMM of 2 * rows
+/// rows reads the weights once (decode stays bandwidth-bound), and
+/// hyb_combine_split_f32 adds the two halves of its result.
+.visible .entry hyb_split_f32_to_bf16(
+    .param .u64 p_dst, .param .u64 p_src, .param .u64 p_count,
+    .param .u64 p_rows, .param .u64 p_cols, .param .u64 p_ld,
+    .param .u64 p_stride)
+{
+  .reg .pred %p;
+  .reg .b32 %r<6>;
+  .reg .b64 %rd<20>;
+  .reg .f32 %f<3>;
+  .reg .b16 %h<2>;
+  ld.param.u64 %rd1, [p_dst];
+  ld.param.u64 %rd2, [p_src];
+  ld.param.u64 %rd3, [p_count];
+  ld.param.u64 %rd4, [p_rows];
+  ld.param.u64 %rd5, [p_cols];
+  ld.param.u64 %rd6, [p_ld];
+  ld.param.u64 %rd7, [p_stride];
+  mov.u32 %r1, %ctaid.x;
+  mov.u32 %r2, %ntid.x;
+  mov.u32 %r3, %tid.x;
+  mul.wide.u32 %rd8, %r1, %r2;
+  cvt.u64.u32 %rd9, %r3;
+  add.u64 %rd10, %rd8, %rd9;
+  setp.ge.u64 %p, %rd10, %rd3;
+  @%p bra DONE;
+  rem.u64 %rd11, %rd10, %rd5;
+  div.u64 %rd12, %rd10, %rd5;
+  rem.u64 %rd13, %rd12, %rd4;
+  div.u64 %rd14, %rd12, %rd4;
+  mul.lo.u64 %rd15, %rd14, %rd7;
+  mad.lo.u64 %rd15, %rd13, %rd6, %rd15;
+  add.u64 %rd15, %rd15, %rd11;
+  shl.b64 %rd15, %rd15, 2;
+  add.u64 %rd15, %rd2, %rd15;
+  ld.global.f32 %f0, [%rd15];
+  cvt.rn.bf16.f32 %h0, %f0;
+  cvt.u32.u16 %r4, %h0;
+  shl.b32 %r4, %r4, 16;
+  mov.b32 %f1, %r4;
+  sub.f32 %f2, %f0, %f1;
+  cvt.rn.bf16.f32 %h1, %f2;
+  mul.lo.u64 %rd16, %rd14, %rd4;
+  shl.b64 %rd16, %rd16, 1;
+  add.u64 %rd16, %rd16, %rd13;
+  mul.lo.u64 %rd16, %rd16, %rd5;
+  add.u64 %rd16, %rd16, %rd11;
+  shl.b64 %rd16, %rd16, 1;
+  add.u64 %rd17, %rd1, %rd16;
+  st.global.b16 [%rd17], %h0;
+  mul.lo.u64 %rd18, %rd4, %rd5;
+  shl.b64 %rd18, %rd18, 1;
+  add.u64 %rd17, %rd17, %rd18;
+  st.global.b16 [%rd17], %h1;
+DONE:
+  ret;
+}
+/// C[b * stride + r * ld + c] = alpha * (T[b][r][c] + T[b][rows + r][c])
+///                              + beta * C[...] (C not read if beta is 0),
+/// T the [batch, 2 * rows, cols] f32 result of the split GEMM.
+.visible .entry hyb_combine_split_f32(
+    .param .u64 p_dst, .param .u64 p_src, .param .u64 p_count,
+    .param .u64 p_rows, .param .u64 p_cols, .param .u64 p_ld,
+    .param .u64 p_stride, .param .f32 p_alpha, .param .f32 p_beta)
+{
+  .reg .pred %p<2>;
+  .reg .b32 %r<4>;
+  .reg .b64 %rd<20>;
+  .reg .f32 %f<8>;
+  ld.param.u64 %rd1, [p_dst];
+  ld.param.u64 %rd2, [p_src];
+  ld.param.u64 %rd3, [p_count];
+  ld.param.u64 %rd4, [p_rows];
+  ld.param.u64 %rd5, [p_cols];
+  ld.param.u64 %rd6, [p_ld];
+  ld.param.u64 %rd7, [p_stride];
+  ld.param.f32 %f1, [p_alpha];
+  ld.param.f32 %f2, [p_beta];
+  mov.u32 %r1, %ctaid.x;
+  mov.u32 %r2, %ntid.x;
+  mov.u32 %r3, %tid.x;
+  mul.wide.u32 %rd8, %r1, %r2;
+  cvt.u64.u32 %rd9, %r3;
+  add.u64 %rd10, %rd8, %rd9;
+  setp.ge.u64 %p0, %rd10, %rd3;
+  @%p0 bra DONE;
+  rem.u64 %rd11, %rd10, %rd5;
+  div.u64 %rd12, %rd10, %rd5;
+  rem.u64 %rd13, %rd12, %rd4;
+  div.u64 %rd14, %rd12, %rd4;
+  mul.lo.u64 %rd16, %rd14, %rd4;
+  shl.b64 %rd16, %rd16, 1;
+  add.u64 %rd16, %rd16, %rd13;
+  mul.lo.u64 %rd16, %rd16, %rd5;
+  add.u64 %rd16, %rd16, %rd11;
+  shl.b64 %rd16, %rd16, 2;
+  add.u64 %rd17, %rd2, %rd16;
+  ld.global.f32 %f3, [%rd17];
+  mul.lo.u64 %rd18, %rd4, %rd5;
+  shl.b64 %rd18, %rd18, 2;
+  add.u64 %rd17, %rd17, %rd18;
+  ld.global.f32 %f4, [%rd17];
+  add.f32 %f5, %f3, %f4;
+  mul.f32 %f5, %f5, %f1;
+  mul.lo.u64 %rd15, %rd14, %rd7;
+  mad.lo.u64 %rd15, %rd13, %rd6, %rd15;
+  add.u64 %rd15, %rd15, %rd11;
+  shl.b64 %rd15, %rd15, 2;
+  add.u64 %rd15, %rd1, %rd15;
+  setp.eq.f32 %p1, %f2, 0f00000000;
+  @%p1 bra STORE;
+  ld.global.f32 %f6, [%rd15];
+  fma.rn.f32 %f5, %f2, %f6, %f5;
+STORE:
+  st.global.f32 [%rd15], %f5;
+DONE:
+  ret;
+}
 )";
 
 cu::DevicePtr dptr(const void *p) {
@@ -278,6 +401,12 @@ public:
     HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toBf16_, convertModule_,
                                                     "hyb_convert_f32_to_bf16"),
                               "cuModuleGetFunction"));
+    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&splitBf16_, convertModule_,
+                                                    "hyb_split_f32_to_bf16"),
+                              "cuModuleGetFunction(hyb_split_f32_to_bf16)"));
+    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&combineSplit_, convertModule_,
+                                                    "hyb_combine_split_f32"),
+                              "cuModuleGetFunction(hyb_combine_split_f32)"));
     HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toF16_, convertModule_,
                                                     "hyb_convert_f32_to_f16"),
                               "cuModuleGetFunction"));
@@ -647,11 +776,41 @@ public:
     }
     const void *a = g.a;
     int64_t lda = g.lda, strideA = g.stride_a;
-    cu::DevicePtr converted = 0;
+    // f32 activations with bf16 weights: A as two bf16 terms (hi and lo
+    // rows, one GEMM of twice the rows) so that the product keeps f32
+    // accuracy; bf16's 8 bits of mantissa on the activations alone put
+    // tiny models' logits 3e-2 to 1e-1 away from a float64 reference.
+    const bool split = convert && g.b_dtype == HYB_DTYPE_BF16 &&
+                       g.c_dtype == HYB_DTYPE_F32;
+    const int64_t terms = split ? 2 : 1;
+    cu::DevicePtr converted = 0, partial = 0;
+    auto release = [&] {
+      if (converted)
+        d_->memFreeAsync(converted, s.stream);
+      if (partial)
+        d_->memFreeAsync(partial, s.stream);
+    };
+    auto launchElementwise = [&](cu::Function f, uint64_t count,
+                                 void **params, const char *what) {
+      uint64_t blocks = (count + 255) / 256;
+      if (blocks > 0x7fffffffull) {
+        s.record(name() + "too many elements (" + what + ")");
+        return false;
+      }
+      if (cu::Result r = d_->launchKernel(f, unsigned(blocks), 1, 1, 256, 1, 1,
+                                          0, s.stream, params, nullptr)) {
+        s.record(name() + cu::describe(*d_, r, "cuLaunchKernel") + " (" +
+                     what + ")",
+                 r);
+        return false;
+      }
+      return true;
+    };
     if (convert) {
       aType = g.b_dtype;
       uint64_t count = uint64_t(g.batch) * uint64_t(g.m) * uint64_t(g.k);
-      if (cu::Result r = d_->memAllocAsync(&converted, count * 2, s.stream)) {
+      if (cu::Result r =
+              d_->memAllocAsync(&converted, count * 2 * terms, s.stream)) {
         s.record(name() + cu::describe(*d_, r, "cuMemAllocAsync") +
                      " (A converted to " + dtypeText(g.b_dtype) + ")",
                  r);
@@ -661,33 +820,48 @@ public:
       uint64_t rows = uint64_t(g.m), cols = uint64_t(g.k);
       uint64_t ld = uint64_t(g.lda), stride = uint64_t(g.stride_a);
       void *params[] = {&converted, &src, &count, &rows, &cols, &ld, &stride};
-      uint64_t blocks = (count + 255) / 256;
-      cu::Result r = d_->launchKernel(
-          g.b_dtype == HYB_DTYPE_BF16 ? toBf16_ : toF16_, unsigned(blocks), 1,
-          1, 256, 1, 1, 0, s.stream, params, nullptr);
-      if (blocks > 0x7fffffffull || r) {
-        s.record(name() + (r ? cu::describe(*d_, r, "cuLaunchKernel")
-                             : std::string("too many elements")) +
-                     " (converting A to " + dtypeText(g.b_dtype) + ")",
-                 r);
-        d_->memFreeAsync(converted, s.stream);
+      cu::Function f = split ? splitBf16_
+                       : g.b_dtype == HYB_DTYPE_BF16 ? toBf16_
+                                                     : toF16_;
+      if (!launchElementwise(f, count, params, "converting A")) {
+        release();
         return;
       }
       a = hptr(converted);
       lda = g.k;
-      strideA = g.m * g.k;
+      strideA = terms * g.m * g.k;
+    }
+    // The split GEMM writes both terms' products to a temporary; the
+    // combine kernel then applies alpha and beta to C.
+    const int64_t m = terms * g.m;
+    void *c = g.c;
+    int64_t ldc = g.ldc, strideC = g.stride_c;
+    float alpha = g.alpha, beta = g.beta;
+    if (split) {
+      uint64_t bytes = uint64_t(g.batch) * uint64_t(m) * uint64_t(g.n) * 4;
+      if (cu::Result r = d_->memAllocAsync(&partial, bytes, s.stream)) {
+        s.record(name() + cu::describe(*d_, r, "cuMemAllocAsync") +
+                     " (the split GEMM's partial products)",
+                 r);
+        release();
+        return;
+      }
+      c = hptr(partial);
+      ldc = g.n;
+      strideC = m * g.n;
+      alpha = 1.0f;
+      beta = 0.0f;
     }
     const uint64_t aSize = floatSize(aType), bSize = floatSize(g.b_dtype),
                    cSize = floatSize(g.c_dtype);
     const uint32_t alignA = alignmentOf(a, g.batch, strideA * int64_t(aSize));
     const uint32_t alignB =
         alignmentOf(g.b, g.batch, g.stride_b * int64_t(bSize));
-    const uint32_t alignC =
-        alignmentOf(g.c, g.batch, g.stride_c * int64_t(cSize));
+    const uint32_t alignC = alignmentOf(c, g.batch, strideC * int64_t(cSize));
     std::array<int64_t, 16> key = {
-        aType,    g.b_dtype, g.c_dtype, g.m,       g.n,      g.k,
-        g.batch,  lda,       strideA,   g.ldb,     g.stride_b, g.ldc,
-        g.stride_c, alignA,  alignB,    alignC};
+        aType,    g.b_dtype, g.c_dtype, m,       g.n,      g.k,
+        g.batch,  lda,       strideA,   g.ldb,   g.stride_b, ldc,
+        strideC,  alignA,    alignB,    alignC};
     const GemmPlan *plan = nullptr;
     std::string why;
     {
@@ -695,8 +869,8 @@ public:
       auto it = plans_.find(key);
       if (it == plans_.end()) {
         GemmPlan p;
-        why = makePlan(aType, g.b_dtype, g.c_dtype, g.m, g.n, g.k, g.batch,
-                       lda, strideA, g.ldb, g.stride_b, g.ldc, g.stride_c,
+        why = makePlan(aType, g.b_dtype, g.c_dtype, m, g.n, g.k, g.batch,
+                       lda, strideA, g.ldb, g.stride_b, ldc, strideC,
                        alignA, alignB, alignC, &p);
         if (why.empty())
           it = plans_.emplace(key, p).first;
@@ -708,17 +882,27 @@ public:
       // Row-major C[m, n] = A[m, k] B[n, k]^T is column-major
       // C^T[n, m] = B^T... : cuBLASLt's "A" is our B (k x n column-major,
       // transposed), its "B" our A (k x m column-major).
-      lt::Status st = l_->matmul(ltHandle_, plan->desc, &g.alpha, g.b, plan->a,
-                                 a, plan->b, &g.beta, g.c, plan->c, g.c,
-                                 plan->c, &plan->algo, hptr(s.gemmWorkspace),
+      lt::Status st = l_->matmul(ltHandle_, plan->desc, &alpha, g.b, plan->a,
+                                 a, plan->b, &beta, c, plan->c, c, plan->c,
+                                 &plan->algo, hptr(s.gemmWorkspace),
                                  kGemmWorkspaceBytes, s.stream);
       if (st != lt::kSuccess)
         why = lt::describe(*l_, st, "cublasLtMatmul");
     }
     if (!why.empty())
       s.record(name() + why);
-    if (converted)
-      d_->memFreeAsync(converted, s.stream);
+    else if (split) {
+      cu::DevicePtr dst = dptr(g.c);
+      uint64_t count = uint64_t(g.batch) * uint64_t(g.m) * uint64_t(g.n);
+      uint64_t rows = uint64_t(g.m), cols = uint64_t(g.n);
+      uint64_t ld = uint64_t(g.ldc), stride = uint64_t(g.stride_c);
+      float outAlpha = g.alpha, outBeta = g.beta;
+      void *params[] = {&dst,  &partial, &count,    &rows,   &cols,
+                        &ld,   &stride,  &outAlpha, &outBeta};
+      launchElementwise(combineSplit_, count, params,
+                        "adding the split GEMM's terms");
+    }
+    release();
   }
 
   void *allocTemporary(Session &s, uint64_t bytes) {
@@ -917,6 +1101,7 @@ private:
   lt::Handle ltHandle_ = nullptr;
   cu::Module module_ = nullptr, convertModule_ = nullptr;
   cu::Function toBf16_ = nullptr, toF16_ = nullptr;
+  cu::Function splitBf16_ = nullptr, combineSplit_ = nullptr;
   std::vector<cu::Function> kernels_;
   std::vector<std::string> kernelNames_;
   /// The dynamic shared memory each kernel was allowed so far.
