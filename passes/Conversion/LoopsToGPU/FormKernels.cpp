@@ -31,6 +31,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #define DEBUG_TYPE "hybrid-form-gpu-kernels"
@@ -109,6 +111,236 @@ void cloneBodyAt(OpBuilder &b, scf::ParallelOp loop, ValueRange ivs) {
     b.clone(op, map);
 }
 
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+/// What a reduction output accumulates: its yielded value is
+/// `combiner(out, value)`, out used nowhere else.
+struct Combiner {
+  Operation *op;
+  Value value;
+  gpu::AllReduceOperation kind;
+};
+
+std::optional<Combiner> combinerOf(linalg::GenericOp g, unsigned j) {
+  BlockArgument out = g.getMatchingBlockArgument(g.getDpsInitOperand(j));
+  auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+  Operation *def = yield.getOperand(j).getDefiningOp();
+  if (!def || def->getNumOperands() != 2 || def->getNumResults() != 1 ||
+      !out.hasOneUse() || !def->getResult(0).hasOneUse() ||
+      def->getBlock() != g.getBody())
+    return std::nullopt;
+  std::optional<gpu::AllReduceOperation> kind =
+      llvm::TypeSwitch<Operation *, std::optional<gpu::AllReduceOperation>>(def)
+          .Case([](arith::AddFOp) { return gpu::AllReduceOperation::ADD; })
+          .Case([](arith::MulFOp) { return gpu::AllReduceOperation::MUL; })
+          .Case([](arith::MaximumFOp) {
+            return gpu::AllReduceOperation::MAXIMUMF;
+          })
+          .Case([](arith::MinimumFOp) {
+            return gpu::AllReduceOperation::MINIMUMF;
+          })
+          .Case([](arith::MaxNumFOp) {
+            return gpu::AllReduceOperation::MAXNUMF;
+          })
+          .Case([](arith::MinNumFOp) {
+            return gpu::AllReduceOperation::MINNUMF;
+          })
+          .Default([](Operation *) { return std::nullopt; });
+  if (!kind)
+    return std::nullopt;
+  if (def->getOperand(0) == out)
+    return Combiner{def, def->getOperand(1), *kind};
+  if (def->getOperand(1) == out)
+    return Combiner{def, def->getOperand(0), *kind};
+  return std::nullopt;
+}
+
+Value identityOf(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
+                 FloatType type) {
+  const llvm::fltSemantics &sem = type.getFloatSemantics();
+  APFloat value = APFloat::getZero(sem);
+  switch (kind) {
+  case gpu::AllReduceOperation::MUL:
+    value = APFloat::getOne(sem);
+    break;
+  case gpu::AllReduceOperation::MAXIMUMF:
+  case gpu::AllReduceOperation::MAXNUMF:
+    value = APFloat::getInf(sem, /*Negative=*/true);
+    break;
+  case gpu::AllReduceOperation::MINIMUMF:
+  case gpu::AllReduceOperation::MINNUMF:
+    value = APFloat::getInf(sem, /*Negative=*/false);
+    break;
+  default:
+    break;
+  }
+  return arith::ConstantFloatOp::create(b, loc, type, value);
+}
+
+/// The loops of |g| are its parallel dimensions, then at least one
+/// reduction, and its outputs are indexed by the parallel ones alone.
+bool isTrailingReduction(linalg::GenericOp g) {
+  if (!g.hasPureBufferSemantics())
+    return false;
+  auto iters = g.getIteratorTypesArray();
+  unsigned par = 0;
+  while (par < iters.size() && iters[par] == utils::IteratorType::parallel)
+    ++par;
+  if (par == iters.size())
+    return false;
+  for (unsigned i = par; i < iters.size(); ++i)
+    if (iters[i] != utils::IteratorType::reduction)
+      return false;
+  for (OpOperand &init : g.getDpsInitsMutable()) {
+    AffineMap map = g.getMatchingIndexingMap(&init);
+    if (!map.isProjectedPermutation())
+      return false;
+    for (AffineExpr e : map.getResults())
+      if (cast<AffineDimExpr>(e).getPosition() >= par)
+        return false;
+  }
+  return true;
+}
+
+unsigned numParallelLoops(linalg::GenericOp g) {
+  return llvm::count(g.getIteratorTypesArray(), utils::IteratorType::parallel);
+}
+
+/// Sizes of |g|'s loops, as index values at |b|.
+SmallVector<Value> loopSizes(OpBuilder &b, Location loc, linalg::GenericOp g) {
+  SmallVector<Value> sizes;
+  for (Range r : cast<linalg::LinalgOp>(g.getOperation()).createLoopRanges(b, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  return sizes;
+}
+
+/// Indices |map| selects of the loop point |ivs|.
+SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
+                            ValueRange ivs) {
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+  return indices;
+}
+
+/// |ivs| delinearized from |linear| over |counts| (last fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<Value> counts) {
+  SmallVector<Value> ivs(counts.size());
+  for (size_t i = counts.size(); i-- > 0;) {
+    if (i == 0) {
+      ivs[0] = linear;
+      break;
+    }
+    ivs[i] = arith::RemUIOp::create(b, loc, linear, counts[i]);
+    linear = arith::DivUIOp::create(b, loc, linear, counts[i]);
+  }
+  return ivs;
+}
+
+/// Maps |g|'s input block arguments to their elements at |ivs| and its
+/// linalg.index ops to |ivs|, cloning the body's ops but |skip| at |b|.
+void cloneGenericBody(OpBuilder &b, Location loc, linalg::GenericOp g,
+                      ValueRange ivs, IRMapping &map,
+                      const llvm::SmallPtrSetImpl<Operation *> &skip) {
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    BlockArgument arg = g.getMatchingBlockArgument(in);
+    Value v = in->get();
+    if (isa<MemRefType>(v.getType()))
+      v = memref::LoadOp::create(
+          b, loc, v, applyMap(b, loc, g.getMatchingIndexingMap(in), ivs));
+    map.map(arg, v);
+  }
+  for (Operation &op : g.getBody()->without_terminator()) {
+    if (skip.contains(&op))
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+      map.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(op, map);
+  }
+}
+
+/// A reduction as loops with the accumulators in registers: scf.parallel
+/// over the parallel dimensions, each point one scf.for over the flattened
+/// reduction with the outputs as iteration arguments, stored once.
+/// (linalg's own lowering reads and writes the output every iteration.)
+void lowerReductionWithAccumulators(RewriterBase &rewriter,
+                                    linalg::GenericOp g) {
+  Location loc = g.getLoc();
+  OpBuilder &b = rewriter;
+  b.setInsertionPoint(g);
+  SmallVector<Value> sizes = loopSizes(b, loc, g);
+  unsigned par = numParallelLoops(g);
+  Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+  ArrayRef<Value> redCounts = ArrayRef<Value>(sizes).drop_front(par);
+  Value total = product(b, loc, redCounts);
+  SmallVector<Value> lbs(par, c0), steps(par, c1);
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ArrayRef<Value>(sizes).take_front(par), steps);
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> parIvs(loop.getInductionVars());
+  SmallVector<Value> zeros(sizes.size() - par, c0);
+  SmallVector<Value> outIvs(parIvs);
+  outIvs.append(zeros);
+  SmallVector<Value> inits;
+  SmallVector<SmallVector<Value>> outIndices;
+  for (OpOperand &init : g.getDpsInitsMutable()) {
+    outIndices.push_back(
+        applyMap(b, loc, g.getMatchingIndexingMap(&init), outIvs));
+    inits.push_back(memref::LoadOp::create(b, loc, init.get(),
+                                           outIndices.back()));
+  }
+  auto reduce = scf::ForOp::create(
+      b, loc, c0, total, c1, inits,
+      [&](OpBuilder &fb, Location fl, Value lin, ValueRange accs) {
+        SmallVector<Value> ivs(parIvs);
+        ivs.append(delinearize(fb, fl, lin, redCounts));
+        IRMapping map;
+        for (auto [j, acc] : llvm::enumerate(accs))
+          map.map(g.getMatchingBlockArgument(g.getDpsInitOperand(j)), acc);
+        cloneGenericBody(fb, fl, g, ivs, map,
+                         llvm::SmallPtrSet<Operation *, 1>());
+        auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+        SmallVector<Value> next;
+        for (Value v : yield.getOperands())
+          next.push_back(map.lookupOrDefault(v));
+        scf::YieldOp::create(fb, fl, next);
+      });
+  b.setInsertionPointAfter(reduce);
+  for (auto [j, init] : llvm::enumerate(g.getDpsInits()))
+    memref::StoreOp::create(b, loc, reduce.getResult(j), init, outIndices[j]);
+  rewriter.eraseOp(g);
+}
+
+
+/// A reduction each point of which a block of threads shares: every
+/// output a float combined by an op gpu.all_reduce has, over enough
+/// elements (at least 64, or a dynamic count) that one thread a point
+/// would leave the GPU idle (a decode step's norms: one row of thousands).
+bool isBlockReduction(linalg::GenericOp g) {
+  if (!isTrailingReduction(g))
+    return false;
+  for (unsigned j = 0; j < g.getNumDpsInits(); ++j) {
+    auto type = cast<MemRefType>(g.getDpsInits()[j].getType());
+    if (!isa<FloatType>(type.getElementType()) || !combinerOf(g, j))
+      return false;
+  }
+  SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+  int64_t reduced = 1;
+  for (size_t i = numParallelLoops(g); i < ranges.size(); ++i) {
+    if (ShapedType::isDynamic(ranges[i]))
+      return true;
+    reduced *= ranges[i];
+  }
+  return reduced >= 64;
+}
+
 class KernelFormer {
 public:
   KernelFormer(func::FuncOp func, int64_t blockSize,
@@ -128,6 +360,13 @@ public:
         if (failed(flush(pending, &op)))
           return failure();
         formGridKernel(loop);
+        continue;
+      }
+      if (auto g = dyn_cast<linalg::GenericOp>(op);
+          g && !isHostLibraryCall(&op) && isBlockReduction(g)) {
+        if (failed(flush(pending, &op)))
+          return failure();
+        formBlockReductionKernel(g);
         continue;
       }
       if (isa<memref::DeallocOp, func::ReturnOp>(op) ||
@@ -171,6 +410,78 @@ private:
     b.setInsertionPointToEnd(&launch.getBody().front());
     gpu::TerminatorOp::create(b, loc);
     return launch;
+  }
+
+  /// One block a point of |g|'s parallel dimensions: each thread folds a
+  /// strided share of the reduction into registers, gpu.all_reduce
+  /// combines the block's, and thread 0 combines that with the output.
+  void formBlockReductionKernel(linalg::GenericOp g) {
+    OpBuilder b(g);
+    Location loc = g.getLoc();
+    MLIRContext *ctx = b.getContext();
+    SmallVector<Value> sizes = loopSizes(b, loc, g);
+    unsigned par = numParallelLoops(g);
+    ArrayRef<Value> parCounts = ArrayRef<Value>(sizes).take_front(par);
+    ArrayRef<Value> redCounts = ArrayRef<Value>(sizes).drop_front(par);
+    Value points = product(b, loc, parCounts);
+    Value reduced = product(b, loc, redCounts);
+    Value block = indexConstant(b, loc, blockSize);
+    Value blocks =
+        arith::MaxUIOp::create(b, loc, points, indexConstant(b, loc, 1));
+    gpu::LaunchOp launch = createLaunch(b, loc, blocks, block);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value tid = launch.getThreadIds().x;
+    SmallVector<Value> parIvs =
+        delinearize(b, loc, launch.getBlockIds().x, parCounts);
+    SmallVector<Combiner> combiners;
+    SmallVector<Value> identities;
+    llvm::SmallPtrSet<Operation *, 4> skip;
+    for (unsigned j = 0; j < g.getNumDpsInits(); ++j) {
+      combiners.push_back(*combinerOf(g, j));
+      skip.insert(combiners.back().op);
+      auto type = cast<MemRefType>(g.getDpsInits()[j].getType());
+      identities.push_back(identityOf(b, loc, combiners.back().kind,
+                                      cast<FloatType>(type.getElementType())));
+    }
+    auto combine = [&](OpBuilder &cb, unsigned j, Value acc, Value v) {
+      IRMapping m;
+      m.map(g.getMatchingBlockArgument(g.getDpsInitOperand(j)), acc);
+      m.map(combiners[j].value, v);
+      return cb.clone(*combiners[j].op, m)->getResult(0);
+    };
+    auto loop = scf::ForOp::create(
+        b, loc, tid, reduced, block, identities,
+        [&](OpBuilder &fb, Location fl, Value lin, ValueRange accs) {
+          SmallVector<Value> ivs(parIvs);
+          ivs.append(delinearize(fb, fl, lin, redCounts));
+          IRMapping map;
+          cloneGenericBody(fb, fl, g, ivs, map, skip);
+          SmallVector<Value> next;
+          for (auto [j, acc] : llvm::enumerate(accs))
+            next.push_back(
+                combine(fb, j, acc, map.lookupOrDefault(combiners[j].value)));
+          scf::YieldOp::create(fb, fl, next);
+        });
+    b.setInsertionPointAfter(loop);
+    SmallVector<Value> totals;
+    for (auto [j, c] : llvm::enumerate(combiners))
+      totals.push_back(gpu::AllReduceOp::create(
+          b, loc, loop.getResult(j),
+          gpu::AllReduceOperationAttr::get(ctx, c.kind), b.getUnitAttr()));
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                                        indexConstant(b, loc, 0));
+    auto only = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+    b.setInsertionPointToStart(only.thenBlock());
+    SmallVector<Value> outIvs(parIvs);
+    outIvs.append(sizes.size() - par, indexConstant(b, loc, 0));
+    for (auto [j, init] : llvm::enumerate(g.getDpsInitsMutable())) {
+      SmallVector<Value> at =
+          applyMap(b, loc, g.getMatchingIndexingMap(&init), outIvs);
+      Value old = memref::LoadOp::create(b, loc, init.get(), at);
+      memref::StoreOp::create(b, loc, combine(b, j, old, totals[j]),
+                              init.get(), at);
+    }
+    g.erase();
   }
 
   /// One thread a point of |loop|'s iteration space.
@@ -318,10 +629,22 @@ struct HybridFormGPUKernelsPass
     // over its parallel dimensions, scf.for over its reductions.
     SmallVector<linalg::LinalgOp> linalgOps;
     func.walk([&](linalg::LinalgOp op) {
-      if (!onHost(op))
-        linalgOps.push_back(op);
+      if (onHost(op))
+        return;
+      // Top-level reductions over many elements become block reductions
+      // when the kernels are formed.
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (generic && op->getParentOp() == func.getOperation() &&
+          isBlockReduction(generic))
+        return;
+      linalgOps.push_back(op);
     });
     for (linalg::LinalgOp op : linalgOps) {
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+          generic && isTrailingReduction(generic)) {
+        lowerReductionWithAccumulators(rewriter, generic);
+        continue;
+      }
       rewriter.setInsertionPoint(op);
       if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {
         op->emitOpError("cannot be lowered to loops for the GPU");

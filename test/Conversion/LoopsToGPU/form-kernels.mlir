@@ -117,3 +117,57 @@ func.func @host_needs_value(%n: memref<1xindex>) {
   memref.dealloc %t : memref<?xf32>
   return
 }
+
+// -----
+
+// Tests that a row reduction over many elements (a norm's sum of squares)
+// becomes one block a row: each thread folds a strided share in registers,
+// gpu.all_reduce adds the block's, thread 0 adds that to the output.
+// CHECK-LABEL: func.func @row_sum
+// CHECK:       gpu.launch blocks(%[[BID:[^,]+]], {{.*}}) in ({{.*}} = %{{.+}}, {{.*}}) threads(%[[TID:[^,]+]], {{.*}}) in ({{.*}} = %c256{{.*}}) module(@hybrid_kernels) function(@row_sum_kernel_0)
+// CHECK:         %[[PART:.+]] = scf.for %{{.+}} = %[[TID]] to %{{.+}} step %c256{{.*}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (f32)
+// CHECK:           arith.mulf
+// CHECK:           arith.addf %[[ACC]]
+// CHECK:         %[[SUM:.+]] = gpu.all_reduce {{ *}}add %[[PART]] uniform
+// CHECK:         scf.if
+// CHECK:           %[[OLD:.+]] = memref.load
+// CHECK:           %[[NEW:.+]] = arith.addf %[[OLD]], %[[SUM]]
+// CHECK:           memref.store %[[NEW]]
+func.func @row_sum(%x: memref<?x2048xf32>, %out: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x2048xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a short reduction, or one of two outputs (an argmax), keeps
+// its accumulators in registers: one thread a row, the output read once
+// before the loop and written once after it.
+// CHECK-LABEL: func.func @argmax
+// CHECK:       gpu.launch
+// CHECK:         memref.load
+// CHECK:         memref.load
+// CHECK:         %[[R:.+]]:2 = scf.for {{.*}} iter_args({{.*}}) -> (f32, i64)
+// CHECK:         memref.store %[[R]]#0
+// CHECK:         memref.store %[[R]]#1
+func.func @argmax(%x: memref<?x128xf32>, %best: memref<?xf32>, %index: memref<?xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x128xf32>) outs(%best, %index : memref<?xf32>, memref<?xi64>) {
+  ^bb0(%a: f32, %b: f32, %i: i64):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i64
+    %gt = arith.cmpf ogt, %a, %b : f32
+    %nb = arith.select %gt, %a, %b : f32
+    %ni = arith.select %gt, %ki, %i : i64
+    linalg.yield %nb, %ni : f32, i64
+  }
+  return
+}
