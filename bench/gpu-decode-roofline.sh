@@ -33,7 +33,7 @@ case "${1:-}" in
     echo "| model | params | prefill tok/s (T=$prompt_len) | decode tok/s (B=1) | copy bandwidth GB/s | decode / roofline |"
     echo "|---|---|---|---|---|---|"
     for m in $models; do
-      out=$("$dir/hybrid-run" "$dir/$m-1.3b.so" --generated-weights 1 \
+      out=$(timeout "${BENCH_TIMEOUT:-240}" "$dir/hybrid-run" "$dir/$m-1.3b.so" --generated-weights 1 \
             --tokens "$prompt" --bench 2>&1)
       echo "$out" | sed "s/^/    $m: /" >&2
       pre=$(sed -n 's/^bench: prefill: \([0-9.]*\).*/\1/p' <<<"$out")

@@ -32,8 +32,11 @@ using HostLibraryCallFn = std::function<bool(Operation *)>;
 
 /// hybrid-convert-to-linalg with the heads' block sizes chosen by
 /// `headBlockRows` rather than by its head-block-rows option.
+/// With |attentionKVChunks| > 1, decode steps split attention over at most
+/// that many chunks of the cache rows (the attention-kv-chunks option).
 std::unique_ptr<Pass>
-createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows);
+createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
+                                int64_t attentionKVChunks = 0);
 
 /// hybrid-form-gpu-kernels with the ops |keepOnHost| accepts left on the
 /// host.

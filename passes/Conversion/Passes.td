@@ -43,7 +43,12 @@ def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
     Option<"headBlockRows", "head-block-rows", "int64_t", /*default=*/"0",
            "Rows of the vocabulary per block of a linear_argmax (a ragged "
            "last block takes the rest); 0: the whole vocabulary in one "
-           "block. Ignored when the pass is built with a HeadBlockRowsFn">
+           "block. Ignored when the pass is built with a HeadBlockRowsFn">,
+    Option<"attentionKVChunks", "attention-kv-chunks", "int64_t",
+           /*default=*/"0",
+           "Steps of at most 4 tokens (decode) split attention over at most "
+           "this many chunks of the cache rows, combined after (a GPU's "
+           "parallelism); 0: one lane a (batch, token, head) over every row">
   ];
 }
 

@@ -1,7 +1,11 @@
 //===- fixture-check.cpp - an artifact against an HF reference fixture ----===//
 //
-//   fixture-check ARTIFACT FIXTURE_DIR [--rtol X] [--device cpu|cuda|auto]
+//   fixture-check ARTIFACT FIXTURE_DIR [--rtol X] [--reference FILE]
+//                 [--device cpu|cuda|auto]
 //
+// --reference names the reference in FIXTURE_DIR (default
+// reference.safetensors; reference_bf16.safetensors is the model with its
+// weights rounded to bf16, scripts/make_bf16_references.py).
 // --device picks the backend (default auto: the artifact's target.kind);
 // every check runs the same on a CUDA session.
 //
@@ -244,9 +248,10 @@ int main(int argc, char **argv) {
     return compareTensors(argc, argv);
   if (argc < 3)
     die("usage: fixture-check ARTIFACT FIXTURE_DIR [--rtol X] "
-        "[--device cpu|cuda|auto]");
+        "[--reference FILE] [--device cpu|cuda|auto]");
   std::string artifact = argv[1], fixture = argv[2];
   double rtol = 1e-4;
+  std::string referenceName = "reference.safetensors";
   hyb_module_options_t moduleOptions;
   hyb_module_options_init(&moduleOptions);
   moduleOptions.device = HYB_DEVICE_AUTO;
@@ -257,6 +262,8 @@ int main(int argc, char **argv) {
     std::string value = argv[++i];
     if (flag == "--rtol") {
       rtol = std::atof(value.c_str());
+    } else if (flag == "--reference") {
+      referenceName = value;
     } else if (flag == "--device") {
       if (value == "cpu")
         moduleOptions.device = HYB_DEVICE_CPU;
@@ -270,7 +277,7 @@ int main(int argc, char **argv) {
   }
 
   std::shared_ptr<hyb::MappedFile> map;
-  check(hyb::MappedFile::open(fixture + "/reference.safetensors", &map),
+  check(hyb::MappedFile::open(fixture + "/" + referenceName, &map),
         "reference");
   hyb::SafetensorsFile file;
   check(hyb::parseSafetensors(map->data(), map->size(), map->path(), &file),

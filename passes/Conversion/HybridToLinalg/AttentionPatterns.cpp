@@ -143,8 +143,149 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache,
   return loop.getResult(0);
 }
 
+/// The online softmax of one lane over rows [from, to): (bi, ti, hi, kvh,
+/// from, to, (max, sum, acc)) -> (max, sum, acc).
+using AttendFn = llvm::function_ref<ResultRange(
+    OpBuilder &, Value, Value, Value, Value, Value, Value, ValueRange)>;
+
+/// Steps of at most this many tokens (decode; speculative steps) split their
+/// attention over the cache rows when the target asks for it.
+constexpr int64_t kMaxSplitTokens = 4;
+
 struct LowerAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerAttention(MLIRContext *ctx, int64_t maxKVChunks)
+      : OpRewritePattern(ctx), maxKVChunks(maxKVChunks) {}
+
+  /// A step's attention split over the cache: lane (b, t, h, s) runs the
+  /// online softmax over rows [s * chunk, (s + 1) * chunk) that it sees, a
+  /// second loop over (b, t, h) combines the chunks' (max, sum, acc). A
+  /// decode step then has heads x chunks lanes of chunk rows each instead
+  /// of heads lanes of every row.
+  Value lowerSplitOverKeys(PatternRewriter &rewriter, AttentionOp op, Value q,
+                           Value init, int64_t chunks, int64_t chunk,
+                           int64_t group, Type f, AttendFn attend) const {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    auto qType = cast<RankedTensorType>(q.getType());
+    int64_t heads = qType.getDimSize(2), headDim = qType.getDimSize(3);
+    SmallVector<OpFoldResult> lanes = {tensor::getMixedSize(b, loc, q, 0),
+                                       tensor::getMixedSize(b, loc, q, 1),
+                                       b.getIndexAttr(heads),
+                                       b.getIndexAttr(chunks)};
+    SmallVector<OpFoldResult> accSizes(lanes);
+    accSizes.push_back(b.getIndexAttr(headDim));
+    Value position = op.getPosition();
+    double minusInf = -std::numeric_limits<double>::infinity();
+    auto split = scf::ForallOp::create(
+        b, loc, lanes,
+        ValueRange{emptyTensor(b, loc, lanes, f), emptyTensor(b, loc, lanes, f),
+                   emptyTensor(b, loc, accSizes, f)},
+        std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *body = split.getBody();
+      b.setInsertionPointToStart(body);
+      Value bi = body->getArgument(0), ti = body->getArgument(1),
+            hi = body->getArgument(2), si = body->getArgument(3);
+      Value end = arith::AddIOp::create(
+          b, loc,
+          arith::AddIOp::create(
+              b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
+          indexConst(b, loc, 1));
+      Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
+      Value from = arith::MulIOp::create(b, loc, si, indexConst(b, loc, chunk));
+      Value to = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, from, indexConst(b, loc, chunk)),
+          end);
+      SmallVector<Value> init = {
+          floatConst(b, loc, f, minusInf), floatConst(b, loc, f, 0.0),
+          filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0)};
+      ResultRange r = attend(b, bi, ti, hi, kvh, from, to, init);
+      Value m = tensor::FromElementsOp::create(b, loc, ValueRange{r[0]});
+      Value l = tensor::FromElementsOp::create(b, loc, ValueRange{r[1]});
+      b.setInsertionPointToStart(split.getTerminator().getBody());
+      SmallVector<OpFoldResult> at = {bi, ti, hi, si};
+      SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
+      tensor::ParallelInsertSliceOp::create(b, loc, m, body->getArgument(4), at,
+                                            ones, ones);
+      tensor::ParallelInsertSliceOp::create(b, loc, l, body->getArgument(5), at,
+                                            ones, ones);
+      SmallVector<OpFoldResult> accAt(at), accOnes(ones), accSize(ones);
+      accAt.push_back(b.getIndexAttr(0));
+      accOnes.push_back(b.getIndexAttr(1));
+      accSize.push_back(b.getIndexAttr(headDim));
+      tensor::ParallelInsertSliceOp::create(b, loc, r[2], body->getArgument(6),
+                                            accAt, accSize, accOnes);
+    }
+    Value maxes = split.getResult(0), sums = split.getResult(1),
+          accs = split.getResult(2);
+
+    SmallVector<OpFoldResult> rows(lanes.begin(), lanes.begin() + 3);
+    auto combine =
+        scf::ForallOp::create(b, loc, rows, ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    Block *body = combine.getBody();
+    b.setInsertionPointToStart(body);
+    Value bi = body->getArgument(0), ti = body->getArgument(1),
+          hi = body->getArgument(2);
+    Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+    Value cs = indexConst(b, loc, chunks), dh = indexConst(b, loc, headDim);
+    Value mMax =
+        scf::ForOp::create(
+            b, loc, c0, cs, c1, ValueRange{floatConst(b, loc, f, minusInf)},
+            [&](OpBuilder &nb, Location l, Value sc, ValueRange it) {
+              Value m = extract(nb, l, maxes, {bi, ti, hi, sc});
+              scf::YieldOp::create(
+                  nb, l, ValueRange{arith::MaximumFOp::create(nb, l, it[0], m)});
+            })
+            .getResult(0);
+    auto folded = scf::ForOp::create(
+        b, loc, c0, cs, c1,
+        ValueRange{floatConst(b, loc, f, 0.0),
+                   filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0)},
+        [&](OpBuilder &nb, Location l, Value sc, ValueRange it) {
+          Value w = math::ExpOp::create(
+              nb, l,
+              arith::SubFOp::create(nb, l, extract(nb, l, maxes, {bi, ti, hi, sc}),
+                                    mMax));
+          Value lNew = arith::AddFOp::create(
+              nb, l, it[0],
+              arith::MulFOp::create(nb, l, extract(nb, l, sums, {bi, ti, hi, sc}),
+                                    w));
+          auto upd = scf::ForOp::create(
+              nb, l, c0, dh, c1, ValueRange{it[1]},
+              [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
+                Value nv = arith::AddFOp::create(
+                    db, dl, extract(db, dl, a[0], {d}),
+                    arith::MulFOp::create(
+                        db, dl, extract(db, dl, accs, {bi, ti, hi, sc, d}), w));
+                scf::YieldOp::create(
+                    db, dl,
+                    ValueRange{tensor::InsertOp::create(db, dl, nv, a[0], {d})});
+              });
+          scf::YieldOp::create(nb, l, ValueRange{lNew, upd.getResult(0)});
+        });
+    Value lSum = folded.getResult(0);
+    auto fin = scf::ForOp::create(
+        b, loc, c0, dh, c1, ValueRange{folded.getResult(1)},
+        [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
+          Value v = arith::DivFOp::create(db, dl, extract(db, dl, a[0], {d}),
+                                          lSum);
+          scf::YieldOp::create(
+              db, dl, ValueRange{tensor::InsertOp::create(db, dl, v, a[0], {d})});
+        });
+    b.setInsertionPointToStart(combine.getTerminator().getBody());
+    SmallVector<OpFoldResult> offsets = {bi, ti, hi, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(1),
+                                       b.getIndexAttr(headDim)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, fin.getResult(0),
+                                          body->getArgument(3), offsets, sizes,
+                                          strides);
+    return combine.getResult(0);
+  }
+
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -183,31 +324,12 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     if (init.getDefiningOp<tensor::EmptyOp>())
       init = emptyTensor(rewriter, loc, sizesOf(rewriter, loc, init), f);
 
-    SmallVector<OpFoldResult> ubs = {
-        tensor::getMixedSize(rewriter, loc, q, 0),
-        tensor::getMixedSize(rewriter, loc, q, 1), rewriter.getIndexAttr(heads)};
-    auto forall = scf::ForallOp::create(rewriter, loc, ubs,
-                                        ValueRange{init}, std::nullopt);
-    OpBuilder::InsertionGuard guard(rewriter);
-    Block *body = forall.getBody();
-    rewriter.setInsertionPointToStart(body);
-    Value bi = body->getArgument(0), ti = body->getArgument(1),
-          hi = body->getArgument(2);
-    Value out = body->getArgument(3);
-    OpBuilder &b = rewriter;
-    Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-    Value dh = indexConst(b, loc, headDim);
-    Value p = arith::AddIOp::create(
-        b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti);
-    Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
-    Value end = arith::AddIOp::create(b, loc, p, c1);
-
-    Value acc0 = filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0);
-    Value m0 = floatConst(b, loc, f, -std::numeric_limits<double>::infinity());
-    Value l0 = floatConst(b, loc, f, 0.0);
-
-    // One online-softmax step per visible row j in [from, to).
-    auto attend = [&](Value from, Value to, ValueRange init) {
+    // One online-softmax step per visible row j in [from, to) of lane
+    // (bi, ti, hi): carries (max, sum, acc[headDim]).
+    auto attend = [&](OpBuilder &b, Value bi, Value ti, Value hi, Value kvh,
+                      Value from, Value to, ValueRange init) {
+      Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+      Value dh = indexConst(b, loc, headDim);
       return scf::ForOp::create(
                  b, loc, from, to, c1, init,
                  [&](OpBuilder &nb, Location l, Value j, ValueRange it) {
@@ -257,6 +379,48 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
           .getResults();
     };
 
+    int64_t maxSeq = cast<RankedTensorType>(op.getKeyCache().getType())
+                         .getDimSize(1);
+    int64_t tokens = qType.getDimSize(1);
+    if (maxKVChunks > 1 && window == 0 && !ShapedType::isDynamic(maxSeq) &&
+        !ShapedType::isDynamic(tokens) && tokens <= kMaxSplitTokens) {
+      int64_t chunks = std::min(maxKVChunks, std::max<int64_t>(1, maxSeq / 16));
+      int64_t chunk = (maxSeq + chunks - 1) / chunks;
+      chunks = (maxSeq + chunk - 1) / chunk;
+      if (chunks > 1) {
+        Value result = lowerSplitOverKeys(rewriter, op, q, init, chunks, chunk,
+                                          group, f, attend);
+        rewriter.replaceOp(op, {result, keyCache, valueCache});
+        return success();
+      }
+    }
+
+    SmallVector<OpFoldResult> ubs = {
+        tensor::getMixedSize(rewriter, loc, q, 0),
+        tensor::getMixedSize(rewriter, loc, q, 1), rewriter.getIndexAttr(heads)};
+    auto forall = scf::ForallOp::create(rewriter, loc, ubs,
+                                        ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    Value bi = body->getArgument(0), ti = body->getArgument(1),
+          hi = body->getArgument(2);
+    Value out = body->getArgument(3);
+    OpBuilder &b = rewriter;
+    Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+    Value dh = indexConst(b, loc, headDim);
+    Value p = arith::AddIOp::create(
+        b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti);
+    Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
+    Value end = arith::AddIOp::create(b, loc, p, c1);
+
+    Value acc0 = filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0);
+    Value m0 = floatConst(b, loc, f, -std::numeric_limits<double>::infinity());
+    Value l0 = floatConst(b, loc, f, 0.0);
+    auto attendLane = [&](Value from, Value to, ValueRange init) {
+      return attend(b, bi, ti, hi, kvh, from, to, init);
+    };
+
     SmallVector<Value> carried = {m0, l0, acc0};
     if (window > 0) {
       // Rows [lo, p] plus the sink rows [0, min(sink, lo)).
@@ -267,11 +431,11 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
           arith::SubIOp::create(b, loc, end, w1), c0);
       if (sink > 0) {
         Value sinkEnd = arith::MinUIOp::create(b, loc, indexConst(b, loc, sink), lo);
-        carried = llvm::to_vector_of<Value>(attend(c0, sinkEnd, carried));
+        carried = llvm::to_vector_of<Value>(attendLane(c0, sinkEnd, carried));
       }
-      carried = llvm::to_vector_of<Value>(attend(lo, end, carried));
+      carried = llvm::to_vector_of<Value>(attendLane(lo, end, carried));
     } else {
-      carried = llvm::to_vector_of<Value>(attend(c0, end, carried));
+      carried = llvm::to_vector_of<Value>(attendLane(c0, end, carried));
     }
 
     // out[b, t, h, :] = acc / l.
@@ -296,11 +460,15 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     rewriter.replaceOp(op, {forall.getResult(0), keyCache, valueCache});
     return success();
   }
+
+  /// The most chunks a step's attention is split into; 0 or 1: not split.
+  int64_t maxKVChunks;
 };
 
 } // namespace
 
 void mlir::hybrid::populateHybridToLinalgAttentionPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<LowerRoPE, LowerAttention>(patterns.getContext());
+    RewritePatternSet &patterns, int64_t maxKVChunks) {
+  patterns.add<LowerRoPE>(patterns.getContext());
+  patterns.add<LowerAttention>(patterns.getContext(), maxKVChunks);
 }

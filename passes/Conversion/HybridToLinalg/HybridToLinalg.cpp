@@ -28,8 +28,11 @@ struct HybridConvertToLinalgPass
     : mlir::hybrid::impl::HybridConvertToLinalgPassBase<
           HybridConvertToLinalgPass> {
   using Base::Base;
-  explicit HybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows)
-      : headBlockRowsFn(std::move(headBlockRows)) {}
+  HybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
+                            int64_t attentionChunks)
+      : headBlockRowsFn(std::move(headBlockRows)) {
+    attentionKVChunks = attentionChunks;
+  }
 
   void runOnOperation() override {
     HeadBlockRowsFn blockRows = headBlockRowsFn;
@@ -44,7 +47,7 @@ struct HybridConvertToLinalgPass
     populateHybridToLinalgSamplingPatterns(patterns, blockRows);
     populateHybridToLinalgMoEPatterns(patterns);
     populateHybridToLinalgNormPatterns(patterns);
-    populateHybridToLinalgAttentionPatterns(patterns);
+    populateHybridToLinalgAttentionPatterns(patterns, attentionKVChunks);
     populateHybridToLinalgScanPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
@@ -67,6 +70,8 @@ struct HybridConvertToLinalgPass
 } // namespace
 
 std::unique_ptr<Pass>
-mlir::hybrid::createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows) {
-  return std::make_unique<HybridConvertToLinalgPass>(std::move(headBlockRows));
+mlir::hybrid::createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
+                                              int64_t attentionKVChunks) {
+  return std::make_unique<HybridConvertToLinalgPass>(std::move(headBlockRows),
+                                                     attentionKVChunks);
 }

@@ -263,4 +263,12 @@ Value featureScale(OpBuilder &b, Location loc, Type f, Value n,
   return scale;
 }
 
+bool hasUnitInnerStride(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return !strides.empty() && strides.back() == 1;
+}
+
 } // namespace mlir::hybrid::lowering

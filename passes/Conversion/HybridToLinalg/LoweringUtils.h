@@ -103,6 +103,10 @@ struct FeatureScales {
 Value featureScale(OpBuilder &b, Location loc, Type f, Value n,
                    const FeatureScales &scales);
 
+/// Whether the innermost dimension of |type| has unit stride (what the
+/// targets' GEMM code needs of every operand's rows).
+bool hasUnitInnerStride(MemRefType type);
+
 /// Fast-math flags for arithmetic whose reassociation we allow (reductions).
 arith::FastMathFlagsAttr reassocFlags(MLIRContext *ctx);
 
@@ -133,7 +137,10 @@ void populateHybridToLinalgMoEPatterns(RewritePatternSet &patterns);
 /// rms_norm, layer_norm, gated_rms_norm.
 void populateHybridToLinalgNormPatterns(RewritePatternSet &patterns);
 /// rope, attention.
-void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns);
+/// |maxKVChunks| > 1: steps of a few tokens (decode) split their attention
+/// over at most that many chunks of the cache rows (a GPU's choice).
+void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns,
+                                             int64_t maxKVChunks = 0);
 /// causal_conv1d, selective_scan, ssd_scan.
 void populateHybridToLinalgScanPatterns(RewritePatternSet &patterns);
 

@@ -508,6 +508,36 @@ private:
     b.setInsertionPointToStart(guard.thenBlock());
     cloneBodyAt(b, loop, inductionVariablesAt(b, loc, loop, counts, linear));
     loop.erase();
+    privatizeAllocations(launch);
+  }
+
+  /// The buffers a lane allocates (a tensor carried through its loops: an
+  /// attention row's accumulator) become the thread's own, allocated once at
+  /// the kernel's start: device-side malloc draws on a heap of a few MB and
+  /// fails under the tens of thousands of lanes of a prefill.
+  void privatizeAllocations(gpu::LaunchOp launch) {
+    SmallVector<memref::AllocOp> allocs;
+    launch.getBody().walk([&](memref::AllocOp a) { allocs.push_back(a); });
+    OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+    for (memref::AllocOp alloc : allocs) {
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() ||
+          type.getNumElements() * type.getElementTypeBitWidth() / 8 >
+              kMaxPrivateBytes) {
+        alloc.emitOpError("allocates ")
+            << type << " in a kernel: only static buffers of at most "
+            << kMaxPrivateBytes << " bytes can live in a thread";
+        failedAny = true;
+        continue;
+      }
+      auto private_ = memref::AllocaOp::create(b, alloc.getLoc(), type,
+                                               alloc.getAlignmentAttr());
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(private_.getResult());
+      alloc.erase();
+    }
   }
 
   /// One block of threads runs |ops| in order (see the file comment).
@@ -598,6 +628,11 @@ private:
   int64_t blockSize;
   StringAttr kernelModule;
   int64_t kernelCount = 0;
+
+public:
+  /// A buffer a thread keeps in local memory.
+  static constexpr int64_t kMaxPrivateBytes = 16 << 10;
+  bool failedAny = false;
 };
 
 struct HybridFormGPUKernelsPass
@@ -655,7 +690,7 @@ struct HybridFormGPUKernelsPass
     KernelFormer former(func, blockSize,
                         StringAttr::get(ctx, kernelModuleName));
     former.isHostLibraryCall = onHost;
-    if (failed(former.run()))
+    if (failed(former.run()) || former.failedAny)
       return signalPassFailure();
   }
 

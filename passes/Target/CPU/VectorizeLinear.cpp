@@ -35,14 +35,6 @@ using namespace mlir::hybrid;
 
 namespace {
 
-/// Whether the innermost dimension of `type` is contiguous.
-bool innermostContiguous(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return !strides.empty() && strides.back() == 1;
-}
 
 Value widen(OpBuilder &b, Location loc, Value v, Type elt) {
   Type from = getElementTypeOrSelf(v.getType());
@@ -74,12 +66,12 @@ struct VectorizeLinear : OpRewritePattern<linalg::GenericOp> {
     auto xType = cast<MemRefType>(x.getType());
     auto wType = cast<MemRefType>(ws[0].getType());
     auto outType = cast<MemRefType>(outs[0].getType());
-    if (!innermostContiguous(xType))
+    if (!lowering::hasUnitInnerStride(xType))
       return rewriter.notifyMatchFailure(op, "x rows are not contiguous");
     for (Value w : ws) {
       auto t = cast<MemRefType>(w.getType());
       if (t.getRank() != 2 || !t.hasStaticShape() || t.getShape() != wType.getShape() ||
-          !innermostContiguous(t))
+          !lowering::hasUnitInnerStride(t))
         return rewriter.notifyMatchFailure(op, "needs static contiguous rows");
     }
     int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);

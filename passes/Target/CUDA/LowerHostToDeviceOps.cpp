@@ -43,13 +43,6 @@ using namespace mlir::hybrid;
 
 namespace {
 
-bool innermostContiguous(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return !strides.empty() && strides.back() == 1;
-}
 
 std::optional<hyb_dtype_t> gemmDtype(Type t) {
   if (t.isF32())
@@ -74,15 +67,15 @@ bool mlir::hybrid::cuda::isLibraryGemm(Operation *op) {
   if (count < 1 || generic.getNumDpsInputs() != 1 + count)
     return false;
   auto x = cast<MemRefType>(generic.getDpsInputs()[0].getType());
-  if ((x.getRank() != 2 && x.getRank() != 3) || !innermostContiguous(x) ||
+  if ((x.getRank() != 2 && x.getRank() != 3) || !lowering::hasUnitInnerStride(x) ||
       !gemmDtype(x.getElementType()))
     return false;
   for (int64_t j = 0; j < count; ++j) {
     auto w = cast<MemRefType>(generic.getDpsInputs()[1 + j].getType());
     auto out = cast<MemRefType>(generic.getDpsInits()[j].getType());
-    if (w.getRank() != 2 || !innermostContiguous(w) ||
+    if (w.getRank() != 2 || !lowering::hasUnitInnerStride(w) ||
         !gemmDtype(w.getElementType()) || out.getRank() != x.getRank() ||
-        !innermostContiguous(out) || !gemmDtype(out.getElementType()))
+        !lowering::hasUnitInnerStride(out) || !gemmDtype(out.getElementType()))
       return false;
   }
   return true;

@@ -29,9 +29,11 @@ void buildHybridCUDAKernelsPipeline(OpPassManager &pm,
   buildHybridFusionPipeline(pm, options.fusion);
   addABIAnnotationPasses(pm);
   // The greedy head in one block: its GEMM is a library call, its argmax a
-  // reduction kernel (the blocked form keeps CPU caches warm).
+  // reduction kernel (the blocked form keeps CPU caches warm). A decode
+  // step's attention split over up to 64 chunks of the cache: heads alone
+  // are too few lanes for a GPU.
   pm.addPass(createHybridConvertToLinalgPass(
-      [](LinearArgmaxOp) -> int64_t { return 0; }));
+      [](LinearArgmaxOp) -> int64_t { return 0; }, /*attentionKVChunks=*/64));
   addABIBindingPasses(pm, "cuda");
   addBufferizationPasses(pm);
   // The lanes of attention and scans: parallel loops, which become kernels.

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/src/cuda/cuda_backend.h"
+#include "runtime/src/dtype.h"
 #include "runtime/src/cuda/cublaslt.h"
 #include "runtime/src/cuda/cuda_driver.h"
 
@@ -265,15 +266,12 @@ cu::DevicePtr dptr(const void *p) {
 }
 void *hptr(cu::DevicePtr p) { return reinterpret_cast<void *>(uintptr_t(p)); }
 
+/// The manifest's spelling of a hyb_gemm_t dtype field, "?" if it names
+/// none.
 const char *dtypeText(int32_t t) {
-  switch (t) {
-  case HYB_DTYPE_F32: return "f32";
-  case HYB_DTYPE_BF16: return "bf16";
-  case HYB_DTYPE_F16: return "f16";
-  case HYB_DTYPE_I64: return "i64";
-  case HYB_DTYPE_I32: return "i32";
-  }
-  return "?";
+  return t >= HYB_DTYPE_F32 && t <= HYB_DTYPE_I32
+             ? dtypeName(static_cast<hyb_dtype_t>(t))
+             : "?";
 }
 
 /// cuBLASLt's data type of a float dtype, or -1.

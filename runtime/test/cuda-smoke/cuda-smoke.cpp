@@ -124,8 +124,11 @@ void gemmCase(Device &dev, const char *name, hyb_dtype_t at, hyb_dtype_t bt,
   a = rounded(a, at);
   b = rounded(b, bt);
   c = rounded(c, ct);
-  // The device multiplies A in B's type when they differ.
-  std::vector<float> aSeen = at == bt ? a : rounded(a, bt);
+  // The device multiplies A in B's type when they differ, except f32 A
+  // with bf16 B, which it multiplies as two bf16 terms: f32 accuracy.
+  std::vector<float> aSeen =
+      at == bt || (at == HYB_DTYPE_F32 && bt == HYB_DTYPE_BF16) ? a
+                                                                : rounded(a, bt);
   const float alpha = 1.5f, beta = 0.5f;
   hyb_gemm_t g = {};
   g.a_dtype = at;
@@ -368,7 +371,9 @@ struct HostModel {
       h[size_t(j)] = std::fma(h[size_t(j)], 0.5f, f5);
     }
     ++position;
-    std::vector<float> hb = rounded(h, HYB_DTYPE_BF16), logits(kV);
+    // f32 activations times bf16 weights keep f32 accuracy (two bf16
+    // terms of h in one GEMM).
+    std::vector<float> hb = h, logits(kV);
     for (int64_t v = 0; v < kV; ++v) {
       double s = 0;
       for (int64_t j = 0; j < kH; ++j)
