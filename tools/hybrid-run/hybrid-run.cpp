@@ -316,6 +316,9 @@ int64_t hybrid_run::argmax(const float *row, int64_t n) {
 }
 
 int main(int argc, char **argv) {
+  // One line at a time, also into a pipe: a benchmark stopped by a time
+  // limit keeps the measurements it printed (prefill before decode).
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Options o = parseArgs(argc, argv);
   std::vector<int64_t> prompt;
   if (!o.tokens.empty())

@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string>
 #include <mutex>
 #include <set>
 
@@ -45,14 +46,11 @@ constexpr size_t kMaxGraphsPerSession = 16;
 /// hyb_device_ops_t.alloc's promise.
 constexpr uint64_t kAllocAlignment = 256;
 
-/// f32 activations to the weights' bf16 or f16 before a GEMM:
+/// f32 activations to the weights' bf16 or f16 (TYPE) before a GEMM:
 /// dst[i] = src[b * stride + r * ld + c] for i = (b * rows + r) * cols + c
 /// < count, one thread an element. Hand-written PTX (no nvcc at build
 /// time), JIT-compiled once per backend.
-const char kConvertPtx[] = R"(.version 7.0
-.target sm_80
-.address_size 64
-.visible .entry hyb_convert_f32_to_bf16(
+const char kConvertKernelPtx[] = R"(.visible .entry hyb_convert_f32_to_TYPE(
     .param .u64 p_dst, .param .u64 p_src, .param .u64 p_count,
     .param .u64 p_rows, .param .u64 p_cols, .param .u64 p_ld,
     .param .u64 p_stride)
@@ -87,56 +85,17 @@ const char kConvertPtx[] = R"(.version 7.0
   shl.b64 %rd15, %rd15, 2;
   add.u64 %rd15, %rd2, %rd15;
   ld.global.f32 %f, [%rd15];
-  cvt.rn.bf16.f32 %h, %f;
+  cvt.rn.TYPE.f32 %h, %f;
   shl.b64 %rd16, %rd10, 1;
   add.u64 %rd16, %rd1, %rd16;
   st.global.b16 [%rd16], %h;
 DONE:
   ret;
 }
-.visible .entry hyb_convert_f32_to_f16(
-    .param .u64 p_dst, .param .u64 p_src, .param .u64 p_count,
-    .param .u64 p_rows, .param .u64 p_cols, .param .u64 p_ld,
-    .param .u64 p_stride)
-{
-  .reg .pred %p;
-  .reg .b32 %r<4>;
-  .reg .b64 %rd<18>;
-  .reg .f32 %f;
-  .reg .b16 %h;
-  ld.param.u64 %rd1, [p_dst];
-  ld.param.u64 %rd2, [p_src];
-  ld.param.u64 %rd3, [p_count];
-  ld.param.u64 %rd4, [p_rows];
-  ld.param.u64 %rd5, [p_cols];
-  ld.param.u64 %rd6, [p_ld];
-  ld.param.u64 %rd7, [p_stride];
-  mov.u32 %r1, %ctaid.x;
-  mov.u32 %r2, %ntid.x;
-  mov.u32 %r3, %tid.x;
-  mul.wide.u32 %rd8, %r1, %r2;
-  cvt.u64.u32 %rd9, %r3;
-  add.u64 %rd10, %rd8, %rd9;
-  setp.ge.u64 %p, %rd10, %rd3;
-  @%p bra DONE;
-  rem.u64 %rd11, %rd10, %rd5;
-  div.u64 %rd12, %rd10, %rd5;
-  rem.u64 %rd13, %rd12, %rd4;
-  div.u64 %rd14, %rd12, %rd4;
-  mul.lo.u64 %rd15, %rd14, %rd7;
-  mad.lo.u64 %rd15, %rd13, %rd6, %rd15;
-  add.u64 %rd15, %rd15, %rd11;
-  shl.b64 %rd15, %rd15, 2;
-  add.u64 %rd15, %rd2, %rd15;
-  ld.global.f32 %f, [%rd15];
-  cvt.rn.f16.f32 %h, %f;
-  shl.b64 %rd16, %rd10, 1;
-  add.u64 %rd16, %rd1, %rd16;
-  st.global.b16 [%rd16], %h;
-DONE:
-  ret;
-}
-/// f32 activations as two bf16 terms before a GEMM with bf16 weights, so
+)";
+
+/// The split and combine kernels of the f32 x bf16 GEMM.
+const char kSplitPtx[] = R"(/// f32 activations as two bf16 terms before a GEMM with bf16 weights, so
 /// that the product keeps f32 accuracy: hi = bf16(x), lo = bf16(x - hi).
 /// For batch b, row r < rows, column c < cols: hi at row r and lo at row
 /// rows + r of a [2 * rows, cols] matrix per batch; one GEMM of 2 * rows
@@ -260,6 +219,22 @@ DONE:
   ret;
 }
 )";
+
+/// The module of the conversion kernels: a header, the conversion kernel
+/// for each 16-bit type, the split GEMM's kernels.
+std::string convertPtx() {
+  std::string text = R"(.version 7.0
+.target sm_80
+.address_size 64
+)";
+  for (const char *type : {"bf16", "f16"}) {
+    std::string kernel = kConvertKernelPtx;
+    for (size_t at; (at = kernel.find("TYPE")) != std::string::npos;)
+      kernel.replace(at, 4, type);
+    text += kernel;
+  }
+  return text + kSplitPtx;
+}
 
 cu::DevicePtr dptr(const void *p) {
   return cu::DevicePtr(reinterpret_cast<uintptr_t>(p));
@@ -393,7 +368,7 @@ public:
     if (lt::Status st = l_->create(&ltHandle_))
       return error(HYB_STATUS_INTERNAL, "cuda backend: ",
                    lt::describe(*l_, st, "cublasLtCreate"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleLoadData(&convertModule_, kConvertPtx),
+    HYB_RETURN_IF_ERROR(check(d_->moduleLoadData(&convertModule_, convertPtxText_.c_str()),
                               "cuModuleLoadData (the runtime's conversion "
                               "kernels)"));
     HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toBf16_, convertModule_,
@@ -1100,6 +1075,7 @@ private:
   cu::Module module_ = nullptr, convertModule_ = nullptr;
   cu::Function toBf16_ = nullptr, toF16_ = nullptr;
   cu::Function splitBf16_ = nullptr, combineSplit_ = nullptr;
+  const std::string convertPtxText_ = convertPtx();
   std::vector<cu::Function> kernels_;
   std::vector<std::string> kernelNames_;
   /// The dynamic shared memory each kernel was allowed so far.
