@@ -82,25 +82,43 @@ Value product(OpBuilder &b, Location loc, ArrayRef<Value> values) {
   return p;
 }
 
+/// |ivs| delinearized from |linear| over |counts| (last fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<Value> counts) {
+  SmallVector<Value> ivs(counts.size());
+  for (size_t i = counts.size(); i-- > 0;) {
+    if (i == 0) {
+      ivs[0] = linear;
+      break;
+    }
+    ivs[i] = arith::RemUIOp::create(b, loc, linear, counts[i]);
+    linear = arith::DivUIOp::create(b, loc, linear, counts[i]);
+  }
+  return ivs;
+}
+
 /// The induction variables of |loop| at point |linear| of its flattened
 /// iteration space (the last dimension fastest, so that neighbouring
 /// threads touch neighbouring elements).
 SmallVector<Value> inductionVariablesAt(OpBuilder &b, Location loc,
                                         scf::ParallelOp loop,
                                         ArrayRef<Value> counts, Value linear) {
-  size_t rank = counts.size();
-  SmallVector<Value> ivs(rank);
-  for (size_t i = rank; i-- > 0;) {
-    Value idx = linear;
-    if (i > 0) {
-      idx = arith::RemUIOp::create(b, loc, linear, counts[i]);
-      linear = arith::DivUIOp::create(b, loc, linear, counts[i]);
-    }
-    Value scaled = arith::MulIOp::create(b, loc, idx, loop.getStep()[i]);
-    ivs[i] = arith::AddIOp::create(b, loc, loop.getLowerBound()[i], scaled);
-  }
+  SmallVector<Value> ivs = delinearize(b, loc, linear, counts);
+  for (auto [iv, lb, step] :
+       llvm::zip(ivs, loop.getLowerBound(), loop.getStep()))
+    iv = arith::AddIOp::create(b, loc, lb,
+                               arith::MulIOp::create(b, loc, iv, step));
   return ivs;
 }
+
+/// thread_id.x == 0: the thread that makes a block's stores.
+Value isFirstThread(OpBuilder &b, Location loc, Value tid) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                               indexConstant(b, loc, 0));
+}
+
+/// A buffer a thread keeps in local memory.
+constexpr int64_t kMaxPrivateBytes = 16 << 10;
 
 /// Clones |loop|'s body, without its terminator, at |b| with its induction
 /// variables replaced by |ivs|.
@@ -110,7 +128,6 @@ void cloneBodyAt(OpBuilder &b, scf::ParallelOp loop, ValueRange ivs) {
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, map);
 }
-
 
 //===----------------------------------------------------------------------===//
 // Reductions
@@ -227,21 +244,6 @@ SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
   return indices;
 }
 
-/// |ivs| delinearized from |linear| over |counts| (last fastest).
-SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
-                               ArrayRef<Value> counts) {
-  SmallVector<Value> ivs(counts.size());
-  for (size_t i = counts.size(); i-- > 0;) {
-    if (i == 0) {
-      ivs[0] = linear;
-      break;
-    }
-    ivs[i] = arith::RemUIOp::create(b, loc, linear, counts[i]);
-    linear = arith::DivUIOp::create(b, loc, linear, counts[i]);
-  }
-  return ivs;
-}
-
 /// Maps |g|'s input block arguments to their elements at |ivs| and its
 /// linalg.index ops to |ivs|, cloning the body's ops but |skip| at |b|.
 void cloneGenericBody(OpBuilder &b, Location loc, linalg::GenericOp g,
@@ -318,7 +320,6 @@ void lowerReductionWithAccumulators(RewriterBase &rewriter,
   rewriter.eraseOp(g);
 }
 
-
 /// A reduction each point of which a block of threads shares: every
 /// output a float combined by an op gpu.all_reduce has, over enough
 /// elements (at least 64, or a dynamic count) that one thread a point
@@ -357,9 +358,8 @@ public:
     for (Operation &op : llvm::make_early_inc_range(body)) {
       if (auto loop = dyn_cast<scf::ParallelOp>(op);
           loop && loop.getNumResults() == 0) {
-        if (failed(flush(pending, &op)))
+        if (failed(flush(pending, &op)) || failed(formGridKernel(loop)))
           return failure();
-        formGridKernel(loop);
         continue;
       }
       if (auto g = dyn_cast<linalg::GenericOp>(op);
@@ -468,9 +468,8 @@ private:
       totals.push_back(gpu::AllReduceOp::create(
           b, loc, loop.getResult(j),
           gpu::AllReduceOperationAttr::get(ctx, c.kind), b.getUnitAttr()));
-    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
-                                        indexConstant(b, loc, 0));
-    auto only = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+    auto only = scf::IfOp::create(b, loc, isFirstThread(b, loc, tid),
+                                  /*withElse=*/false);
     b.setInsertionPointToStart(only.thenBlock());
     SmallVector<Value> outIvs(parIvs);
     outIvs.append(sizes.size() - par, indexConstant(b, loc, 0));
@@ -485,7 +484,7 @@ private:
   }
 
   /// One thread a point of |loop|'s iteration space.
-  void formGridKernel(scf::ParallelOp loop) {
+  LogicalResult formGridKernel(scf::ParallelOp loop) {
     OpBuilder b(loop);
     Location loc = loop.getLoc();
     SmallVector<Value> counts = tripCounts(b, loc, loop);
@@ -508,14 +507,14 @@ private:
     b.setInsertionPointToStart(guard.thenBlock());
     cloneBodyAt(b, loop, inductionVariablesAt(b, loc, loop, counts, linear));
     loop.erase();
-    privatizeAllocations(launch);
+    return privatizeAllocations(launch);
   }
 
   /// The buffers a lane allocates (a tensor carried through its loops: an
   /// attention row's accumulator) become the thread's own, allocated once at
   /// the kernel's start: device-side malloc draws on a heap of a few MB and
   /// fails under the tens of thousands of lanes of a prefill.
-  void privatizeAllocations(gpu::LaunchOp launch) {
+  LogicalResult privatizeAllocations(gpu::LaunchOp launch) {
     SmallVector<memref::AllocOp> allocs;
     launch.getBody().walk([&](memref::AllocOp a) { allocs.push_back(a); });
     OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
@@ -524,11 +523,9 @@ private:
       if (!type.hasStaticShape() ||
           type.getNumElements() * type.getElementTypeBitWidth() / 8 >
               kMaxPrivateBytes) {
-        alloc.emitOpError("allocates ")
-            << type << " in a kernel: only static buffers of at most "
-            << kMaxPrivateBytes << " bytes can live in a thread";
-        failedAny = true;
-        continue;
+        return alloc.emitOpError("allocates ")
+               << type << " in a kernel: only static buffers of at most "
+               << kMaxPrivateBytes << " bytes can live in a thread";
       }
       auto private_ = memref::AllocaOp::create(b, alloc.getLoc(), type,
                                                alloc.getAlignmentAttr());
@@ -538,6 +535,7 @@ private:
       alloc.replaceAllUsesWith(private_.getResult());
       alloc.erase();
     }
+    return success();
   }
 
   /// One block of threads runs |ops| in order (see the file comment).
@@ -589,9 +587,8 @@ private:
       OpBuilder sb(store);
       Location sl = store.getLoc();
       gpu::BarrierOp::create(sb, sl);
-      Value first = arith::CmpIOp::create(sb, sl, arith::CmpIPredicate::eq,
-                                          tid, indexConstant(sb, sl, 0));
-      auto only = scf::IfOp::create(sb, sl, first, /*withElse=*/false);
+      auto only = scf::IfOp::create(sb, sl, isFirstThread(sb, sl, tid),
+                                    /*withElse=*/false);
       store->moveBefore(only.thenBlock()->getTerminator());
       sb.setInsertionPointAfter(only);
       gpu::BarrierOp::create(sb, sl);
@@ -628,11 +625,6 @@ private:
   int64_t blockSize;
   StringAttr kernelModule;
   int64_t kernelCount = 0;
-
-public:
-  /// A buffer a thread keeps in local memory.
-  static constexpr int64_t kMaxPrivateBytes = 16 << 10;
-  bool failedAny = false;
 };
 
 struct HybridFormGPUKernelsPass
@@ -690,7 +682,7 @@ struct HybridFormGPUKernelsPass
     KernelFormer former(func, blockSize,
                         StringAttr::get(ctx, kernelModuleName));
     former.isHostLibraryCall = onHost;
-    if (failed(former.run()) || former.failedAny)
+    if (failed(former.run()))
       return signalPassFailure();
   }
 

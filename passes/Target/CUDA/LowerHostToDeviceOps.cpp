@@ -119,6 +119,19 @@ Value deviceOpsFunction(OpBuilder &b, Location loc, Value env,
   return loadField(b, loc, ptr, ops, fieldOffset);
 }
 
+/// fn(env, args...) for a function |fn| of the table: its result, or null
+/// for |result| void.
+Value callDeviceOp(OpBuilder &b, Location loc, Value fn, Value env,
+                   Type result, ValueRange args) {
+  SmallVector<Type> types = {env.getType()};
+  llvm::append_range(types, args.getTypes());
+  SmallVector<Value> operands = {fn, env};
+  llvm::append_range(operands, args);
+  auto call = LLVM::CallOp::create(
+      b, loc, LLVM::LLVMFunctionType::get(result, types), operands);
+  return call.getNumResults() ? call.getResult() : Value();
+}
+
 Value stackBytes(OpBuilder &b, Location loc, int64_t bytes) {
   auto ptr = LLVM::LLVMPointerType::get(b.getContext());
   return LLVM::AllocaOp::create(b, loc, ptr, b.getI8Type(),
@@ -176,23 +189,14 @@ struct LowerLaunchFunc : ConvertOpToLLVMPattern<gpu::LaunchFuncOp> {
             ? adaptor.getDynamicSharedMemorySize()
             : LLVM::ConstantOp::create(rewriter, loc, i32,
                                        rewriter.getI32IntegerAttr(0));
-    auto type = LLVM::LLVMFunctionType::get(
-        LLVM::LLVMVoidType::get(ctx),
-        {ptr, i32, i32, i32, i32, i32, i32, i32, i32, ptr});
-    SmallVector<Value> args = {
-        launch,
-        env,
-        LLVM::ConstantOp::create(rewriter, loc, i32,
-                                 rewriter.getI32IntegerAttr(it->second)),
-        dim(adaptor.getGridSizeX()),
-        dim(adaptor.getGridSizeY()),
-        dim(adaptor.getGridSizeZ()),
-        dim(adaptor.getBlockSizeX()),
-        dim(adaptor.getBlockSizeY()),
-        dim(adaptor.getBlockSizeZ()),
-        shared,
-        array};
-    LLVM::CallOp::create(rewriter, loc, type, args);
+    callDeviceOp(
+        rewriter, loc, launch, env, LLVM::LLVMVoidType::get(ctx),
+        {LLVM::ConstantOp::create(rewriter, loc, i32,
+                                  rewriter.getI32IntegerAttr(it->second)),
+         dim(adaptor.getGridSizeX()), dim(adaptor.getGridSizeY()),
+         dim(adaptor.getGridSizeZ()), dim(adaptor.getBlockSizeX()),
+         dim(adaptor.getBlockSizeY()), dim(adaptor.getBlockSizeZ()), shared,
+         array});
     rewriter.eraseOp(op);
     return success();
   }
@@ -217,11 +221,7 @@ struct LowerAlloc : ConvertOpToLLVMPattern<memref::AllocOp> {
     Value env = environmentOf(op);
     Value alloc = deviceOpsFunction(rewriter, loc, env,
                                     offsetof(hyb_device_ops_t, alloc));
-    auto fnType = LLVM::LLVMFunctionType::get(ptr, {ptr, rewriter.getI64Type()});
-    Value memory =
-        LLVM::CallOp::create(rewriter, loc, fnType,
-                             ValueRange{alloc, env, bytes})
-            .getResult();
+    Value memory = callDeviceOp(rewriter, loc, alloc, env, ptr, {bytes});
     Value descriptor = createMemRefDescriptor(loc, type, memory, memory, sizes,
                                               strides, rewriter);
     rewriter.replaceOp(op, descriptor);
@@ -235,15 +235,13 @@ struct LowerDealloc : ConvertOpToLLVMPattern<memref::DeallocOp> {
   matchAndRewrite(memref::DeallocOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto ptr = LLVM::LLVMPointerType::get(rewriter.getContext());
     Value env = environmentOf(op);
     Value free = deviceOpsFunction(rewriter, loc, env,
                                    offsetof(hyb_device_ops_t, free));
     Value memory =
         MemRefDescriptor(adaptor.getMemref()).allocatedPtr(rewriter, loc);
-    auto fnType = LLVM::LLVMFunctionType::get(
-        LLVM::LLVMVoidType::get(rewriter.getContext()), {ptr, ptr});
-    LLVM::CallOp::create(rewriter, loc, fnType, ValueRange{free, env, memory});
+    callDeviceOp(rewriter, loc, free, env,
+                 LLVM::LLVMVoidType::get(rewriter.getContext()), {memory});
     rewriter.eraseOp(op);
     return success();
   }
@@ -261,9 +259,7 @@ struct LowerGemm : ConvertOpToLLVMPattern<linalg::GenericOp> {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     auto i32 = b.getI32Type();
-    auto i64 = b.getI64Type();
     auto f32 = b.getF32Type();
-    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
     auto x = cast<MemRefType>(op.getDpsInputs()[0].getType());
     int64_t rank = x.getRank();
     MemRefDescriptor xd(adaptor.getInputs()[0]);
@@ -278,8 +274,6 @@ struct LowerGemm : ConvertOpToLLVMPattern<linalg::GenericOp> {
     Value env = environmentOf(op);
     Value gemm =
         deviceOpsFunction(b, loc, env, offsetof(hyb_device_ops_t, gemm));
-    auto fnType = LLVM::LLVMFunctionType::get(
-        LLVM::LLVMVoidType::get(b.getContext()), {ptr, ptr});
     Value zero = i64Constant(b, loc, 0), one = i64Constant(b, loc, 1);
     Value k = xd.size(b, loc, rank - 1);
     Value lda = xd.stride(b, loc, rank - 2);
@@ -356,7 +350,8 @@ struct LowerGemm : ConvertOpToLLVMPattern<linalg::GenericOp> {
         // The output holds the accumulator's initial value (a fill, or the
         // residual the projection adds to).
         storeField(b, loc, f32c(1.0), desc, offsetof(hyb_gemm_t, beta));
-        LLVM::CallOp::create(b, loc, fnType, ValueRange{gemm, env, desc});
+        callDeviceOp(b, loc, gemm, env, LLVM::LLVMVoidType::get(b.getContext()),
+                     {desc});
         if (size >= 0)
           n0 += size;
       }
