@@ -1,9 +1,9 @@
 //===- EmbedDeviceCode.cpp - the kernels into the host library ------------===//
 //
 // The CUDA target owns its serialization (as IREE's target backends do):
-// the gpu.module, lowered to NVVM, is compiled twice through its
-// #nvvm.target, to PTX (which the driver can JIT for any later GPU) and to a
-// cubin for the target's arch (ptxas from the CUDA toolkit), and both go
+// the gpu.module, lowered to NVVM, is compiled through its #nvvm.target to
+// a cubin for the target's arch (ptxas from the CUDA toolkit), keeping the
+// PTX it assembled (which the driver can JIT for any later GPU); both go
 // into the host library as constant data behind two functions of docs/ABI.md:
 //   const void *hybrid_cuda_cubin(uint64_t *size);
 //   const char *hybrid_cuda_ptx(void);
@@ -72,23 +72,23 @@ struct HybridCUDAEmbedDeviceCodePass
       kernels.emitError("expected one #nvvm.target (nvvm-attach-target)");
       return signalPassFailure();
     }
-    auto serializer = cast<gpu::TargetAttrInterface>(nvvm);
-    auto compile = [&](gpu::CompilationTarget format)
-        -> std::optional<SmallVector<char, 0>> {
-      gpu::TargetOptions options(toolkitPath, {}, "", "", format);
-      return serializer.serializeToObject(kernels, options);
-    };
-    std::optional<SmallVector<char, 0>> ptx =
-        compile(gpu::CompilationTarget::Assembly);
-    if (!ptx) {
-      kernels.emitError("PTX generation failed");
-      return signalPassFailure();
-    }
+    // One compilation to a cubin; the PTX that ptxas assembles comes back
+    // through the ISA callback, so NVPTX code generation runs once.
+    std::string ptx;
+    auto keepPtx = [&](StringRef isa) { ptx = isa.str(); };
+    gpu::TargetOptions options(toolkitPath, {}, "", "",
+                               gpu::CompilationTarget::Binary, {}, {}, {}, {},
+                               keepPtx);
     std::optional<SmallVector<char, 0>> cubin =
-        compile(gpu::CompilationTarget::Binary);
+        cast<gpu::TargetAttrInterface>(nvvm).serializeToObject(kernels,
+                                                               options);
     if (!cubin) {
       kernels.emitError() << "ptxas failed for " << nvvm.getChip()
                           << " (toolkit " << toolkitPath << ")";
+      return signalPassFailure();
+    }
+    if (ptx.empty()) {
+      kernels.emitError("PTX generation failed");
       return signalPassFailure();
     }
     SmallVector<StringRef> names = cuda::kernelNames(kernels);
@@ -133,8 +133,8 @@ struct HybridCUDAEmbedDeviceCodePass
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto cubinData = bytesGlobal(b, loc, "hybrid_cuda_cubin_data",
                                  StringRef(cubin->data(), cubin->size()));
-    std::string ptxText(ptx->data(), ptx->size());
-    if (ptxText.empty() || ptxText.back() != '\0')
+    std::string ptxText = ptx;
+    if (ptxText.back() != '\0')
       ptxText.push_back('\0');
     auto ptxData = bytesGlobal(b, loc, "hybrid_cuda_ptx_text", ptxText);
 

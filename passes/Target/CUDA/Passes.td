@@ -39,11 +39,12 @@ def HybridCUDALowerHostToDeviceOpsPass
 
 def HybridCUDAEmbedDeviceCodePass
     : Pass<"hybrid-cuda-embed-device-code", "::mlir::ModuleOp"> {
-  let summary = "Compiles the kernels to PTX and a cubin and embeds both";
+  let summary = "Compiles the kernels to a cubin and embeds it with its PTX";
   let description = [{
     Runs once the gpu.module is NVVM and the host code calls the runtime.
-    Serializes the gpu.module through its `#nvvm.target` twice: to PTX and,
-    with ptxas of `toolkit`, to a cubin for the target's chip. Emits
+    Serializes the gpu.module through its `#nvvm.target` once, with ptxas
+    of `toolkit`, to a cubin for the target's chip, keeping the PTX it
+    assembled (the ISA callback). Emits
     `hybrid_cuda_cubin(uint64_t *size)` and `hybrid_cuda_ptx()` returning
     them (docs/ABI.md), adds `arch`, `ptx_version` and `kernels` to the
     manifest's target, and erases the gpu.module.
