@@ -269,10 +269,12 @@ int main(int argc, char **argv) {
   if (!gpuArch.empty()) {
     if (backend->name() != "cuda")
       die("--gpu-arch=" + gpuArch + " needs --target=cuda");
+    // sm_<major><minor>, with the "a" of arch-specific features (sm_90a).
     StringRef arch = gpuArch;
+    bool named = arch.consume_front("sm_");
+    arch.consume_back("a");
     unsigned version = 0;
-    if (!arch.consume_front("sm_") || (arch.consume_back("a"), false) ||
-        arch.getAsInteger(10, version) || version < 50)
+    if (!named || arch.getAsInteger(10, version) || version < 50)
       die("--gpu-arch=" + gpuArch +
           ": expected sm_<compute capability>, e.g. sm_90a or sm_80");
   }
