@@ -143,6 +143,32 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache,
   return loop.getResult(0);
 }
 
+/// out[bi, ti, hi, :] = acc / sum, as lane (bi, ti, hi) of |forall| writes
+/// its row of the output |out| (the forall's shared output).
+void writeOutputRow(OpBuilder &b, Location loc, scf::ForallOp forall,
+                    Value out, Value acc, Value sum, Value bi, Value ti,
+                    Value hi, int64_t headDim) {
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  Value dh = indexConst(b, loc, headDim);
+  auto fin = scf::ForOp::create(
+      b, loc, c0, dh, c1, ValueRange{acc},
+      [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
+        Value v =
+            arith::DivFOp::create(db, dl, extract(db, dl, a[0], {d}), sum);
+        scf::YieldOp::create(
+            db, dl, ValueRange{tensor::InsertOp::create(db, dl, v, a[0], {d})});
+      });
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> offsets = {bi, ti, hi, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(1),
+                                     b.getIndexAttr(headDim)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  tensor::ParallelInsertSliceOp::create(b, loc, fin.getResult(0), out, offsets,
+                                        sizes, strides);
+}
+
 /// The online softmax of one lane over rows [from, to): (bi, ti, hi, kvh,
 /// from, to, (max, sum, acc)) -> (max, sum, acc).
 using AttendFn = llvm::function_ref<ResultRange(
@@ -265,24 +291,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
               });
           scf::YieldOp::create(nb, l, ValueRange{lNew, upd.getResult(0)});
         });
-    Value lSum = folded.getResult(0);
-    auto fin = scf::ForOp::create(
-        b, loc, c0, dh, c1, ValueRange{folded.getResult(1)},
-        [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
-          Value v = arith::DivFOp::create(db, dl, extract(db, dl, a[0], {d}),
-                                          lSum);
-          scf::YieldOp::create(
-              db, dl, ValueRange{tensor::InsertOp::create(db, dl, v, a[0], {d})});
-        });
-    b.setInsertionPointToStart(combine.getTerminator().getBody());
-    SmallVector<OpFoldResult> offsets = {bi, ti, hi, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(1),
-                                       b.getIndexAttr(headDim)};
-    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-    tensor::ParallelInsertSliceOp::create(b, loc, fin.getResult(0),
-                                          body->getArgument(3), offsets, sizes,
-                                          strides);
+    writeOutputRow(b, loc, combine, body->getArgument(3), folded.getResult(1),
+                   folded.getResult(0), bi, ti, hi, headDim);
     return combine.getResult(0);
   }
 
@@ -408,7 +418,6 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Value out = body->getArgument(3);
     OpBuilder &b = rewriter;
     Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-    Value dh = indexConst(b, loc, headDim);
     Value p = arith::AddIOp::create(
         b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti);
     Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
@@ -439,24 +448,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     }
 
     // out[b, t, h, :] = acc / l.
-    Value lSum = carried[1];
-    auto fin = scf::ForOp::create(
-        b, loc, c0, dh, c1, ValueRange{carried[2]},
-        [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
-          Value v = arith::DivFOp::create(db, dl, extract(db, dl, a[0], {d}),
-                                          lSum);
-          scf::YieldOp::create(
-              db, dl, ValueRange{tensor::InsertOp::create(db, dl, v, a[0], {d})});
-        });
-    auto terminator = forall.getTerminator();
-    b.setInsertionPointToStart(terminator.getBody());
-    SmallVector<OpFoldResult> offsets = {bi, ti, hi, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(1),
-                                       b.getIndexAttr(headDim)};
-    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-    tensor::ParallelInsertSliceOp::create(b, loc, fin.getResult(0), out,
-                                          offsets, sizes, strides);
+    writeOutputRow(b, loc, forall, out, carried[2], carried[1], bi, ti, hi,
+                   headDim);
     rewriter.replaceOp(op, {forall.getResult(0), keyCache, valueCache});
     return success();
   }
