@@ -9,7 +9,8 @@
 #   bench/gpu-decode-roofline.sh prepare DIR   compile the four (no GPU)
 #   bench/gpu-decode-roofline.sh run DIR       time them (GPU)
 #
-#   PROMPT_TOKENS (default 2048), ARCH (default sm_90a)
+#   PROMPT_TOKENS (default 2048), BENCH_RUNS (default 5), BENCH_TIMEOUT
+#   (seconds a model, default 240), ARCH (default sm_90a)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${HYBRIDC_BUILD_DIR:-$root/build}"
@@ -34,7 +35,7 @@ case "${1:-}" in
     echo "|---|---|---|---|---|---|"
     for m in $models; do
       out=$(timeout "${BENCH_TIMEOUT:-240}" "$dir/hybrid-run" "$dir/$m-1.3b.so" --generated-weights 1 \
-            --tokens "$prompt" --bench 2>&1)
+            --tokens "$prompt" --bench --bench-runs "${BENCH_RUNS:-5}" 2>&1)
       echo "$out" | sed "s/^/    $m: /" >&2
       pre=$(sed -n 's/^bench: prefill: \([0-9.]*\).*/\1/p' <<<"$out")
       dec=$(sed -n 's/^bench: decode: \([0-9.]*\).*/\1/p' <<<"$out")

@@ -71,7 +71,7 @@ WeightBindingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult GemmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                FloatAttr, DenseI64ArrayAttr sizes,
-                               DenseF64ArrayAttr scales) {
+                               DenseF64ArrayAttr scales, bool) {
   if (static_cast<bool>(sizes) != static_cast<bool>(scales))
     return emitError()
            << "#hybrid.gemm: section_sizes and section_scales go together";

@@ -147,7 +147,11 @@ def Hybrid_GemmAttr : Hybrid_Attr<"Gemm", "gemm"> {
     becomes, and read by the target's GEMM code (the CPU micro-kernel,
     a cuBLASLt call): the op is a GEMM, elementwise fusion keeps it apart,
     and its epilogue multiplies every output feature by `output_scale`
-    times the scale of the section the feature lies in.
+    times the scale of the section the feature lies in. `overwrite`
+    (default false) says that the output's prior contents are not read:
+    the GEMM stores its products, as if its output had been zero-filled
+    first (the CUDA kernel former folds such a fill into the library
+    call, whose beta becomes 0).
 
     ```mlir
     linalg.generic ... {hybrid.gemm = #hybrid.gemm<output_scale = 0.5 : f64,
@@ -158,7 +162,8 @@ def Hybrid_GemmAttr : Hybrid_Attr<"Gemm", "gemm"> {
   let parameters = (ins
     OptionalParameter<"::mlir::FloatAttr">:$output_scale,
     OptionalParameter<"::mlir::DenseI64ArrayAttr">:$section_sizes,
-    OptionalParameter<"::mlir::DenseF64ArrayAttr">:$section_scales
+    OptionalParameter<"::mlir::DenseF64ArrayAttr">:$section_scales,
+    DefaultValuedParameter<"bool", "false">:$overwrite
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <map>
 #include <sys/stat.h>
+#include <thread>
 
 namespace hyb {
 
@@ -317,11 +318,14 @@ hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
 
 namespace {
 
-/// splitmix64: a tiny, portable, seedable generator.
+/// splitmix64: a tiny, portable, seedable generator. Its state advances by
+/// a constant, so the generator of element i starts at state + i * gamma:
+/// any range of a weight can be generated on its own.
 struct SplitMix {
+  static constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ull;
   uint64_t state;
   uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    uint64_t z = (state += kGamma);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
@@ -330,36 +334,90 @@ struct SplitMix {
   double unit() { return (next() >> 11) * (1.0 / 9007199254740992.0); }
 };
 
-/// One weight's values, chosen by its name (checkpoint conventions).
-/// decl.numElements values of one weight into |values|.
+/// How a weight's values follow from uniform draws, chosen once by its name
+/// (checkpoint conventions) rather than for each of its elements.
+enum class ValueKind { ALog, Ones, DtBias, Norm, Bias, Embedding, Linear };
+
+ValueKind valueKindOf(const std::string &n) {
+  if (endsWith(n, "A_log"))
+    return ValueKind::ALog;
+  if (endsWith(n, ".D"))
+    return ValueKind::Ones;
+  if (endsWith(n, "dt_bias") || endsWith(n, "dt_proj.bias"))
+    return ValueKind::DtBias;
+  if (n.find("norm") != std::string::npos && endsWith(n, "weight"))
+    return ValueKind::Norm;
+  if (endsWith(n, "bias"))
+    return ValueKind::Bias;
+  if (n.find("embed") != std::string::npos)
+    return ValueKind::Embedding;
+  return ValueKind::Linear;
+}
+
+void generateRange(ValueKind kind, double linearScale, SplitMix rng,
+                   float *values, uint64_t count) {
+  for (float *end = values + count; values != end; ++values) {
+    double u = rng.unit();
+    double v;
+    switch (kind) {
+    case ValueKind::ALog:
+      v = std::log(1.0 + 15.0 * u);
+      break;
+    case ValueKind::Ones:
+      v = 1.0;
+      break;
+    case ValueKind::DtBias: {
+      double dt =
+          std::exp(std::log(1e-3) + u * (std::log(1e-1) - std::log(1e-3)));
+      v = dt + std::log(-std::expm1(-dt)); // softplus⁻¹
+      break;
+    }
+    case ValueKind::Norm:
+      v = 1.0 + 0.1 * (2 * u - 1);
+      break;
+    case ValueKind::Bias:
+      v = 0.02 * (2 * u - 1);
+      break;
+    case ValueKind::Embedding:
+      v = 0.05 * std::sqrt(3.0) * (2 * u - 1);
+      break;
+    case ValueKind::Linear:
+      v = linearScale * (2 * u - 1);
+      break;
+    }
+    *values = static_cast<float>(v);
+  }
+}
+
+/// decl.numElements values of one weight into |values|, the same whatever
+/// the number of threads that generate them (a 1B-parameter model's weights
+/// take a minute on one core).
 void generateValues(const TensorDecl &decl, uint64_t seed, float *values) {
   uint64_t h = 1469598103934665603ull;
   for (unsigned char c : decl.name)
     h = (h ^ c) * 1099511628211ull;
-  SplitMix rng{seed ^ h};
-  const std::string &n = decl.name;
-  int64_t fanIn = decl.shape.empty() ? 1 : decl.shape.back();
-  bool isNorm = n.find("norm") != std::string::npos && endsWith(n, "weight");
-  bool isEmbedding = n.find("embed") != std::string::npos;
-  for (float *end = values + decl.numElements; values != end; ++values) {
-    float &v = *values;
-    double u = rng.unit();
-    if (endsWith(n, "A_log"))
-      v = static_cast<float>(std::log(1.0 + 15.0 * u));
-    else if (endsWith(n, ".D"))
-      v = 1.0f;
-    else if (endsWith(n, "dt_bias") || endsWith(n, "dt_proj.bias")) {
-      double dt = std::exp(std::log(1e-3) + u * (std::log(1e-1) - std::log(1e-3)));
-      v = static_cast<float>(dt + std::log(-std::expm1(-dt))); // softplus⁻¹
-    } else if (isNorm)
-      v = static_cast<float>(1.0 + 0.1 * (2 * u - 1));
-    else if (endsWith(n, "bias"))
-      v = static_cast<float>(0.02 * (2 * u - 1));
-    else if (isEmbedding)
-      v = static_cast<float>(0.05 * std::sqrt(3.0) * (2 * u - 1));
-    else
-      v = static_cast<float>(std::sqrt(3.0 / fanIn) * (2 * u - 1));
+  const uint64_t state = seed ^ h;
+  const ValueKind kind = valueKindOf(decl.name);
+  const int64_t fanIn = decl.shape.empty() ? 1 : decl.shape.back();
+  const double linearScale = std::sqrt(3.0 / double(fanIn));
+  const uint64_t n = decl.numElements;
+  constexpr uint64_t kMinPerThread = 1 << 20;
+  const uint64_t threads = std::clamp<uint64_t>(
+      n / kMinPerThread, 1, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads == 1) {
+    generateRange(kind, linearScale, SplitMix{state}, values, n);
+    return;
   }
+  std::vector<std::thread> pool;
+  const uint64_t per = (n + threads - 1) / threads;
+  for (uint64_t t = 0; t < threads; ++t) {
+    const uint64_t begin = std::min(n, t * per), count = std::min(n, begin + per) - begin;
+    pool.emplace_back(generateRange, kind, linearScale,
+                      SplitMix{state + begin * SplitMix::kGamma},
+                      values + begin, count);
+  }
+  for (std::thread &t : pool)
+    t.join();
 }
 
 } // namespace

@@ -226,9 +226,9 @@ GemmAttr FeatureScales::toGemmAttr(MLIRContext *ctx) const {
                         ? FloatAttr::get(Float64Type::get(ctx), uniform)
                         : FloatAttr();
   if (sizes.empty())
-    return GemmAttr::get(ctx, scale, nullptr, nullptr);
+    return GemmAttr::get(ctx, scale, nullptr, nullptr, /*overwrite=*/false);
   return GemmAttr::get(ctx, scale, DenseI64ArrayAttr::get(ctx, sizes),
-                       DenseF64ArrayAttr::get(ctx, scales));
+                       DenseF64ArrayAttr::get(ctx, scales), /*overwrite=*/false);
 }
 
 FeatureScales FeatureScales::fromGemmAttr(GemmAttr gemm) {

@@ -21,6 +21,9 @@
 
 #include "passes/Conversion/Passes.h"
 
+#include "dialect/IR/HybridDialect.h"
+#include "mlir/IR/Matchers.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,7 +36,10 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/MapVector.h"
 
 #define DEBUG_TYPE "hybrid-form-gpu-kernels"
 
@@ -122,8 +128,8 @@ constexpr int64_t kMaxPrivateBytes = 16 << 10;
 
 /// Clones |loop|'s body, without its terminator, at |b| with its induction
 /// variables replaced by |ivs|.
-void cloneBodyAt(OpBuilder &b, scf::ParallelOp loop, ValueRange ivs) {
-  IRMapping map;
+void cloneBodyAt(OpBuilder &b, scf::ParallelOp loop, ValueRange ivs,
+                 IRMapping &map) {
   map.map(loop.getInductionVars(), ivs);
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, map);
@@ -141,6 +147,20 @@ struct Combiner {
   gpu::AllReduceOperation kind;
 };
 
+/// The gpu.all_reduce operation that |op| is, if it is one of a float
+/// reduction's combiners.
+std::optional<gpu::AllReduceOperation> combinerKind(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<gpu::AllReduceOperation>>(
+             op)
+      .Case([](arith::AddFOp) { return gpu::AllReduceOperation::ADD; })
+      .Case([](arith::MulFOp) { return gpu::AllReduceOperation::MUL; })
+      .Case([](arith::MaximumFOp) { return gpu::AllReduceOperation::MAXIMUMF; })
+      .Case([](arith::MinimumFOp) { return gpu::AllReduceOperation::MINIMUMF; })
+      .Case([](arith::MaxNumFOp) { return gpu::AllReduceOperation::MAXNUMF; })
+      .Case([](arith::MinNumFOp) { return gpu::AllReduceOperation::MINNUMF; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
 std::optional<Combiner> combinerOf(linalg::GenericOp g, unsigned j) {
   BlockArgument out = g.getMatchingBlockArgument(g.getDpsInitOperand(j));
   auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
@@ -149,23 +169,7 @@ std::optional<Combiner> combinerOf(linalg::GenericOp g, unsigned j) {
       !out.hasOneUse() || !def->getResult(0).hasOneUse() ||
       def->getBlock() != g.getBody())
     return std::nullopt;
-  std::optional<gpu::AllReduceOperation> kind =
-      llvm::TypeSwitch<Operation *, std::optional<gpu::AllReduceOperation>>(def)
-          .Case([](arith::AddFOp) { return gpu::AllReduceOperation::ADD; })
-          .Case([](arith::MulFOp) { return gpu::AllReduceOperation::MUL; })
-          .Case([](arith::MaximumFOp) {
-            return gpu::AllReduceOperation::MAXIMUMF;
-          })
-          .Case([](arith::MinimumFOp) {
-            return gpu::AllReduceOperation::MINIMUMF;
-          })
-          .Case([](arith::MaxNumFOp) {
-            return gpu::AllReduceOperation::MAXNUMF;
-          })
-          .Case([](arith::MinNumFOp) {
-            return gpu::AllReduceOperation::MINNUMF;
-          })
-          .Default([](Operation *) { return std::nullopt; });
+  std::optional<gpu::AllReduceOperation> kind = combinerKind(def);
   if (!kind)
     return std::nullopt;
   if (def->getOperand(0) == out)
@@ -195,6 +199,447 @@ Value identityOf(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
     break;
   }
   return arith::ConstantFloatOp::create(b, loc, type, value);
+}
+
+//===----------------------------------------------------------------------===//
+// Warp lanes
+//===----------------------------------------------------------------------===//
+//
+// A lane whose innermost loops run over a vector (an attention row's head
+// dimension, a scan's state) is a warp's work, not a thread's: the 32
+// threads take every 32nd element of each such loop, a float reduction
+// they carry is combined across the warp with xor shuffles, and the code
+// around those loops runs in every thread on the same values. The loads
+// of neighbouring threads become neighbouring addresses (one thread per
+// lane reads a row with a stride of a row), and the lane count is no
+// longer the GPU's parallelism. What makes it safe is checked on buffers:
+// a buffer that a shared loop writes is touched only inside shared loops
+// of the same lower bound and step, always through the same view and with
+// the loop's induction variable in the same index position, so each of
+// its elements belongs to one thread. A butterfly of commutative combines
+// leaves the same bits in every thread, so the code after a reduction
+// stays uniform.
+
+constexpr int64_t kWarpSize = 32;
+/// Shorter loops leave most of the warp idle.
+constexpr int64_t kMinWarpLoopTrip = 16;
+
+/// The buffer behind |v|'s views.
+Value bufferRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// |v|'s value where constants and integer arithmetic on them make it
+/// (the loops linalg lowers to compute their bounds as `1 * size`).
+std::optional<int64_t> foldedConstant(Value v, int depth = 0) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return c;
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 8 || def->getNumOperands() != 2)
+    return std::nullopt;
+  std::optional<int64_t> a = foldedConstant(def->getOperand(0), depth + 1);
+  std::optional<int64_t> c = foldedConstant(def->getOperand(1), depth + 1);
+  if (!a || !c)
+    return std::nullopt;
+  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
+      .Case([&](arith::AddIOp) { return *a + *c; })
+      .Case([&](arith::SubIOp) { return *a - *c; })
+      .Case([&](arith::MulIOp) { return *a * *c; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+bool sameIndexValue(Value a, Value b) {
+  if (a == b)
+    return true;
+  std::optional<int64_t> ca = foldedConstant(a), cb = foldedConstant(b);
+  return ca && cb && *ca == *cb;
+}
+
+/// |v| without the identity affine.apply that linalg's loops put on an
+/// induction variable.
+Value throughIdentity(Value v) {
+  if (auto apply = v.getDefiningOp<affine::AffineApplyOp>();
+      apply && apply.getAffineMap().isIdentity() &&
+      apply.getMapOperands().size() == 1)
+    return apply.getMapOperands()[0];
+  return v;
+}
+
+/// A pair of a loop's iteration arguments that carry the best value seen
+/// and its index (an argmax): value' = select(c, x, value), index' =
+/// select(c, i, index), c = cmpf(pred, x, value), pred one of ogt, olt
+/// (the first best wins), oge, ole (the last).
+struct ArgBest {
+  unsigned value, index;
+  arith::CmpFPredicate pred;
+};
+
+/// The select of |yielded| if it is `select(c, x, arg)` of loop body |body|
+/// used only by the yield.
+arith::SelectOp selectOfArg(Value yielded, Value arg, Block *body) {
+  auto sel = yielded.getDefiningOp<arith::SelectOp>();
+  if (!sel || sel->getBlock() != body || !sel->hasOneUse() ||
+      sel.getFalseValue() != arg)
+    return nullptr;
+  return sel;
+}
+
+/// The ArgBest pairs of |f|'s iteration arguments; every argument not in a
+/// pair must be a float reduction (see asWarpLoop), else none.
+std::optional<SmallVector<ArgBest>> argBestPairs(scf::ForOp f) {
+  auto yield = cast<scf::YieldOp>(f.getBody()->getTerminator());
+  SmallVector<ArgBest> pairs;
+  unsigned n = f.getNumRegionIterArgs();
+  SmallVector<bool> paired(n, false);
+  for (unsigned v = 0; v < n; ++v) {
+    BlockArgument value = f.getRegionIterArgs()[v];
+    if (!isa<FloatType>(value.getType()))
+      continue;
+    arith::SelectOp sel = selectOfArg(yield.getOperand(v), value, f.getBody());
+    if (!sel)
+      continue;
+    auto cmp = sel.getCondition().getDefiningOp<arith::CmpFOp>();
+    if (!cmp || cmp.getLhs() != sel.getTrueValue() || cmp.getRhs() != value ||
+        !llvm::is_contained({arith::CmpFPredicate::OGT, arith::CmpFPredicate::OLT,
+                             arith::CmpFPredicate::OGE, arith::CmpFPredicate::OLE},
+                            cmp.getPredicate()))
+      continue;
+    // The value argument feeds the comparison and its select alone.
+    if (!llvm::all_of(value.getUsers(), [&](Operation *u) {
+          return u == cmp.getOperation() || u == sel.getOperation();
+        }))
+      continue;
+    for (unsigned i = 0; i < n; ++i) {
+      BlockArgument index = f.getRegionIterArgs()[i];
+      if (i == v || paired[i] || !index.getType().isSignlessIntOrIndex() ||
+          !index.hasOneUse())
+        continue;
+      arith::SelectOp isel =
+          selectOfArg(yield.getOperand(i), index, f.getBody());
+      if (!isel || isel.getCondition() != sel.getCondition())
+        continue;
+      pairs.push_back({v, i, cmp.getPredicate()});
+      paired[v] = paired[i] = true;
+      break;
+    }
+  }
+  for (unsigned j = 0; j < n; ++j) {
+    if (paired[j])
+      continue;
+    BlockArgument arg = f.getRegionIterArgs()[j];
+    Operation *def = yield.getOperand(j).getDefiningOp();
+    if (!isa<FloatType>(arg.getType()) || !arg.hasOneUse() || !def ||
+        def->getBlock() != f.getBody() || def->getNumOperands() != 2 ||
+        !def->getResult(0).hasOneUse() || !combinerKind(def) ||
+        !llvm::is_contained(def->getOperands(), Value(arg)))
+      return std::nullopt;
+  }
+  return pairs;
+}
+
+struct WarpLoop {
+  Operation *op;
+  Value iv, lb, step;
+};
+
+/// |op| as a loop a warp can share: innermost, one dimension, long
+/// enough (or of a size known only at run time), its iteration arguments
+/// float reductions, and nothing in it but arithmetic, loads, stores,
+/// views and conditionals.
+std::optional<WarpLoop> asWarpLoop(Operation *op) {
+  WarpLoop w{op, {}, {}, {}};
+  Value ub;
+  if (auto f = dyn_cast<scf::ForOp>(op)) {
+    w.iv = f.getInductionVar();
+    w.lb = f.getLowerBound();
+    ub = f.getUpperBound();
+    w.step = f.getStep();
+    if (!argBestPairs(f))
+      return std::nullopt;
+  } else if (auto p = dyn_cast<scf::ParallelOp>(op)) {
+    if (p.getNumLoops() != 1 || p.getNumResults() != 0)
+      return std::nullopt;
+    w.iv = p.getInductionVars()[0];
+    w.lb = p.getLowerBound()[0];
+    ub = p.getUpperBound()[0];
+    w.step = p.getStep()[0];
+  } else {
+    return std::nullopt;
+  }
+  std::optional<int64_t> lb = foldedConstant(w.lb), hi = foldedConstant(ub),
+                         step = foldedConstant(w.step);
+  if (lb && hi && step && *step > 0 &&
+      (*hi - *lb + *step - 1) / *step < kMinWarpLoopTrip)
+    return std::nullopt;
+  WalkResult r = op->walk([&](Operation *inner) {
+    if (inner == op)
+      return WalkResult::advance();
+    if (isa<LoopLikeOpInterface>(inner))
+      return WalkResult::interrupt();
+    if (isa<memref::LoadOp, memref::StoreOp, ViewLikeOpInterface, scf::IfOp,
+            scf::YieldOp, scf::ReduceOp>(inner) ||
+        isMemoryEffectFree(inner))
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  if (r.wasInterrupted())
+    return std::nullopt;
+  return w;
+}
+
+/// The loops of the lane |body| that a warp can share, or none where no
+/// loop can be (see the section comment).
+SmallVector<WarpLoop> findWarpLoops(Block *body) {
+  SmallVector<WarpLoop> loops;
+  body->walk([&](Operation *op) {
+    if (std::optional<WarpLoop> w = asWarpLoop(op))
+      loops.push_back(*w);
+  });
+  // Every access to a buffer, with the shared loop around it, if any.
+  struct Access {
+    Operation *op;
+    Value view;
+    SmallVector<Value> indices;
+    bool write;
+  };
+  llvm::MapVector<Value, SmallVector<Access>> accesses;
+  llvm::SmallPtrSet<Value, 8> opaque; // used other than by loads and stores
+  body->walk([&](Operation *op) {
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      accesses[bufferRoot(load.getMemRef())].push_back(
+          {op, load.getMemRef(),
+           llvm::map_to_vector(load.getIndices(), throughIdentity), false});
+    else if (auto store = dyn_cast<memref::StoreOp>(op))
+      accesses[bufferRoot(store.getMemRef())].push_back(
+          {op, store.getMemRef(),
+           llvm::map_to_vector(store.getIndices(), throughIdentity), true});
+    else if (!isa<ViewLikeOpInterface, memref::DimOp, memref::AllocOp,
+                   memref::AllocaOp, memref::DeallocOp>(op) &&
+             !isMemoryEffectFree(op))
+      for (Value v : op->getOperands())
+        if (isa<BaseMemRefType>(v.getType())) {
+          opaque.insert(bufferRoot(v));
+        }
+  });
+  auto enclosing = [&](Operation *op) -> const WarpLoop * {
+    for (const WarpLoop &w : loops)
+      if (w.op->isProperAncestor(op))
+        return &w;
+    return nullptr;
+  };
+  // Drop the loops that write a buffer some access of which is not the
+  // owning thread's, until none is left to drop.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto &[root, list] : accesses) {
+      bool written = llvm::any_of(list, [&](const Access &a) {
+        return a.write && enclosing(a.op);
+      });
+      if (!written)
+        continue;
+      const WarpLoop *first = nullptr;
+      Value view;
+      int64_t position = -1;
+      bool owned = !opaque.contains(root);
+      for (const Access &a : list) {
+        const WarpLoop *w = enclosing(a.op);
+        if (!owned || !w) {
+          owned = false;
+          break;
+        }
+        auto at = llvm::find(a.indices, w->iv);
+        if (at == a.indices.end() ||
+            llvm::count(a.indices, w->iv) != 1) {
+          owned = false;
+          break;
+        }
+        int64_t pos = at - a.indices.begin();
+        if (!first) {
+          first = w;
+          view = a.view;
+          position = pos;
+        } else if (a.view != view || pos != position ||
+                   !sameIndexValue(w->lb, first->lb) ||
+                   !sameIndexValue(w->step, first->step)) {
+          owned = false;
+          break;
+        }
+      }
+      if (owned)
+        continue;
+      for (const Access &a : list)
+        if (const WarpLoop *w = enclosing(a.op)) {
+          Operation *drop = w->op;
+          llvm::erase_if(loops, [&](const WarpLoop &l) { return l.op == drop; });
+          changed = true;
+        }
+      if (changed)
+        break;
+    }
+  }
+  return loops;
+}
+
+Value combineWith(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
+                  Value a, Value v) {
+  switch (kind) {
+  case gpu::AllReduceOperation::MUL:
+    return arith::MulFOp::create(b, loc, a, v);
+  case gpu::AllReduceOperation::MAXIMUMF:
+    return arith::MaximumFOp::create(b, loc, a, v);
+  case gpu::AllReduceOperation::MINIMUMF:
+    return arith::MinimumFOp::create(b, loc, a, v);
+  case gpu::AllReduceOperation::MAXNUMF:
+    return arith::MaxNumFOp::create(b, loc, a, v);
+  case gpu::AllReduceOperation::MINNUMF:
+    return arith::MinNumFOp::create(b, loc, a, v);
+  default:
+    return arith::AddFOp::create(b, loc, a, v);
+  }
+}
+
+/// |v| (an integer of at most 64 bits, or an index) from the thread |offset|
+/// away in a butterfly: as two 32-bit halves.
+Value shuffleInteger(OpBuilder &b, Location loc, Value v, int32_t offset) {
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  Value wide = v.getType().isIndex()
+                   ? Value(arith::IndexCastOp::create(b, loc, i64, v))
+                   : v.getType().getIntOrFloatBitWidth() < 64
+                         ? Value(arith::ExtSIOp::create(b, loc, i64, v))
+                         : v;
+  auto half = [&](Value x) {
+    return gpu::ShuffleOp::create(b, loc, x, offset, kWarpSize,
+                                  gpu::ShuffleMode::XOR)
+        .getShuffleResult();
+  };
+  Value lo = half(arith::TruncIOp::create(b, loc, i32, wide));
+  Value hi = half(arith::TruncIOp::create(
+      b, loc, i32,
+      arith::ShRUIOp::create(
+          b, loc, wide,
+          arith::ConstantIntOp::create(b, loc, i64, 32))));
+  Value joined = arith::OrIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i64, lo),
+      arith::ShLIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i64, hi),
+                            arith::ConstantIntOp::create(b, loc, i64, 32)));
+  if (v.getType().isIndex())
+    return arith::IndexCastOp::create(b, loc, v.getType(), joined);
+  if (v.getType().getIntOrFloatBitWidth() < 64)
+    return arith::TruncIOp::create(b, loc, v.getType(), joined);
+  return joined;
+}
+
+/// The butterfly of an ArgBest pair of |loop|'s results: the thread's best
+/// against its partner's, the better value winning, a tie the smaller
+/// index where the first best wins (ogt, olt) and the larger where the last
+/// does, so that every thread ends with the best of the warp and its index
+/// as the sequential loop finds them; then that against the initial pair,
+/// which only a strictly better (or, for oge / ole, as good) value
+/// replaces. The loop starts from the predicate's identity instead.
+void combineArgBestAmongWarp(OpBuilder &b, scf::ForOp loop,
+                             const ArgBest &pair) {
+  Location loc = loop.getLoc();
+  Value initValue = loop.getInitArgs()[pair.value];
+  Value initIndex = loop.getInitArgs()[pair.index];
+  const bool max = pair.pred == arith::CmpFPredicate::OGT ||
+                   pair.pred == arith::CmpFPredicate::OGE;
+  const bool firstWins = pair.pred == arith::CmpFPredicate::OGT ||
+                         pair.pred == arith::CmpFPredicate::OLT;
+  auto type = cast<FloatType>(initValue.getType());
+  {
+    OpBuilder ib(loop);
+    loop.getInitArgsMutable()[pair.value].assign(arith::ConstantFloatOp::create(
+        ib, loc, type,
+        APFloat::getInf(type.getFloatSemantics(), /*Negative=*/max)));
+  }
+  SmallVector<OpOperand *> valueUses(
+      llvm::make_pointer_range(loop.getResult(pair.value).getUses()));
+  SmallVector<OpOperand *> indexUses(
+      llvm::make_pointer_range(loop.getResult(pair.index).getUses()));
+  Value v = loop.getResult(pair.value), i = loop.getResult(pair.index);
+  const auto strict = max ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT;
+  const auto tie = firstWins ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sgt;
+  auto compareIndex = [&](Value x, Value y) -> Value {
+    if (x.getType().isIndex()) {
+      x = arith::IndexCastOp::create(b, loc, b.getI64Type(), x);
+      y = arith::IndexCastOp::create(b, loc, b.getI64Type(), y);
+    }
+    return arith::CmpIOp::create(b, loc, tie, x, y);
+  };
+  for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+    Value ov = gpu::ShuffleOp::create(b, loc, v, offset, kWarpSize,
+                                      gpu::ShuffleMode::XOR)
+                   .getShuffleResult();
+    Value oi = shuffleInteger(b, loc, i, offset);
+    Value better = arith::CmpFOp::create(b, loc, strict, ov, v);
+    Value same = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, ov, v);
+    Value take = arith::OrIOp::create(
+        b, loc, better,
+        arith::AndIOp::create(b, loc, same, compareIndex(oi, i)));
+    v = arith::SelectOp::create(b, loc, take, ov, v);
+    i = arith::SelectOp::create(b, loc, take, oi, i);
+  }
+  Value replace = arith::CmpFOp::create(b, loc, pair.pred, v, initValue);
+  Value value = arith::SelectOp::create(b, loc, replace, v, initValue);
+  Value index = arith::SelectOp::create(b, loc, replace, i, initIndex);
+  for (OpOperand *use : valueUses)
+    use->set(value);
+  for (OpOperand *use : indexUses)
+    use->set(index);
+}
+
+/// Shares |loop| (a clone of a WarpLoop's op) among the threads of a warp,
+/// |sub| being the thread's place in it.
+void shareAmongWarp(scf::ForOp loop, Value sub) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value step = loop.getStep();
+  loop.getLowerBoundMutable().assign(arith::AddIOp::create(
+      b, loc, loop.getLowerBound(), arith::MulIOp::create(b, loc, sub, step)));
+  loop.getStepMutable().assign(arith::MulIOp::create(
+      b, loc, step, indexConstant(b, loc, kWarpSize)));
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  SmallVector<ArgBest> pairs = *argBestPairs(loop);
+  SmallVector<bool> paired(loop.getNumResults(), false);
+  for (const ArgBest &pair : pairs)
+    paired[pair.value] = paired[pair.index] = true;
+  b.setInsertionPointAfter(loop);
+  for (const ArgBest &pair : pairs)
+    combineArgBestAmongWarp(b, loop, pair);
+  for (unsigned j = 0; j < loop.getNumResults(); ++j) {
+    if (paired[j])
+      continue;
+    Operation *combiner = yield.getOperand(j).getDefiningOp();
+    gpu::AllReduceOperation kind = *combinerKind(combiner);
+    Value init = loop.getInitArgs()[j];
+    OpBuilder ib(loop);
+    loop.getInitArgsMutable()[j].assign(
+        identityOf(ib, loc, kind, cast<FloatType>(init.getType())));
+    SmallVector<OpOperand *> uses(llvm::make_pointer_range(
+        loop.getResult(j).getUses()));
+    Value v = loop.getResult(j);
+    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+      auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, kWarpSize,
+                                            gpu::ShuffleMode::XOR);
+      v = combineWith(b, loc, kind, v, shuffle.getShuffleResult());
+    }
+    Value total = combineWith(b, loc, kind, init, v);
+    for (OpOperand *use : uses)
+      use->set(total);
+  }
+}
+
+void shareAmongWarp(scf::ParallelOp loop, Value sub) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value step = loop.getStep()[0];
+  loop.getLowerBoundMutable().assign(ValueRange{arith::AddIOp::create(
+      b, loc, loop.getLowerBound()[0],
+      arith::MulIOp::create(b, loc, sub, step))});
+  loop.getStepMutable().assign(ValueRange{arith::MulIOp::create(
+      b, loc, step, indexConstant(b, loc, kWarpSize))});
 }
 
 /// The loops of |g| are its parallel dimensions, then at least one
@@ -342,6 +787,30 @@ bool isBlockReduction(linalg::GenericOp g) {
   return reduced >= 64;
 }
 
+/// The fills of |op|'s outputs that nothing but descriptor ops and one
+/// another separate from |op| (output j's, or null), none of the outputs
+/// being one of its inputs as well.
+SmallVector<linalg::FillOp> fillsJustBefore(linalg::GenericOp op) {
+  SmallVector<linalg::FillOp> fills(op.getNumDpsInits());
+  for (Value init : op.getDpsInits())
+    if (llvm::is_contained(op.getDpsInputs(), init))
+      return fills;
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev);
+        fill && fill.hasPureBufferSemantics()) {
+      auto inits = op.getDpsInits();
+      auto it = llvm::find(inits, fill.getOutputs()[0]);
+      if (it == inits.end() || fills[it - inits.begin()])
+        break;
+      fills[it - inits.begin()] = fill;
+      continue;
+    }
+    if (!computesDescriptorsOnly(prev))
+      break;
+  }
+  return fills;
+}
+
 class KernelFormer {
 public:
   KernelFormer(func::FuncOp func, int64_t blockSize,
@@ -385,6 +854,9 @@ public:
   }
 
   std::function<bool(Operation *)> isHostLibraryCall;
+  /// A block reduction's outputs' values where the fill that set them was
+  /// folded into the kernel (null: read from the output).
+  DenseMap<Operation *, SmallVector<Value>> foldedInits;
 
 private:
   static bool usesPending(Operation *op, ArrayRef<Operation *> pending) {
@@ -473,27 +945,37 @@ private:
     b.setInsertionPointToStart(only.thenBlock());
     SmallVector<Value> outIvs(parIvs);
     outIvs.append(sizes.size() - par, indexConstant(b, loc, 0));
+    SmallVector<Value> folded = foldedInits.lookup(g);
     for (auto [j, init] : llvm::enumerate(g.getDpsInitsMutable())) {
       SmallVector<Value> at =
           applyMap(b, loc, g.getMatchingIndexingMap(&init), outIvs);
-      Value old = memref::LoadOp::create(b, loc, init.get(), at);
+      Value old = j < folded.size() && folded[j]
+                      ? folded[j]
+                      : memref::LoadOp::create(b, loc, init.get(), at);
       memref::StoreOp::create(b, loc, combine(b, j, old, totals[j]),
                               init.get(), at);
     }
     g.erase();
   }
 
-  /// One thread a point of |loop|'s iteration space.
+  /// One thread a point of |loop|'s iteration space, or one warp a point
+  /// where the point's innermost loops can be shared (see "Warp lanes").
   LogicalResult formGridKernel(scf::ParallelOp loop) {
+    SmallVector<WarpLoop> shared = findWarpLoops(loop.getBody());
+    const int64_t perLane = shared.empty() ? 1 : kWarpSize;
     OpBuilder b(loop);
     Location loc = loop.getLoc();
     SmallVector<Value> counts = tripCounts(b, loc, loop);
     Value total = product(b, loc, counts);
+    Value threads = perLane == 1 ? total
+                                 : arith::MulIOp::create(
+                                       b, loc, total,
+                                       indexConstant(b, loc, perLane));
     Value block = indexConstant(b, loc, blockSize);
     // A grid of at least one block: an empty loop launches a block that
     // does nothing rather than an invalid grid.
     Value blocks = arith::MaxUIOp::create(
-        b, loc, arith::CeilDivUIOp::create(b, loc, total, block),
+        b, loc, arith::CeilDivUIOp::create(b, loc, threads, block),
         indexConstant(b, loc, 1));
     gpu::LaunchOp launch = createLaunch(b, loc, blocks, block);
     b.setInsertionPointToStart(&launch.getBody().front());
@@ -501,11 +983,28 @@ private:
         b, loc,
         arith::MulIOp::create(b, loc, launch.getBlockIds().x, block),
         launch.getThreadIds().x);
+    Value lane = linear, sub;
+    if (perLane != 1) {
+      Value width = indexConstant(b, loc, perLane);
+      lane = arith::DivUIOp::create(b, loc, linear, width);
+      sub = arith::RemUIOp::create(b, loc, linear, width);
+    }
+    // The block size is a multiple of the warp's, so a warp's threads are
+    // all inside or all outside.
     Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                         linear, total);
+                                         lane, total);
     auto guard = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     b.setInsertionPointToStart(guard.thenBlock());
-    cloneBodyAt(b, loop, inductionVariablesAt(b, loc, loop, counts, linear));
+    IRMapping map;
+    cloneBodyAt(b, loop, inductionVariablesAt(b, loc, loop, counts, lane),
+                map);
+    for (const WarpLoop &w : shared) {
+      Operation *clone = map.lookup(w.op);
+      if (auto f = dyn_cast<scf::ForOp>(clone))
+        shareAmongWarp(f, sub);
+      else
+        shareAmongWarp(cast<scf::ParallelOp>(clone), sub);
+    }
     loop.erase();
     return privatizeAllocations(launch);
   }
@@ -611,9 +1110,11 @@ private:
       auto shared = scf::ForOp::create(lb, ll, tid, total,
                                        indexConstant(lb, ll, blockSize));
       OpBuilder inner = OpBuilder::atBlockBegin(shared.getBody());
+      IRMapping map;
       cloneBodyAt(inner, loop,
                   inductionVariablesAt(inner, ll, loop, counts,
-                                       shared.getInductionVar()));
+                                       shared.getInductionVar()),
+                  map);
       lb.setInsertionPointAfter(shared);
       gpu::BarrierOp::create(lb, ll);
       loop.erase();
@@ -652,6 +1153,45 @@ struct HybridFormGPUKernelsPass
                              copy.getTarget());
       rewriter.eraseOp(copy);
     }
+    // A fill right before a library GEMM or a block reduction is folded
+    // into it: the GEMM overwrites its output (beta = 0), the reduction
+    // starts from the fill's value; neither is a kernel of its own.
+    DenseMap<Operation *, SmallVector<Value>> foldedInits;
+    for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+      auto generic = dyn_cast<linalg::GenericOp>(&op);
+      if (!generic)
+        continue;
+      bool gemm = onHost(generic);
+      if (!gemm && !isBlockReduction(generic))
+        continue;
+      SmallVector<linalg::FillOp> fills = fillsJustBefore(generic);
+      if (gemm) {
+        auto gemmHelper = getHybridDialect(ctx)->getGemmAttrHelper();
+        GemmAttr attr = gemmHelper.isAttrPresent(generic)
+                            ? gemmHelper.getAttr(generic)
+                            : GemmAttr();
+        if (!attr || !llvm::all_of(fills, [](linalg::FillOp fill) {
+              return fill && matchPattern(fill.getInputs()[0],
+                                          m_AnyZeroFloat());
+            }))
+          continue;
+        gemmHelper.setAttr(generic,
+                           GemmAttr::get(ctx, attr.getOutputScale(),
+                                         attr.getSectionSizes(),
+                                         attr.getSectionScales(),
+                                         /*overwrite=*/true));
+      } else {
+        SmallVector<Value> values;
+        for (linalg::FillOp fill : fills)
+          values.push_back(fill ? fill.getInputs()[0] : Value());
+        if (llvm::none_of(values, [](Value v) { return bool(v); }))
+          continue;
+        foldedInits[generic] = values;
+      }
+      for (linalg::FillOp fill : fills)
+        if (fill)
+          rewriter.eraseOp(fill);
+    }
     // Every linalg op that no library call takes becomes loops: scf.parallel
     // over its parallel dimensions, scf.for over its reductions.
     SmallVector<linalg::LinalgOp> linalgOps;
@@ -682,6 +1222,7 @@ struct HybridFormGPUKernelsPass
     KernelFormer former(func, blockSize,
                         StringAttr::get(ctx, kernelModuleName));
     former.isHostLibraryCall = onHost;
+    former.foldedInits = std::move(foldedInits);
     if (failed(former.run()))
       return signalPassFailure();
   }

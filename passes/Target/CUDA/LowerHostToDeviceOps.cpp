@@ -263,8 +263,10 @@ struct LowerGemm : ConvertOpToLLVMPattern<linalg::GenericOp> {
     auto x = cast<MemRefType>(op.getDpsInputs()[0].getType());
     int64_t rank = x.getRank();
     MemRefDescriptor xd(adaptor.getInputs()[0]);
-    auto scales = lowering::FeatureScales::fromGemmAttr(
-        getHybridDialect(op->getContext())->getGemmAttrHelper().getAttr(op));
+    GemmAttr gemmAttr =
+        getHybridDialect(op->getContext())->getGemmAttrHelper().getAttr(op);
+    auto scales = lowering::FeatureScales::fromGemmAttr(gemmAttr);
+    const bool overwrite = gemmAttr.getOverwrite();
     SmallVector<std::pair<int64_t, double>> sections; // (size, scale)
     if (scales.sizes.empty())
       sections.push_back({-1, scales.uniform});
@@ -347,9 +349,11 @@ struct LowerGemm : ConvertOpToLLVMPattern<linalg::GenericOp> {
         storeField(b, loc, ldc, desc, offsetof(hyb_gemm_t, ldc));
         storeField(b, loc, strideC, desc, offsetof(hyb_gemm_t, stride_c));
         storeField(b, loc, f32c(scale), desc, offsetof(hyb_gemm_t, alpha));
-        // The output holds the accumulator's initial value (a fill, or the
-        // residual the projection adds to).
-        storeField(b, loc, f32c(1.0), desc, offsetof(hyb_gemm_t, beta));
+        // The output holds the accumulator's initial value (the residual
+        // the projection adds to), unless the GEMM overwrites it (a zero
+        // fill folded into the call).
+        storeField(b, loc, f32c(overwrite ? 0.0 : 1.0), desc,
+                   offsetof(hyb_gemm_t, beta));
         callDeviceOp(b, loc, gemm, env, LLVM::LLVMVoidType::get(b.getContext()),
                      {desc});
         if (size >= 0)

@@ -109,6 +109,16 @@ void registerHybridCUDAPipelines() {
       "kernels to an embedded cubin and PTX, host code to the LLVM dialect "
       "(stage 2 of hybrid-cuda-pipeline)",
       buildHybridCUDALLVMPipeline);
+  // The kernel former alone, keeping what the CUDA target takes as library
+  // calls on the host: how its GEMM folds are tested.
+  PassPipelineRegistration<>(
+      "hybrid-cuda-form-kernels",
+      "hybrid-form-gpu-kernels with the cuBLASLt GEMMs left on the host, as "
+      "in hybrid-cuda-kernels-pipeline",
+      [](OpPassManager &pm) {
+        pm.addNestedPass<func::FuncOp>(
+            createHybridFormGPUKernelsPass(cuda::isLibraryGemm));
+      });
 }
 
 } // namespace hybrid

@@ -18,6 +18,8 @@
 #include "runtime/src/dtype.h"
 #include "runtime/src/cuda/cublaslt.h"
 #include "runtime/src/cuda/cuda_driver.h"
+#include "runtime/src/cuda/gemv.h"
+#include "runtime/src/cuda/launch_profile.h"
 
 #include <algorithm>
 #include <array>
@@ -233,7 +235,7 @@ std::string convertPtx() {
       kernel.replace(at, 4, type);
     text += kernel;
   }
-  return text + kSplitPtx;
+  return text + kSplitPtx + cu::gemvPtx();
 }
 
 cu::DevicePtr dptr(const void *p) {
@@ -284,6 +286,8 @@ struct Session {
   const char *entryName = "";
   /// Decode graphs by (function, seed, descriptor words).
   std::map<std::vector<int64_t>, cu::GraphExec> graphs;
+  /// HYBRID_CUDA_PROFILE's per-kernel times (launch_profile.h).
+  cu::LaunchProfile profile;
 
   bool failed() const { return !firstError.empty(); }
   void record(std::string message, cu::Result code = 0) {
@@ -383,8 +387,15 @@ public:
     HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toF16_, convertModule_,
                                                     "hyb_convert_f32_to_f16"),
                               "cuModuleGetFunction"));
+    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&gemvBf16_, convertModule_,
+                                                    "hyb_gemv_f32_bf16"),
+                              "cuModuleGetFunction(hyb_gemv_f32_bf16)"));
+    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&gemvF32_, convertModule_,
+                                                    "hyb_gemv_f32_f32"),
+                              "cuModuleGetFunction(hyb_gemv_f32_f32)"));
     const char *graphs = std::getenv("HYBRID_CUDA_GRAPHS");
-    graphsEnabled_ = !(graphs && std::strcmp(graphs, "0") == 0);
+    profiling_ = cu::LaunchProfile::requested();
+    graphsEnabled_ = !(graphs && std::strcmp(graphs, "0") == 0) && !profiling_;
     return nullptr;
   }
 
@@ -599,6 +610,11 @@ public:
     if (s->stream)
       d_->streamSynchronize(s->stream);
     clearGraphs(*s);
+    if (profiling_) {
+      s->profile.collect(*d_);
+      s->profile.print(stderr);
+      s->profile.release(*d_);
+    }
     if (s->workspace)
       d_->memFree(s->workspace);
     if (s->gemmWorkspace)
@@ -659,6 +675,8 @@ public:
     HYB_RETURN_IF_ERROR(bind());
     Session &s = *sessionOf(env);
     cu::Result r = d_->streamSynchronize(s.stream);
+    if (profiling_)
+      s.profile.collect(*d_);
     if (s.failed()) {
       hyb_status_t st = makeStatus(HYB_STATUS_INTERNAL, s.firstError);
       s.firstError.clear();
@@ -710,13 +728,35 @@ public:
         sharedLimit_[kernel] = sharedBytes;
       }
     }
+    int timed = profiling_ ? s.profile.begin(*d_, s.stream,
+                                             std::string(s.entryName) + ": " +
+                                                 kernelNames_[kernel])
+                           : -1;
     if (cu::Result r = d_->launchKernel(kernels_[kernel], grid[0], grid[1],
                                         grid[2], block[0], block[1], block[2],
                                         sharedBytes, s.stream, params, nullptr))
       s.record(where() + cu::describe(*d_, r, "cuLaunchKernel"), r);
+    if (profiling_)
+      s.profile.end(*d_, s.stream, timed);
   }
 
   void gemm(Session &s, const hyb_gemm_t &g) {
+    if (!profiling_) {
+      enqueueGemm(s, g);
+      return;
+    }
+    int timed = s.profile.begin(
+        *d_, s.stream,
+        std::string(s.entryName) + ": gemm " + std::to_string(g.m) + "x" +
+            std::to_string(g.n) + "x" + std::to_string(g.k) +
+            (g.batch > 1 ? " batch " + std::to_string(g.batch) : "") + " " +
+            dtypeText(g.a_dtype) + "*" + dtypeText(g.b_dtype) +
+            (cu::gemvTakes(g) ? " (gemv)" : ""));
+    enqueueGemm(s, g);
+    s.profile.end(*d_, s.stream, timed);
+  }
+
+  void enqueueGemm(Session &s, const hyb_gemm_t &g) {
     if (s.failed())
       return;
     auto name = [&] {
@@ -745,6 +785,10 @@ public:
                         "ldb >= k, ldc >= n, non-null pointers; lda=" +
                std::to_string(g.lda) + " ldb=" + std::to_string(g.ldb) +
                " ldc=" + std::to_string(g.ldc) + ")");
+      return;
+    }
+    if (cu::gemvTakes(g)) {
+      enqueueGemv(s, g);
       return;
     }
     const void *a = g.a;
@@ -876,6 +920,35 @@ public:
                         "adding the split GEMM's terms");
     }
     release();
+  }
+
+  /// A GEMM of a few rows as the runtime's GEMV kernel (see gemv.h).
+  void enqueueGemv(Session &s, const hyb_gemm_t &g) {
+    void *c = g.c;
+    const void *a = g.a, *b = g.b;
+    uint64_t m = uint64_t(g.m), n = uint64_t(g.n), k = uint64_t(g.k);
+    uint64_t lda = uint64_t(g.lda), ldb = uint64_t(g.ldb),
+             ldc = uint64_t(g.ldc);
+    uint64_t sa = uint64_t(g.stride_a), sb = uint64_t(g.stride_b),
+             sc = uint64_t(g.stride_c);
+    float alpha = g.alpha, beta = g.beta;
+    void *params[] = {&c,   &a,   &b,   &m,  &n,  &k,     &lda,
+                      &ldb, &ldc, &sa,  &sb, &sc, &alpha, &beta};
+    const uint64_t blocks =
+        (n + cu::kGemvRowsPerBlock - 1) / cu::kGemvRowsPerBlock;
+    if (blocks > 0x7fffffffull) {
+      s.record("gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
+               ": too many rows of B for the GEMV kernel's grid");
+      return;
+    }
+    cu::Function f = g.b_dtype == HYB_DTYPE_BF16 ? gemvBf16_ : gemvF32_;
+    if (cu::Result r = d_->launchKernel(
+            f, unsigned(blocks), unsigned(g.batch * g.m), 1,
+            cu::kGemvBlockThreads, 1, 1, 0, s.stream, params, nullptr))
+      s.record("gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
+                   " k=" + std::to_string(g.k) + ": " +
+                   cu::describe(*d_, r, "cuLaunchKernel") + " (the GEMV kernel)",
+               r);
   }
 
   void *allocTemporary(Session &s, uint64_t bytes) {
@@ -1075,6 +1148,7 @@ private:
   cu::Module module_ = nullptr, convertModule_ = nullptr;
   cu::Function toBf16_ = nullptr, toF16_ = nullptr;
   cu::Function splitBf16_ = nullptr, combineSplit_ = nullptr;
+  cu::Function gemvBf16_ = nullptr, gemvF32_ = nullptr;
   const std::string convertPtxText_ = convertPtx();
   std::vector<cu::Function> kernels_;
   std::vector<std::string> kernelNames_;
@@ -1086,6 +1160,7 @@ private:
   std::mutex planMutex_;
   std::map<std::array<int64_t, 16>, GemmPlan> plans_;
   bool graphsEnabled_ = true;
+  bool profiling_ = false;
   std::set<EntryFn> uncapturable_;
 };
 

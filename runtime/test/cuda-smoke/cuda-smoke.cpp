@@ -113,11 +113,15 @@ struct Device {
 /// One GEMM case: C[b] = alpha A[b] B[b]^T + beta C[b] on padded, strided
 /// operands, against a double reference of the operands as the device
 /// reads them. |tolerance| is absolute (values are in [-1, 1]).
+/// |aligned|: rows of A and B 16-byte aligned (the padding a multiple of 8
+/// elements), the shapes the runtime's GEMV kernel takes at up to 8 rows.
 void gemmCase(Device &dev, const char *name, hyb_dtype_t at, hyb_dtype_t bt,
               hyb_dtype_t ct, int64_t m, int64_t n, int64_t k, int64_t batch,
-              double tolerance) {
-  const int64_t lda = k + 3, ldb = k + 5, ldc = n + 2;
-  const int64_t sa = m * lda + 7, sb = n * ldb + 11, sc = m * ldc + 5;
+              double tolerance, bool aligned = false) {
+  const int64_t lda = k + (aligned ? 8 : 3), ldb = k + (aligned ? 8 : 5),
+                ldc = n + 2;
+  const int64_t sa = m * lda + (aligned ? 16 : 7),
+                sb = n * ldb + (aligned ? 16 : 11), sc = m * ldc + 5;
   std::vector<float> a = randoms(size_t(sa * batch), 1),
                      b = randoms(size_t(sb * batch), 2),
                      c = randoms(size_t(sc * batch), 3);
@@ -211,6 +215,16 @@ void deviceOpTests() {
            HYB_DTYPE_F16, HYB_DTYPE_F32, 1, 256, 512, 1, 1e-3);
   gemmCase(dev, "gemm f32 decode shape m=1", HYB_DTYPE_F32, HYB_DTYPE_F32,
            HYB_DTYPE_F32, 1, 1000, 256, 1, 2e-4);
+  // The GEMV kernel (f32 A, bf16 or f32 B, up to 8 rows, aligned rows):
+  // ragged n and k, batches, and f32's accuracy whatever B's type.
+  gemmCase(dev, "gemv f32 x bf16 -> f32 m=1", HYB_DTYPE_F32, HYB_DTYPE_BF16,
+           HYB_DTYPE_F32, 1, 1003, 264, 1, 1e-4, true);
+  gemmCase(dev, "gemv f32 x bf16 -> f32 batch 3 of 2 rows", HYB_DTYPE_F32,
+           HYB_DTYPE_BF16, HYB_DTYPE_F32, 2, 77, 2056, 3, 2e-4, true);
+  gemmCase(dev, "gemv f32 x f32 m=8", HYB_DTYPE_F32, HYB_DTYPE_F32,
+           HYB_DTYPE_F32, 8, 300, 512, 1, 1e-4, true);
+  gemmCase(dev, "gemv f32 x bf16 -> f32 decode-sized", HYB_DTYPE_F32,
+           HYB_DTYPE_BF16, HYB_DTYPE_F32, 1, 2048, 5504, 1, 5e-4, true);
   // Model-sized: a prefill projection and a decode one on bf16 weights.
   gemmCase(dev, "gemm f32 x bf16 -> f32 prefill-sized", HYB_DTYPE_F32,
            HYB_DTYPE_BF16, HYB_DTYPE_F32, 128, 2048, 1024, 1, 2e-3);

@@ -147,20 +147,21 @@ func.func @row_sum(%x: memref<?x2048xf32>, %out: memref<?xf32>) {
 
 // -----
 
-// Tests that a short reduction, or one of two outputs (an argmax), keeps
-// its accumulators in registers: one thread a row, the output read once
-// before the loop and written once after it.
-// CHECK-LABEL: func.func @argmax
+// Tests that a short reduction of two outputs (an argmax over 8) keeps its
+// accumulators in registers: one thread a row, the output read once before
+// the loop and written once after it.
+// CHECK-LABEL: func.func @argmax_short
 // CHECK:       gpu.launch
+// CHECK-NOT:     gpu.shuffle
 // CHECK:         memref.load
 // CHECK:         memref.load
 // CHECK:         %[[R:.+]]:2 = scf.for {{.*}} iter_args({{.*}}) -> (f32, i64)
 // CHECK:         memref.store %[[R]]#0
 // CHECK:         memref.store %[[R]]#1
-func.func @argmax(%x: memref<?x128xf32>, %best: memref<?xf32>, %index: memref<?xi64>) {
+func.func @argmax_short(%x: memref<?x8xf32>, %best: memref<?xf32>, %index: memref<?xi64>) {
   linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i)>],
                   iterator_types = ["parallel", "reduction"]}
-      ins(%x : memref<?x128xf32>) outs(%best, %index : memref<?xf32>, memref<?xi64>) {
+      ins(%x : memref<?x8xf32>) outs(%best, %index : memref<?xf32>, memref<?xi64>) {
   ^bb0(%a: f32, %b: f32, %i: i64):
     %k = linalg.index 1 : index
     %ki = arith.index_cast %k : index to i64
@@ -168,6 +169,228 @@ func.func @argmax(%x: memref<?x128xf32>, %best: memref<?xf32>, %index: memref<?x
     %nb = arith.select %gt, %a, %b : f32
     %ni = arith.select %gt, %ki, %i : i64
     linalg.yield %nb, %ni : f32, i64
+  }
+  return
+}
+
+// -----
+
+// Tests that an argmax over a long row (a vocabulary) is a warp's: each
+// thread finds the first best of its every-32nd elements starting from
+// -inf, a butterfly of shuffles (the index as two 32-bit halves) keeps the
+// better value or, on a tie, the smaller index, and only a strictly better
+// value than the output's initial one replaces it.
+// CHECK-LABEL: func.func @argmax_long
+// CHECK:       gpu.launch
+// CHECK:         %[[V0:.+]] = memref.load %{{.+}} : memref<?xf32>
+// CHECK:         %[[I0:.+]] = memref.load %{{.+}} : memref<?xi64>
+// CHECK:         %[[R:.+]]:2 = scf.for {{.*}} iter_args(%{{.+}} = %cst{{[_0-9]*}}, %{{.+}} = %[[I0]]) -> (f32, i64)
+// CHECK:         %[[OV:.+]], %{{.+}} = gpu.shuffle xor %[[R]]#0, %c16_i32
+// CHECK:         arith.trunci %[[R]]#1 : i64 to i32
+// CHECK:         gpu.shuffle xor
+// CHECK:         arith.shrui %[[R]]#1
+// CHECK:         gpu.shuffle xor
+// CHECK:         %[[OI:.+]] = arith.ori
+// CHECK:         %[[BETTER:.+]] = arith.cmpf ogt, %[[OV]], %[[R]]#0
+// CHECK:         %[[SAME:.+]] = arith.cmpf oeq, %[[OV]], %[[R]]#0
+// CHECK:         %[[FIRST:.+]] = arith.cmpi slt, %[[OI]], %[[R]]#1
+// CHECK:         %[[TIE:.+]] = arith.andi %[[SAME]], %[[FIRST]]
+// CHECK:         %[[TAKE:.+]] = arith.ori %[[BETTER]], %[[TIE]]
+// CHECK:         arith.select %[[TAKE]], %[[OV]], %[[R]]#0
+// CHECK-COUNT-4: arith.cmpf oeq
+// CHECK:         %[[V:.+]] = arith.select
+// CHECK:         %[[I:.+]] = arith.select
+// CHECK:         %[[REPLACE:.+]] = arith.cmpf ogt, %[[V]], %[[V0]]
+// CHECK:         %[[BV:.+]] = arith.select %[[REPLACE]], %[[V]], %[[V0]]
+// CHECK:         %[[BI:.+]] = arith.select %[[REPLACE]], %[[I]], %[[I0]]
+// CHECK:         memref.store %[[BV]]
+// CHECK:         memref.store %[[BI]]
+func.func @argmax_long(%x: memref<?x32000xf32>, %best: memref<?xf32>, %index: memref<?xi64>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x32000xf32>) outs(%best, %index : memref<?xf32>, memref<?xi64>) {
+  ^bb0(%a: f32, %b: f32, %i: i64):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i64
+    %gt = arith.cmpf ogt, %a, %b : f32
+    %nb = arith.select %gt, %a, %b : f32
+    %ni = arith.select %gt, %ki, %i : i64
+    linalg.yield %nb, %ni : f32, i64
+  }
+  return
+}
+
+// -----
+
+// Tests that a lane whose innermost loop is a float reduction of 16 or more
+// iterations (an attention row's dot product over the head dimension) is
+// a warp's work: 32 threads a lane, each taking every 32nd element, the
+// partial sums combined with a butterfly of xor shuffles and then with the
+// accumulator's initial value; the loads of the 32 threads are neighbours.
+// CHECK-LABEL: func.func @warp_lane_dot
+// CHECK:       %[[LANES:.+]] = arith.muli %{{[0-9]+}}, %c32{{[_0-9]*}}
+// CHECK:       %[[BLOCKS:.+]] = arith.ceildivui %[[LANES]], %c256{{[_0-9]*}}
+// CHECK:       gpu.launch
+// CHECK:         %[[LIN:.+]] = arith.addi
+// CHECK:         %[[LANE:.+]] = arith.divui %[[LIN]], %c32{{[_0-9]*}}
+// CHECK:         %[[SUB:.+]] = arith.remui %[[LIN]], %c32{{[_0-9]*}}
+// CHECK:         arith.cmpi ult, %[[LANE]]
+// CHECK:         %[[INIT:.+]] = memref.load %{{.+}} : memref<?xf32>
+// CHECK:         %[[FIRST:.+]] = arith.muli %[[SUB]],
+// CHECK:         %[[LB:.+]] = arith.addi %{{.+}}, %[[FIRST]]
+// CHECK:         %[[STEP:.+]] = arith.muli %{{.+}}, %c32{{[_0-9]*}}
+// CHECK:         %[[PART:.+]] = scf.for %{{.+}} = %[[LB]] to %{{.+}} step %[[STEP]] iter_args(%{{.+}} = %cst{{[_0-9]*}})
+// CHECK:         %[[S16:.+]], %{{.+}} = gpu.shuffle xor %[[PART]], %c16_i32, %c32_i32{{[_0-9]*}}
+// CHECK:         %[[A16:.+]] = arith.addf %[[PART]], %[[S16]]
+// CHECK-COUNT-4: gpu.shuffle xor
+// CHECK:         %[[TOTAL:.+]] = arith.addf %[[INIT]], %{{.+}} : f32
+// CHECK:         memref.store %[[TOTAL]]
+func.func @warp_lane_dot(%x: memref<?x32xf32>, %w: memref<32xf32>, %out: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (k)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %w : memref<?x32xf32>, memref<32xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a loop of fewer than 16 iterations (a conv1d's kernel width)
+// stays a thread's: one thread a lane, no shuffle.
+// CHECK-LABEL: func.func @short_loop_stays_a_thread
+// CHECK:       gpu.launch
+// CHECK-NOT:     arith.divui %{{.+}}, %c32{{[_0-9]*}}
+// CHECK:         scf.for %{{.+}} = %c0{{.*}} to %{{.+}} step %c1
+// CHECK-NOT:     gpu.shuffle
+// CHECK:         gpu.terminator
+func.func @short_loop_stays_a_thread(%x: memref<?x8xf32>, %out: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x8xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a loop is not shared among a warp when a buffer it writes is
+// read outside it: the element read (%t[i, 0]) would be another thread's.
+// The lane stays one thread's, its inner loop whole.
+// CHECK-LABEL: func.func @written_buffer_read_outside
+// CHECK:       gpu.launch
+// CHECK-NOT:     gpu.shuffle
+// CHECK-NOT:     arith.remui %{{.+}}, %c32{{[_0-9]*}}
+// CHECK:         scf.parallel (%{{.+}}) = (%c0) to (%c64) step (%c1)
+// CHECK:           memref.store
+// CHECK:         memref.load %{{.+}}[%{{.+}}, %c0]
+func.func @written_buffer_read_outside(%x: memref<?x64xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  %t = memref.alloc(%n) : memref<?x64xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+      %v = memref.load %x[%i, %k] : memref<?x64xf32>
+      memref.store %v, %t[%i, %k] : memref<?x64xf32>
+      scf.reduce
+    }
+    %f = memref.load %t[%i, %c0] : memref<?x64xf32>
+    memref.store %f, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  memref.dealloc %t : memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a parallel loop whose buffer is written and read only at the
+// loop's own index, in loops of the same bounds, is shared among the warp
+// (a scan's state row: read, updated and written back per element).
+// CHECK-LABEL: func.func @warp_lane_owned_rows
+// CHECK:       gpu.launch
+// CHECK:         %[[SUB:.+]] = arith.remui %{{.+}}, %c32{{[_0-9]*}}
+// CHECK:         %[[FIRST:.+]] = arith.muli %[[SUB]], %c1{{[_0-9]*}}
+// CHECK:         %[[LB:.+]] = arith.addi %c0{{[_0-9]*}}, %[[FIRST]]
+// CHECK:         scf.parallel (%{{.+}}) = (%[[LB]]) to (%c64) step (%{{.+}})
+// CHECK:         scf.parallel (%{{.+}}) = (%{{.+}}) to (%c64) step (%{{.+}})
+func.func @warp_lane_owned_rows(%x: memref<?x64xf32>, %s: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+      %v = memref.load %x[%i, %k] : memref<?x64xf32>
+      %o = memref.load %s[%i, %k] : memref<?x64xf32>
+      %a = arith.addf %v, %o : f32
+      memref.store %a, %s[%i, %k] : memref<?x64xf32>
+      scf.reduce
+    }
+    scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+      %o = memref.load %s[%i, %k] : memref<?x64xf32>
+      %m = arith.mulf %o, %o : f32
+      memref.store %m, %s[%i, %k] : memref<?x64xf32>
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Tests that a fill right before a block reduction of the same output is
+// folded into it: no kernel of its own, and the reduction's thread 0
+// combines the block's total with the fill's value instead of reading the
+// output.
+// CHECK-LABEL: func.func @fill_then_row_sum
+// CHECK-COUNT-1: gpu.launch
+// CHECK-NOT:     gpu.launch
+// CHECK:         %[[SUM:.+]] = gpu.all_reduce add
+// CHECK:         scf.if
+// CHECK-NOT:       memref.load
+// CHECK:           %[[NEW:.+]] = arith.addf %{{.+}}, %[[SUM]]
+// CHECK:           memref.store %[[NEW]]
+func.func @fill_then_row_sum(%x: memref<?x2048xf32>, %out: memref<?xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%out : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x2048xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a fill is not folded when the reduction reads the filled
+// buffer as an input too: the fill stays a kernel before it.
+// CHECK-LABEL: func.func @fill_read_by_reduction
+// CHECK:       gpu.launch {{.*}} function(@fill_read_by_reduction_kernel_0)
+// CHECK:       gpu.launch {{.*}} function(@fill_read_by_reduction_kernel_1)
+// CHECK:         gpu.all_reduce add
+func.func @fill_read_by_reduction(%x: memref<?x2048xf32>, %out: memref<?xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%out : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %out : memref<?x2048xf32>, memref<?xf32>) outs(%out : memref<?xf32>) {
+  ^bb0(%a: f32, %o: f32, %acc: f32):
+    %m = arith.mulf %a, %o : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
   }
   return
 }
