@@ -255,7 +255,18 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Value bi = body->getArgument(0), ti = body->getArgument(1),
           hi = body->getArgument(2);
     Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-    Value cs = indexConst(b, loc, chunks), dh = indexConst(b, loc, headDim);
+    Value dh = indexConst(b, loc, headDim);
+    // The chunks past the lane's last visible row are empty (max -inf, sum
+    // 0): the combine reads only the ceil(end / chunk) before them, so that
+    // a step early in a long cache costs its length, not the cache's.
+    Value end = arith::AddIOp::create(
+        b, loc,
+        arith::AddIOp::create(
+            b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
+        c1);
+    Value cs = arith::MinUIOp::create(
+        b, loc, indexConst(b, loc, chunks),
+        arith::CeilDivUIOp::create(b, loc, end, indexConst(b, loc, chunk)));
     Value mMax =
         scf::ForOp::create(
             b, loc, c0, cs, c1, ValueRange{floatConst(b, loc, f, minusInf)},

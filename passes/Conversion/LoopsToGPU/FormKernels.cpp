@@ -22,6 +22,7 @@
 #include "passes/Conversion/Passes.h"
 
 #include "dialect/IR/HybridDialect.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Matchers.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -590,16 +591,59 @@ void combineArgBestAmongWarp(OpBuilder &b, scf::ForOp loop,
     use->set(index);
 }
 
+/// The trips each thread of a warp makes through a loop of bounds |lb|,
+/// |ub|, |step| when they are constants and the trip count a multiple of
+/// the warp's.
+std::optional<int64_t> staticWarpTrips(Value lb, Value ub, Value step) {
+  std::optional<int64_t> l = foldedConstant(lb), u = foldedConstant(ub),
+                         s = foldedConstant(step);
+  if (!l || !u || !s || *s <= 0 || *u <= *l || (*u - *l) % *s ||
+      ((*u - *l) / *s) % kWarpSize)
+    return std::nullopt;
+  return (*u - *l) / *s / kWarpSize;
+}
+
+/// Where a shared loop's induction variable went: the original index
+/// (lb + (j * 32 + sub) * step) and the thread's trip j, when the loop was
+/// given static bounds.
+using TripOfIndex = DenseMap<Value, Value>;
+
+/// Rewrites the shared loop around |body| of induction variable |iv| and
+/// bounds |lb|, |step| to run j over [0, trips): the original index is
+/// recomputed at the top of the body. Loops of static trips unroll and
+/// their private arrays can be indexed by j (see compactPrivateArrays).
+void useStaticTrips(Location loc, Block *body, Value iv, Value lb,
+                    Value step, Value sub, TripOfIndex &trips) {
+  OpBuilder ib = OpBuilder::atBlockBegin(body);
+  auto first = arith::MulIOp::create(ib, loc, iv,
+                                     indexConstant(ib, loc, kWarpSize));
+  Value lane = arith::AddIOp::create(ib, loc, first, sub);
+  Value index = arith::AddIOp::create(ib, loc, lb,
+                                      arith::MulIOp::create(ib, loc, lane, step));
+  iv.replaceAllUsesExcept(index, first.getOperation());
+  trips[index] = iv;
+}
+
 /// Shares |loop| (a clone of a WarpLoop's op) among the threads of a warp,
 /// |sub| being the thread's place in it.
-void shareAmongWarp(scf::ForOp loop, Value sub) {
+void shareAmongWarp(scf::ForOp loop, Value sub, TripOfIndex &trips) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
   Value step = loop.getStep();
-  loop.getLowerBoundMutable().assign(arith::AddIOp::create(
-      b, loc, loop.getLowerBound(), arith::MulIOp::create(b, loc, sub, step)));
-  loop.getStepMutable().assign(arith::MulIOp::create(
-      b, loc, step, indexConstant(b, loc, kWarpSize)));
+  if (std::optional<int64_t> t = staticWarpTrips(
+          loop.getLowerBound(), loop.getUpperBound(), step)) {
+    Value lb = loop.getLowerBound();
+    loop.getLowerBoundMutable().assign(indexConstant(b, loc, 0));
+    loop.getUpperBoundMutable().assign(indexConstant(b, loc, *t));
+    loop.getStepMutable().assign(indexConstant(b, loc, 1));
+    useStaticTrips(loc, loop.getBody(), loop.getInductionVar(), lb, step,
+                   sub, trips);
+  } else {
+    loop.getLowerBoundMutable().assign(arith::AddIOp::create(
+        b, loc, loop.getLowerBound(), arith::MulIOp::create(b, loc, sub, step)));
+    loop.getStepMutable().assign(arith::MulIOp::create(
+        b, loc, step, indexConstant(b, loc, kWarpSize)));
+  }
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   SmallVector<ArgBest> pairs = *argBestPairs(loop);
   SmallVector<bool> paired(loop.getNumResults(), false);
@@ -631,15 +675,156 @@ void shareAmongWarp(scf::ForOp loop, Value sub) {
   }
 }
 
-void shareAmongWarp(scf::ParallelOp loop, Value sub) {
+void shareAmongWarp(scf::ParallelOp loop, Value sub, TripOfIndex &trips) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
   Value step = loop.getStep()[0];
+  if (std::optional<int64_t> t = staticWarpTrips(
+          loop.getLowerBound()[0], loop.getUpperBound()[0], step)) {
+    Value lb = loop.getLowerBound()[0];
+    loop.getLowerBoundMutable().assign(ValueRange{indexConstant(b, loc, 0)});
+    loop.getUpperBoundMutable().assign(ValueRange{indexConstant(b, loc, *t)});
+    loop.getStepMutable().assign(ValueRange{indexConstant(b, loc, 1)});
+    useStaticTrips(loc, loop.getBody(), loop.getInductionVars()[0], lb, step,
+                   sub, trips);
+    return;
+  }
   loop.getLowerBoundMutable().assign(ValueRange{arith::AddIOp::create(
       b, loc, loop.getLowerBound()[0],
       arith::MulIOp::create(b, loc, sub, step))});
   loop.getStepMutable().assign(ValueRange{arith::MulIOp::create(
       b, loc, step, indexConstant(b, loc, kWarpSize))});
+}
+
+/// Trips of a loop up to which it is unrolled whole.
+constexpr int64_t kMaxFullUnroll = 8;
+/// The factor of the others that unrollForLatency unrolls.
+constexpr uint64_t kLatencyUnroll = 4;
+
+/// Unrolls the loops of a warp lane so that loads of several trips are in
+/// flight together: a warp runs in order, and a loop that loads, then uses
+/// what it loaded, waits a memory latency a trip (an argmax over a
+/// vocabulary: a thousand trips of one load each; an attention lane: a K
+/// and a V row a trip). Shared loops of a few static trips (a head
+/// dimension over a warp) unroll whole, which leaves the loop around them
+/// (over rows) innermost; every innermost loop that loads is then unrolled
+/// by kLatencyUnroll, so that ptxas can issue the loads of four trips
+/// before the first use.
+void unrollForLatency(Block *lane, ArrayRef<Operation *> sharedClones) {
+  for (Operation *op : sharedClones) {
+    auto f = dyn_cast<scf::ForOp>(op);
+    if (auto p = dyn_cast<scf::ParallelOp>(op)) {
+      // A thread's trips of a shared parallel loop are its own to order:
+      // as an scf.for they unroll like the others.
+      std::optional<int64_t> ub = foldedConstant(p.getUpperBound()[0]);
+      if (!ub || *ub > kMaxFullUnroll ||
+          foldedConstant(p.getLowerBound()[0]) != 0 ||
+          foldedConstant(p.getStep()[0]) != 1)
+        continue;
+      OpBuilder b(p);
+      f = scf::ForOp::create(b, p.getLoc(), p.getLowerBound()[0],
+                             p.getUpperBound()[0], p.getStep()[0]);
+      Block *body = f.getBody();
+      body->getOperations().splice(body->begin(),
+                                   p.getBody()->getOperations(),
+                                   p.getBody()->begin(),
+                                   std::prev(p.getBody()->end()));
+      p.getInductionVars()[0].replaceAllUsesWith(f.getInductionVar());
+      p.erase();
+    }
+    if (!f)
+      continue;
+    std::optional<int64_t> lb = foldedConstant(f.getLowerBound()),
+                           ub = foldedConstant(f.getUpperBound()),
+                           st = foldedConstant(f.getStep());
+    if (lb && ub && st && *st == 1 && *ub - *lb <= kMaxFullUnroll)
+      (void)loopUnrollFull(f);
+  }
+  SmallVector<scf::ForOp> innermost;
+  lane->walk([&](scf::ForOp f) {
+    bool nested = false, loads = false;
+    f.getBody()->walk([&](Operation *inner) {
+      nested |= isa<LoopLikeOpInterface>(inner);
+      loads |= isa<memref::LoadOp>(inner);
+    });
+    if (nested || !loads)
+      return;
+    std::optional<int64_t> lb = foldedConstant(f.getLowerBound()),
+                           ub = foldedConstant(f.getUpperBound()),
+                           st = foldedConstant(f.getStep());
+    if (lb && ub && st && (*ub - *lb) / *st <= int64_t(kLatencyUnroll))
+      return;
+    innermost.push_back(f);
+  });
+  for (scf::ForOp f : innermost)
+    (void)loopUnrollByFactor(f, kLatencyUnroll);
+}
+
+/// Gives each thread's copy of a lane's private array only its own
+/// elements: an array of rank 1 that only shared loops of static trips
+/// (lower bound 0, step 1, as many trips as elements) touch, always at
+/// their index, holds at thread sub the elements j * 32 + sub; indexed by
+/// j instead, it shrinks 32 times and, indices constant once the loops
+/// unroll, lives in registers rather than in local memory (an attention
+/// lane's accumulator row, a scan's state row).
+void compactPrivateArrays(Block *lane, const TripOfIndex &trips) {
+  SmallVector<memref::AllocOp> allocs;
+  lane->walk([&](memref::AllocOp a) { allocs.push_back(a); });
+  for (memref::AllocOp alloc : allocs) {
+    MemRefType type = alloc.getType();
+    if (type.getRank() != 1 || !type.hasStaticShape() ||
+        !type.getLayout().isIdentity() || type.getDimSize(0) % kWarpSize)
+      continue;
+    int64_t size = type.getDimSize(0);
+    bool compact = true;
+    for (Operation *user : alloc->getUsers()) {
+      Value index;
+      if (auto load = dyn_cast<memref::LoadOp>(user))
+        index = load.getIndices()[0];
+      else if (auto store = dyn_cast<memref::StoreOp>(user);
+               store && store.getMemRef() == alloc.getResult())
+        index = store.getIndices()[0];
+      else if (isa<memref::DeallocOp>(user))
+        continue;
+      auto it = index ? trips.find(throughIdentity(index)) : trips.end();
+      if (it == trips.end()) {
+        compact = false;
+        break;
+      }
+      // The loop of the trip runs size / 32 times from index 0 in steps of
+      // 1: its bounds were rewritten to [0, size / 32).
+      Operation *owner = cast<BlockArgument>(it->second).getOwner()->getParentOp();
+      Value ub = isa<scf::ForOp>(owner)
+                     ? cast<scf::ForOp>(owner).getUpperBound()
+                     : cast<scf::ParallelOp>(owner).getUpperBound()[0];
+      Value index0 = throughIdentity(index).getDefiningOp()->getOperand(0);
+      std::optional<int64_t> lb0 = foldedConstant(index0);
+      auto mul = throughIdentity(index).getDefiningOp()->getOperand(1)
+                     .getDefiningOp<arith::MulIOp>();
+      if (foldedConstant(ub) != size / kWarpSize || !lb0 || *lb0 != 0 || !mul ||
+          foldedConstant(mul.getRhs()) != 1) {
+        compact = false;
+        break;
+      }
+    }
+    if (!compact)
+      continue;
+    OpBuilder b(alloc);
+    auto small = memref::AllocOp::create(
+        b, alloc.getLoc(),
+        MemRefType::get({size / kWarpSize}, type.getElementType()),
+        alloc.getAlignmentAttr());
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
+      if (auto load = dyn_cast<memref::LoadOp>(user))
+        load.getIndicesMutable()[0].assign(
+            trips.lookup(throughIdentity(load.getIndices()[0])));
+      else if (auto store = dyn_cast<memref::StoreOp>(user))
+        store.getIndicesMutable()[0].assign(
+            trips.lookup(throughIdentity(store.getIndices()[0])));
+    }
+    alloc.replaceAllUsesWith(small.getResult());
+    alloc.erase();
+  }
 }
 
 /// The loops of |g| are its parallel dimensions, then at least one
@@ -998,12 +1183,19 @@ private:
     IRMapping map;
     cloneBodyAt(b, loop, inductionVariablesAt(b, loc, loop, counts, lane),
                 map);
+    TripOfIndex trips;
+    SmallVector<Operation *> clones;
     for (const WarpLoop &w : shared) {
       Operation *clone = map.lookup(w.op);
+      clones.push_back(clone);
       if (auto f = dyn_cast<scf::ForOp>(clone))
-        shareAmongWarp(f, sub);
+        shareAmongWarp(f, sub, trips);
       else
-        shareAmongWarp(cast<scf::ParallelOp>(clone), sub);
+        shareAmongWarp(cast<scf::ParallelOp>(clone), sub, trips);
+    }
+    if (!shared.empty()) {
+      compactPrivateArrays(guard.thenBlock(), trips);
+      unrollForLatency(guard.thenBlock(), clones);
     }
     loop.erase();
     return privatizeAllocations(launch);

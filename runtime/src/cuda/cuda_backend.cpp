@@ -375,24 +375,17 @@ public:
     HYB_RETURN_IF_ERROR(check(d_->moduleLoadData(&convertModule_, convertPtxText_.c_str()),
                               "cuModuleLoadData (the runtime's conversion "
                               "kernels)"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toBf16_, convertModule_,
-                                                    "hyb_convert_f32_to_bf16"),
-                              "cuModuleGetFunction"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&splitBf16_, convertModule_,
-                                                    "hyb_split_f32_to_bf16"),
-                              "cuModuleGetFunction(hyb_split_f32_to_bf16)"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&combineSplit_, convertModule_,
-                                                    "hyb_combine_split_f32"),
-                              "cuModuleGetFunction(hyb_combine_split_f32)"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&toF16_, convertModule_,
-                                                    "hyb_convert_f32_to_f16"),
-                              "cuModuleGetFunction"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&gemvBf16_, convertModule_,
-                                                    "hyb_gemv_f32_bf16"),
-                              "cuModuleGetFunction(hyb_gemv_f32_bf16)"));
-    HYB_RETURN_IF_ERROR(check(d_->moduleGetFunction(&gemvF32_, convertModule_,
-                                                    "hyb_gemv_f32_f32"),
-                              "cuModuleGetFunction(hyb_gemv_f32_f32)"));
+    const std::pair<cu::Function *, const char *> runtimeKernels[] = {
+        {&toBf16_, "hyb_convert_f32_to_bf16"},
+        {&toF16_, "hyb_convert_f32_to_f16"},
+        {&splitBf16_, "hyb_split_f32_to_bf16"},
+        {&combineSplit_, "hyb_combine_split_f32"},
+        {&gemvBf16_, "hyb_gemv_f32_bf16"},
+        {&gemvF32_, "hyb_gemv_f32_f32"}};
+    for (auto [function, name] : runtimeKernels)
+      HYB_RETURN_IF_ERROR(
+          check(d_->moduleGetFunction(function, convertModule_, name),
+                (std::string("cuModuleGetFunction(") + name + ")").c_str()));
     const char *graphs = std::getenv("HYBRID_CUDA_GRAPHS");
     profiling_ = cu::LaunchProfile::requested();
     graphsEnabled_ = !(graphs && std::strcmp(graphs, "0") == 0) && !profiling_;

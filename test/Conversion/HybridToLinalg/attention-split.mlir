@@ -7,7 +7,9 @@
 // chunk) whose lanes run the online softmax over their chunk's visible rows
 // only (rows [16 s, min(16 s + 16, position + 1))) into (max, sum, acc)
 // partials, then a scf.forall over (batch, token, head) that weighs each
-// chunk by exp(max_s - max) and divides by the total sum. Without the
+// chunk by exp(max_s - max) and divides by the total sum, reading only the
+// chunks up to the last visible row (min(4, ceil((position + 1) / 16))):
+// the others are empty. Without the
 // option: one lane a head over every visible row.
 // CHECK-LABEL: func.func @decode_attention
 // CHECK:       %[[PARTS:.+]]:3 = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}, %[[S:.+]]) in (%{{.+}}, 1, 4, 4) shared_outs({{.*}}) -> (tensor<?x1x4x4xf32>, tensor<?x1x4x4xf32>, tensor<?x1x4x4x8xf32>)
@@ -16,9 +18,11 @@
 // CHECK:         scf.for %{{.+}} = %[[FROM]] to %[[TO]]
 // CHECK:           math.exp
 // CHECK:       scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}}, 1, 4) shared_outs
-// CHECK:         scf.for %{{.+}} = %c0 to %c4
+// CHECK:         %[[CEIL:.+]] = arith.ceildivui %{{.+}}, %c16
+// CHECK:         %[[USED:.+]] = arith.minui %[[CEIL]], %c4
+// CHECK:         scf.for %{{.+}} = %c0 to %[[USED]]
 // CHECK:           arith.maximumf
-// CHECK:         scf.for %{{.+}} = %c0 to %c4
+// CHECK:         scf.for %{{.+}} = %c0 to %[[USED]]
 // CHECK:           math.exp
 // CHECK:         arith.divf
 // LANES-LABEL: func.func @decode_attention

@@ -227,6 +227,9 @@ func.func @argmax_long(%x: memref<?x32000xf32>, %best: memref<?xf32>, %index: me
 // a warp's work: 32 threads a lane, each taking every 32nd element, the
 // partial sums combined with a butterfly of xor shuffles and then with the
 // accumulator's initial value; the loads of the 32 threads are neighbours.
+// Of a length not a multiple of 32, each thread's loop starts at its place
+// in the warp and steps by 32 elements (unrolled by 4, with a loop for the
+// rest: see @warp_lane_unrolled).
 // CHECK-LABEL: func.func @warp_lane_dot
 // CHECK:       %[[LANES:.+]] = arith.muli %{{[0-9]+}}, %c32{{[_0-9]*}}
 // CHECK:       %[[BLOCKS:.+]] = arith.ceildivui %[[LANES]], %c256{{[_0-9]*}}
@@ -239,20 +242,79 @@ func.func @argmax_long(%x: memref<?x32000xf32>, %best: memref<?xf32>, %index: me
 // CHECK:         %[[FIRST:.+]] = arith.muli %[[SUB]],
 // CHECK:         %[[LB:.+]] = arith.addi %{{.+}}, %[[FIRST]]
 // CHECK:         %[[STEP:.+]] = arith.muli %{{.+}}, %c32{{[_0-9]*}}
-// CHECK:         %[[PART:.+]] = scf.for %{{.+}} = %[[LB]] to %{{.+}} step %[[STEP]] iter_args(%{{.+}} = %cst{{[_0-9]*}})
+// CHECK:         scf.for %{{.+}} = %[[LB]] to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %cst{{[_0-9]*}})
+// CHECK:         %[[PART:.+]] = scf.for
 // CHECK:         %[[S16:.+]], %{{.+}} = gpu.shuffle xor %[[PART]], %c16_i32, %c32_i32{{[_0-9]*}}
 // CHECK:         %[[A16:.+]] = arith.addf %[[PART]], %[[S16]]
 // CHECK-COUNT-4: gpu.shuffle xor
 // CHECK:         %[[TOTAL:.+]] = arith.addf %[[INIT]], %{{.+}} : f32
 // CHECK:         memref.store %[[TOTAL]]
-func.func @warp_lane_dot(%x: memref<?x32xf32>, %w: memref<32xf32>, %out: memref<?xf32>) {
+func.func @warp_lane_dot(%x: memref<?x40xf32>, %w: memref<40xf32>, %out: memref<?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>, affine_map<(i, k) -> (k)>, affine_map<(i, k) -> (i)>],
                   iterator_types = ["parallel", "reduction"]}
-      ins(%x, %w : memref<?x32xf32>, memref<32xf32>) outs(%out : memref<?xf32>) {
+      ins(%x, %w : memref<?x40xf32>, memref<40xf32>) outs(%out : memref<?xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a shared loop of a static length that is a multiple of 32
+// runs j over [0, length / 32) at index j * 32 + sub, and that one of at
+// most 8 such trips (a head dimension of 128) is unrolled whole: four
+// loads a thread, no loop left, then the butterfly.
+// CHECK-LABEL: func.func @warp_lane_static
+// CHECK:       gpu.launch
+// CHECK-NOT:     scf.for
+// CHECK-COUNT-4: memref.load %{{.+}} : memref<?x128xf32>
+// CHECK-NOT:     scf.for
+// CHECK:         gpu.shuffle xor
+func.func @warp_lane_static(%x: memref<?x128xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cn = arith.constant 128 : index
+  %init = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x128xf32>
+  scf.parallel (%i) = (%c0) to (%rows) step (%c1) {
+    %r = scf.for %k = %c0 to %cn step %c1 iter_args(%a = %init) -> (f32) {
+      %v = memref.load %x[%i, %k] : memref<?x128xf32>
+      %t = arith.addf %a, %v : f32
+      scf.yield %t : f32
+    }
+    memref.store %r, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Tests that a long shared loop (a vocabulary of 4096 over a warp: 128
+// trips a thread) is unrolled by 4 so that four loads are in flight: 32
+// trips of four loads each.
+// CHECK-LABEL: func.func @warp_lane_unrolled
+// CHECK:       gpu.launch
+// CHECK:         scf.for %{{.+}} = %c0{{[_0-9]*}} to %c128{{[_0-9]*}} step %c4{{[_0-9]*}}
+// CHECK-COUNT-4:   memref.load %{{.+}} : memref<?x4096xf32>
+// CHECK:           scf.yield
+func.func @warp_lane_unrolled(%x: memref<?x4096xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cn = arith.constant 4096 : index
+  %init = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x4096xf32>
+  scf.parallel (%i) = (%c0) to (%rows) step (%c1) {
+    %r = scf.for %k = %c0 to %cn step %c1 iter_args(%a = %init) -> (f32) {
+      %v = memref.load %x[%i, %k] : memref<?x4096xf32>
+      %t = arith.maximumf %a, %v : f32
+      scf.yield %t : f32
+    }
+    memref.store %r, %out[%i] : memref<?xf32>
+    scf.reduce
   }
   return
 }
@@ -314,14 +376,17 @@ func.func @written_buffer_read_outside(%x: memref<?x64xf32>, %out: memref<?xf32>
 
 // Tests that a parallel loop whose buffer is written and read only at the
 // loop's own index, in loops of the same bounds, is shared among the warp
-// (a scan's state row: read, updated and written back per element).
-// CHECK-LABEL: func.func @warp_lane_owned_rows
-// CHECK:       gpu.launch
-// CHECK:         %[[SUB:.+]] = arith.remui %{{.+}}, %c32{{[_0-9]*}}
-// CHECK:         %[[FIRST:.+]] = arith.muli %[[SUB]], %c1{{[_0-9]*}}
-// CHECK:         %[[LB:.+]] = arith.addi %c0{{[_0-9]*}}, %[[FIRST]]
-// CHECK:         scf.parallel (%{{.+}}) = (%[[LB]]) to (%c64) step (%{{.+}})
-// CHECK:         scf.parallel (%{{.+}}) = (%{{.+}}) to (%c64) step (%{{.+}})
+// (a scan's state row: read, updated and written back per element): each
+// thread's elements sub and sub + 32, its two trips unrolled.
+// FOLDED-LABEL: func.func @warp_lane_owned_rows
+// FOLDED:       gpu.launch
+// FOLDED:         %[[SUB:.+]] = arith.remui %{{.+}}, %c32{{[_0-9]*}}
+// FOLDED-NOT:     scf.parallel
+// FOLDED:         memref.store %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}]
+// FOLDED:         %[[NEXT:.+]] = arith.addi %{{.+}}, %c32
+// FOLDED:         memref.store %{{.+}}, %{{.+}}[%{{.+}}, %[[NEXT]]]
+// FOLDED-NOT:     scf.parallel
+// FOLDED:         gpu.terminator
 func.func @warp_lane_owned_rows(%x: memref<?x64xf32>, %s: memref<?x64xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -391,6 +456,53 @@ func.func @fill_read_by_reduction(%x: memref<?x2048xf32>, %out: memref<?xf32>) {
     %m = arith.mulf %a, %o : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Tests that a lane's private row that only shared loops touch, each at
+// its own index (an attention lane's accumulator), keeps in each thread
+// only that thread's elements: 64 floats over a warp are 2 a thread,
+// indexed by the thread's trip, which unrolling makes constant.
+// FOLDED-LABEL: func.func @private_row_compacted
+// FOLDED:       gpu.launch
+// FOLDED:         %[[ROW:.+]] = memref.alloca() {{.*}}: memref<2xf32>
+// FOLDED-NOT:     memref<64xf32>
+// FOLDED:         memref.store %{{.+}}, %[[ROW]][%c0{{[_0-9]*}}] : memref<2xf32>
+// FOLDED:         memref.store %{{.+}}, %[[ROW]][%c1{{[_0-9]*}}] : memref<2xf32>
+// FOLDED:         scf.for
+// FOLDED:           memref.load %[[ROW]][%c0{{[_0-9]*}}] : memref<2xf32>
+func.func @private_row_compacted(%x: memref<?x8x64xf32>, %y: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x8x64xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %acc = memref.alloc() : memref<64xf32>
+    scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+      memref.store %zero, %acc[%k] : memref<64xf32>
+      scf.reduce
+    }
+    scf.for %r = %c0 to %c8 step %c1 {
+      scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+        %a = memref.load %acc[%k] : memref<64xf32>
+        %v = memref.load %x[%i, %r, %k] : memref<?x8x64xf32>
+        %s = arith.addf %a, %v : f32
+        memref.store %s, %acc[%k] : memref<64xf32>
+        scf.reduce
+      }
+    }
+    scf.parallel (%k) = (%c0) to (%c64) step (%c1) {
+      %a = memref.load %acc[%k] : memref<64xf32>
+      memref.store %a, %y[%i, %k] : memref<?x64xf32>
+      scf.reduce
+    }
+    memref.dealloc %acc : memref<64xf32>
+    scf.reduce
   }
   return
 }
