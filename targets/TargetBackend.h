@@ -57,6 +57,9 @@ struct TargetOptions {
   /// The CUDA toolkit whose ptxas compiles kernels; empty for the default
   /// (/usr/local/cuda).
   std::string cudaToolkit;
+  /// --cuda-pipeline-options: options of hybrid-cuda-pipeline (its tuning:
+  /// "attention-kv-chunks=128 argmax-block-rows=256"), parsed already.
+  std::string cudaPipelineOptions;
   /// Progress lines ("hybridc: ..."), or nothing under --quiet.
   std::function<void(const llvm::Twine &)> progress;
 };

@@ -31,12 +31,11 @@ using HostLibraryCallFn = std::function<bool(Operation *)>;
 #include "passes/Conversion/Passes.h.inc"
 
 /// hybrid-convert-to-linalg with the heads' block sizes chosen by
-/// `headBlockRows` rather than by its head-block-rows option.
-/// With |attentionKVChunks| > 1, decode steps split attention over at most
-/// that many chunks of the cache rows (the attention-kv-chunks option).
-std::unique_ptr<Pass>
-createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
-                                int64_t attentionKVChunks = 0);
+/// `headBlockRows` rather than by its head-block-rows option, and the
+/// other options as |options| give them.
+std::unique_ptr<Pass> createHybridConvertToLinalgPass(
+    HeadBlockRowsFn headBlockRows,
+    const HybridConvertToLinalgPassOptions &options = {});
 
 /// hybrid-form-gpu-kernels with the ops |keepOnHost| accepts left on the
 /// host.

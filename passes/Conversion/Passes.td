@@ -47,8 +47,20 @@ def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
     Option<"attentionKVChunks", "attention-kv-chunks", "int64_t",
            /*default=*/"0",
            "Steps of at most 4 tokens (decode) split attention over at most "
-           "this many chunks of the cache rows, combined after (a GPU's "
-           "parallelism); 0: one lane a (batch, token, head) over every row">
+           "this many chunks of the visible rows, combined after (a GPU's "
+           "parallelism); 0: one lane a (batch, token, head) over every row">,
+    Option<"argmaxBlockRows", "argmax-block-rows", "int64_t",
+           /*default=*/"0",
+           "A linear_argmax in one block computes its logits in one "
+           "projection and reduces them in blocks of this many (lanes of "
+           "their own, then the candidates in block order); 0: one "
+           "reduction over the vocabulary">,
+    Option<"decodeConvLanes", "decode-conv-lanes", "bool",
+           /*default=*/"false",
+           "A causal_conv1d of a few static tokens (decode) runs one lane a "
+           "(batch, channel), reading its window and writing its new state "
+           "row in place (a GPU's one kernel); otherwise a copy of the old "
+           "state, the new window and the output apart"> 
   ];
 }
 

@@ -34,10 +34,18 @@ public:
   void buildLoweringPipeline(mlir::OpPassManager &pm,
                              const mlir::hybrid::FusionOptions &fusion,
                              std::string &stage) override {
+    if (!options.cudaPipelineOptions.empty() &&
+        failed(pipeline.parseFromString(options.cudaPipelineOptions,
+                                        llvm::nulls())))
+      llvm::report_fatal_error("--cuda-pipeline-options: checked by hybridc");
     pipeline.fusion.copyFrom(fusion);
     // The greedy head stays a GEMM (cuBLASLt) and an argmax: its fused form
     // is the CPU's cache blocking.
     pipeline.fusion.disable("linear-argmax");
+    // Gate and up stay two projections of one input, which
+    // hybrid-merge-projections packs into one GEMM: a decode step then
+    // streams both in one GEMV (the raised form is two GEMMs on the GPU).
+    pipeline.fusion.disable("gated-mlp");
     if (!options.gpuArch.empty())
       pipeline.chip = options.gpuArch;
     if (!options.cudaToolkit.empty())

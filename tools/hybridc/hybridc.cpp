@@ -19,6 +19,7 @@
 #include "frontend/builder/ModelBuilder.h"
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "passes/Target/CUDA/Pipelines.h"
 #include "targets/TargetBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -60,6 +61,11 @@ static cl::opt<std::string>
             cl::desc("GPU of the cubin with --target=cuda (default sm_90a); "
                      "the PTX beside it runs on later GPUs too"),
             cl::init(""));
+static cl::opt<std::string> cudaPipelineOptions(
+    "cuda-pipeline-options",
+    cl::desc("Tuning options of hybrid-cuda-pipeline with --target=cuda, as "
+             "hybrid-opt takes them, e.g. \"attention-kv-chunks=128\""),
+    cl::init(""));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("hybrid | lowered | llvm | ptx (cuda) | obj | so (default so)"),
@@ -250,6 +256,7 @@ int main(int argc, char **argv) {
   targetOptions.cpu = cpu;
   targetOptions.openmp = threads;
   targetOptions.gpuArch = gpuArch;
+  targetOptions.cudaPipelineOptions = cudaPipelineOptions;
   targetOptions.progress = [](const Twine &message) { progress(message); };
   std::string targetError;
   std::unique_ptr<hybrid::target::TargetBackend> backend =
@@ -277,6 +284,18 @@ int main(int argc, char **argv) {
     if (!named || arch.getAsInteger(10, version) || version < 50)
       die("--gpu-arch=" + gpuArch +
           ": expected sm_<compute capability>, e.g. sm_90a or sm_80");
+  }
+
+  if (!cudaPipelineOptions.empty()) {
+    if (backend->name() != "cuda")
+      die("--cuda-pipeline-options needs --target=cuda");
+    mlir::hybrid::CUDAPipelineOptions probe;
+    std::string errors;
+    llvm::raw_string_ostream os(errors);
+    if (failed(probe.parseFromString(cudaPipelineOptions, os)))
+      die("--cuda-pipeline-options=" + cudaPipelineOptions +
+          ": not options of hybrid-cuda-pipeline (hybrid-opt "
+          "--hybrid-cuda-pipeline --help lists them)");
   }
 
   fe::Expected<fe::ModelSpec> spec = fe::loadModelSpec(inputPath);

@@ -182,14 +182,16 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
   LowerAttention(MLIRContext *ctx, int64_t maxKVChunks)
       : OpRewritePattern(ctx), maxKVChunks(maxKVChunks) {}
 
-  /// A step's attention split over the cache: lane (b, t, h, s) runs the
-  /// online softmax over rows [s * chunk, (s + 1) * chunk) that it sees, a
-  /// second loop over (b, t, h) combines the chunks' (max, sum, acc). A
-  /// decode step then has heads x chunks lanes of chunk rows each instead
-  /// of heads lanes of every row.
+  /// A step's attention split over the rows it sees: lane (b, t, h, s) runs
+  /// the online softmax over rows [s * chunk, (s + 1) * chunk) of the `end`
+  /// visible ones, chunk = ceil(end / chunks), a second loop over (b, t, h)
+  /// combines the chunks' (max, sum, acc). A decode step then has heads x
+  /// chunks lanes of end / chunks rows each, at every position, instead of
+  /// heads lanes of every row (or, with chunks of the cache's fixed size,
+  /// a few busy lanes early in a long cache).
   Value lowerSplitOverKeys(PatternRewriter &rewriter, AttentionOp op, Value q,
-                           Value init, int64_t chunks, int64_t chunk,
-                           int64_t group, Type f, AttendFn attend) const {
+                           Value init, int64_t chunks, int64_t group, Type f,
+                           AttendFn attend) const {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     auto qType = cast<RankedTensorType>(q.getType());
@@ -219,10 +221,13 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
               b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
           indexConst(b, loc, 1));
       Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
-      Value from = arith::MulIOp::create(b, loc, si, indexConst(b, loc, chunk));
+      Value chunk = arith::CeilDivUIOp::create(b, loc, end,
+                                               indexConst(b, loc, chunks));
+      // Past the last visible row (end < chunks): from = to = end, no rows.
+      Value from = arith::MinUIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, si, chunk), end);
       Value to = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, from, indexConst(b, loc, chunk)),
-          end);
+          b, loc, arith::AddIOp::create(b, loc, from, chunk), end);
       SmallVector<Value> init = {
           floatConst(b, loc, f, minusInf), floatConst(b, loc, f, 0.0),
           filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0)};
@@ -246,27 +251,32 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Value maxes = split.getResult(0), sums = split.getResult(1),
           accs = split.getResult(2);
 
+    // The combine: one lane an output element (b, t, h, d), its loops over
+    // the chunks with scalar accumulators, so that a head's combine is
+    // head_dim lanes rather than one lane's chain over every chunk.
     SmallVector<OpFoldResult> rows(lanes.begin(), lanes.begin() + 3);
+    rows.push_back(b.getIndexAttr(headDim));
     auto combine =
         scf::ForallOp::create(b, loc, rows, ValueRange{init}, std::nullopt);
     OpBuilder::InsertionGuard guard(b);
     Block *body = combine.getBody();
     b.setInsertionPointToStart(body);
     Value bi = body->getArgument(0), ti = body->getArgument(1),
-          hi = body->getArgument(2);
+          hi = body->getArgument(2), di = body->getArgument(3);
     Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-    Value dh = indexConst(b, loc, headDim);
-    // The chunks past the lane's last visible row are empty (max -inf, sum
-    // 0): the combine reads only the ceil(end / chunk) before them, so that
-    // a step early in a long cache costs its length, not the cache's.
+    // The chunks past the lane's last visible row (end < chunks) are empty
+    // (max -inf, sum 0): the combine reads only the ceil(end / chunk)
+    // before them.
     Value end = arith::AddIOp::create(
         b, loc,
         arith::AddIOp::create(
             b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
         c1);
+    Value chunk =
+        arith::CeilDivUIOp::create(b, loc, end, indexConst(b, loc, chunks));
     Value cs = arith::MinUIOp::create(
         b, loc, indexConst(b, loc, chunks),
-        arith::CeilDivUIOp::create(b, loc, end, indexConst(b, loc, chunk)));
+        arith::CeilDivUIOp::create(b, loc, end, chunk));
     Value mMax =
         scf::ForOp::create(
             b, loc, c0, cs, c1, ValueRange{floatConst(b, loc, f, minusInf)},
@@ -278,8 +288,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             .getResult(0);
     auto folded = scf::ForOp::create(
         b, loc, c0, cs, c1,
-        ValueRange{floatConst(b, loc, f, 0.0),
-                   filledTensor(b, loc, {b.getIndexAttr(headDim)}, f, 0.0)},
+        ValueRange{floatConst(b, loc, f, 0.0), floatConst(b, loc, f, 0.0)},
         [&](OpBuilder &nb, Location l, Value sc, ValueRange it) {
           Value w = math::ExpOp::create(
               nb, l,
@@ -289,21 +298,21 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
               nb, l, it[0],
               arith::MulFOp::create(nb, l, extract(nb, l, sums, {bi, ti, hi, sc}),
                                     w));
-          auto upd = scf::ForOp::create(
-              nb, l, c0, dh, c1, ValueRange{it[1]},
-              [&](OpBuilder &db, Location dl, Value d, ValueRange a) {
-                Value nv = arith::AddFOp::create(
-                    db, dl, extract(db, dl, a[0], {d}),
-                    arith::MulFOp::create(
-                        db, dl, extract(db, dl, accs, {bi, ti, hi, sc, d}), w));
-                scf::YieldOp::create(
-                    db, dl,
-                    ValueRange{tensor::InsertOp::create(db, dl, nv, a[0], {d})});
-              });
-          scf::YieldOp::create(nb, l, ValueRange{lNew, upd.getResult(0)});
+          Value aNew = arith::AddFOp::create(
+              nb, l, it[1],
+              arith::MulFOp::create(
+                  nb, l, extract(nb, l, accs, {bi, ti, hi, sc, di}), w));
+          scf::YieldOp::create(nb, l, ValueRange{lNew, aNew});
         });
-    writeOutputRow(b, loc, combine, body->getArgument(3), folded.getResult(1),
-                   folded.getResult(0), bi, ti, hi, headDim);
+    Value v = arith::DivFOp::create(b, loc, folded.getResult(1),
+                                    folded.getResult(0));
+    Value element = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({1, 1, 1, 1}, f), ValueRange{v});
+    b.setInsertionPointToStart(combine.getTerminator().getBody());
+    SmallVector<OpFoldResult> one(4, b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, element, body->getArgument(4),
+        ArrayRef<OpFoldResult>{bi, ti, hi, di}, one, one);
     return combine.getResult(0);
   }
 
@@ -405,11 +414,9 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     int64_t tokens = qType.getDimSize(1);
     if (maxKVChunks > 1 && window == 0 && !ShapedType::isDynamic(maxSeq) &&
         !ShapedType::isDynamic(tokens) && tokens <= kMaxSplitTokens) {
-      int64_t chunks = std::min(maxKVChunks, std::max<int64_t>(1, maxSeq / 16));
-      int64_t chunk = (maxSeq + chunks - 1) / chunks;
-      chunks = (maxSeq + chunk - 1) / chunk;
+      int64_t chunks = std::min(maxKVChunks, maxSeq);
       if (chunks > 1) {
-        Value result = lowerSplitOverKeys(rewriter, op, q, init, chunks, chunk,
+        Value result = lowerSplitOverKeys(rewriter, op, q, init, chunks,
                                           group, f, attend);
         rewriter.replaceOp(op, {result, keyCache, valueCache});
         return success();

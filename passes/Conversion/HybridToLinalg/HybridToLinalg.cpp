@@ -29,10 +29,8 @@ struct HybridConvertToLinalgPass
           HybridConvertToLinalgPass> {
   using Base::Base;
   HybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
-                            int64_t attentionChunks)
-      : headBlockRowsFn(std::move(headBlockRows)) {
-    attentionKVChunks = attentionChunks;
-  }
+                            const HybridConvertToLinalgPassOptions &options)
+      : Base(options), headBlockRowsFn(std::move(headBlockRows)) {}
 
   void runOnOperation() override {
     HeadBlockRowsFn blockRows = headBlockRowsFn;
@@ -44,11 +42,12 @@ struct HybridConvertToLinalgPass
     populateDecomposeFusedOpsPatterns(patterns);
     populateHybridToLinalgProjectionPatterns(patterns);
     populateHybridToLinalgPointwisePatterns(patterns);
-    populateHybridToLinalgSamplingPatterns(patterns, blockRows);
+    populateHybridToLinalgSamplingPatterns(patterns, blockRows,
+                                           argmaxBlockRows);
     populateHybridToLinalgMoEPatterns(patterns);
     populateHybridToLinalgNormPatterns(patterns);
     populateHybridToLinalgAttentionPatterns(patterns, attentionKVChunks);
-    populateHybridToLinalgScanPatterns(patterns);
+    populateHybridToLinalgScanPatterns(patterns, decodeConvLanes);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Everything but the weights must be gone.
@@ -70,8 +69,9 @@ struct HybridConvertToLinalgPass
 } // namespace
 
 std::unique_ptr<Pass>
-mlir::hybrid::createHybridConvertToLinalgPass(HeadBlockRowsFn headBlockRows,
-                                              int64_t attentionKVChunks) {
+mlir::hybrid::createHybridConvertToLinalgPass(
+    HeadBlockRowsFn headBlockRows,
+    const HybridConvertToLinalgPassOptions &options) {
   return std::make_unique<HybridConvertToLinalgPass>(std::move(headBlockRows),
-                                                     attentionKVChunks);
+                                                     options);
 }

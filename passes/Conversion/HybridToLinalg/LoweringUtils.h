@@ -129,9 +129,10 @@ void populateHybridToLinalgProjectionPatterns(RewritePatternSet &patterns);
 /// activation, scale.
 void populateHybridToLinalgPointwisePatterns(RewritePatternSet &patterns);
 /// argmax, linear_argmax (in blocks of `headBlockRows` rows; none: one
-/// block).
+/// block, its logits reduced in blocks of `argmaxBlockRows` where > 0).
 void populateHybridToLinalgSamplingPatterns(RewritePatternSet &patterns,
-                                            HeadBlockRowsFn headBlockRows);
+                                            HeadBlockRowsFn headBlockRows,
+                                            int64_t argmaxBlockRows = 0);
 /// stacked_weight, moe (to hybrid projections and pointwise ops).
 void populateHybridToLinalgMoEPatterns(RewritePatternSet &patterns);
 /// rms_norm, layer_norm, gated_rms_norm.
@@ -142,7 +143,10 @@ void populateHybridToLinalgNormPatterns(RewritePatternSet &patterns);
 void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns,
                                              int64_t maxKVChunks = 0);
 /// causal_conv1d, selective_scan, ssd_scan.
-void populateHybridToLinalgScanPatterns(RewritePatternSet &patterns);
+/// With |decodeConvLanes|, a causal_conv1d of at most 4 static tokens in
+/// lanes of (batch, channel) (see the decode-conv-lanes option).
+void populateHybridToLinalgScanPatterns(RewritePatternSet &patterns,
+                                        bool decodeConvLanes = false);
 
 } // namespace hybrid
 } // namespace mlir

@@ -103,6 +103,83 @@ struct LowerCausalConv1d : OpRewritePattern<CausalConv1dOp> {
   }
 };
 
+/// Steps of at most this many tokens (decode; speculative steps) run their
+/// causal conv in lanes when the target asks for it.
+constexpr int64_t kMaxConvLaneTokens = 4;
+
+/// A causal_conv1d of a few static tokens as one scf.forall lane per
+/// (batch, channel): the lane reads its state row and its tokens, computes
+/// its outputs in the order LowerCausalConv1d sums them (bias, then k = 0
+/// up), and writes its new state row over the old in place, which the
+/// forall's shared output makes legal without a copy of the old state.
+struct LowerCausalConv1dInLanes : OpRewritePattern<CausalConv1dOp> {
+  LowerCausalConv1dInLanes(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(CausalConv1dOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput(), w = op.getWeight(), bias = op.getBias(),
+          state = op.getState();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t width = cast<RankedTensorType>(w.getType()).getDimSize(1);
+    int64_t tokens = xType.getDimSize(1), channels = xType.getDimSize(2);
+    if (ShapedType::isDynamic(width) || ShapedType::isDynamic(tokens) ||
+        ShapedType::isDynamic(channels) || tokens > kMaxConvLaneTokens ||
+        width < 2)
+      return rewriter.notifyMatchFailure(op, "not a step of a few tokens");
+    Type f = elementTypeOf(x), stateElt = elementTypeOf(state);
+    ActivationKind act = op.getActivation();
+    SmallVector<OpFoldResult> lanes = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                       rewriter.getIndexAttr(channels)};
+    Value yInit = emptyTensor(rewriter, loc, sizesOf(rewriter, loc, x), f);
+    auto forall = scf::ForallOp::create(rewriter, loc, lanes,
+                                        ValueRange{yInit, state}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = forall.getBody();
+    rewriter.setInsertionPointToStart(body);
+    OpBuilder &b = rewriter;
+    Value bi = body->getArgument(0), ci = body->getArgument(1);
+    Value yOut = body->getArgument(2), sOut = body->getArgument(3);
+    // The window x̂ = old state row ++ the lane's tokens.
+    SmallVector<Value> window;
+    for (int64_t k = 0; k + 1 < width; ++k)
+      window.push_back(castFloat(
+          b, loc, extract(b, loc, sOut, {bi, ci, indexConst(b, loc, k)}), f));
+    for (int64_t t = 0; t < tokens; ++t)
+      window.push_back(extract(b, loc, x, {bi, indexConst(b, loc, t), ci}));
+    SmallVector<Value> ys, row;
+    for (int64_t t = 0; t < tokens; ++t) {
+      Value acc = bias ? castFloat(b, loc, extract(b, loc, bias, {ci}), f)
+                       : floatConst(b, loc, f, 0.0);
+      for (int64_t k = 0; k < width; ++k) {
+        Value wv = castFloat(
+            b, loc, extract(b, loc, w, {ci, indexConst(b, loc, k)}), f);
+        acc = arith::AddFOp::create(
+            b, loc, acc, arith::MulFOp::create(b, loc, wv, window[t + k]));
+      }
+      ys.push_back(applyActivation(b, loc, act, acc));
+    }
+    for (int64_t k = 0; k + 1 < width; ++k)
+      row.push_back(castFloat(b, loc, window[tokens + k], stateElt));
+    Value yCol = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({1, tokens, 1}, f), ys);
+    Value sRow = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({1, 1, width - 1}, stateElt), row);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, yCol, yOut, ArrayRef<OpFoldResult>{bi, zero, ci},
+        ArrayRef<OpFoldResult>{one, b.getIndexAttr(tokens), one},
+        ArrayRef<OpFoldResult>{one, one, one});
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, sRow, sOut, ArrayRef<OpFoldResult>{bi, ci, zero},
+        ArrayRef<OpFoldResult>{one, one, b.getIndexAttr(width - 1)},
+        ArrayRef<OpFoldResult>{one, one, one});
+    rewriter.replaceOp(op, forall.getResults());
+    return success();
+  }
+};
+
 /// A rank-reduced 1-D slice of `t` along dimension `dim` at `offsets`.
 Value lane1d(OpBuilder &b, Location loc, Value t, ArrayRef<OpFoldResult> offsets,
              ArrayRef<OpFoldResult> sizes, int64_t length) {
@@ -399,7 +476,9 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
 } // namespace
 
 void mlir::hybrid::populateHybridToLinalgScanPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool decodeConvLanes) {
   patterns.add<LowerCausalConv1d, LowerSelectiveScan, LowerSSDScan>(
       patterns.getContext());
+  if (decodeConvLanes)
+    patterns.add<LowerCausalConv1dInLanes>(patterns.getContext());
 }

@@ -913,10 +913,15 @@ void lowerReductionWithAccumulators(RewriterBase &rewriter,
   ArrayRef<Value> redCounts = ArrayRef<Value>(sizes).drop_front(par);
   Value total = product(b, loc, redCounts);
   SmallVector<Value> lbs(par, c0), steps(par, c1);
-  auto loop = scf::ParallelOp::create(
-      b, loc, lbs, ArrayRef<Value>(sizes).take_front(par), steps);
-  b.setInsertionPointToStart(loop.getBody());
-  SmallVector<Value> parIvs(loop.getInductionVars());
+  // No parallel loop around a reduction to one value (scf.parallel needs a
+  // dimension): the scf.for where the op was.
+  SmallVector<Value> parIvs;
+  if (par > 0) {
+    auto loop = scf::ParallelOp::create(
+        b, loc, lbs, ArrayRef<Value>(sizes).take_front(par), steps);
+    b.setInsertionPointToStart(loop.getBody());
+    llvm::append_range(parIvs, loop.getInductionVars());
+  }
   SmallVector<Value> zeros(sizes.size() - par, c0);
   SmallVector<Value> outIvs(parIvs);
   outIvs.append(zeros);
@@ -996,6 +1001,335 @@ SmallVector<linalg::FillOp> fillsJustBefore(linalg::GenericOp op) {
   return fills;
 }
 
+/// The next op after |op| that is not a descriptor op, or null.
+Operation *nextDeviceOp(Operation *op) {
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
+    if (!computesDescriptorsOnly(next) || isa<func::ReturnOp>(next))
+      return next;
+  return nullptr;
+}
+
+/// The input of |add| other than |operand| if |add| is `out = x + y`
+/// elementwise (every map the identity, all loops parallel) over buffers
+/// of one type, writing in place over that other input.
+Value inPlaceAddend(linalg::GenericOp add, Value operand) {
+  if (!add.hasPureBufferSemantics() || add.getNumDpsInputs() != 2 ||
+      add.getNumDpsInits() != 1 ||
+      add.getNumParallelLoops() != add.getNumLoops() ||
+      !llvm::all_of(add.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return Value();
+  auto yield = cast<linalg::YieldOp>(add.getBody()->getTerminator());
+  auto sum = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  Block *body = add.getBody();
+  if (!sum || sum->getBlock() != body || body->getOperations().size() != 2 ||
+      !llvm::is_contained(sum->getOperands(), Value(body->getArgument(0))) ||
+      !llvm::is_contained(sum->getOperands(), Value(body->getArgument(1))) ||
+      sum.getLhs() == sum.getRhs())
+    return Value();
+  Value x = add.getDpsInputs()[0], y = add.getDpsInputs()[1];
+  Value other = x == operand ? y : y == operand ? x : Value();
+  if (!other || add.getDpsInits()[0] != other ||
+      other.getType() != operand.getType())
+    return Value();
+  return other;
+}
+
+/// A library GEMM into a zero-filled temporary whose only other use is a
+/// residual add in place right after it (`x = x + gemm`) accumulates into
+/// x instead (beta = 1): the add is not a kernel of its own and the
+/// temporary is never written. The fill goes with it.
+bool foldResidualAddIntoGemm(RewriterBase &rewriter, linalg::GenericOp gemm) {
+  if (gemm.getNumDpsInits() != 1)
+    return false;
+  Value temp = gemm.getDpsInits()[0];
+  if (!temp.getDefiningOp<memref::AllocOp>())
+    return false;
+  auto add = dyn_cast_or_null<linalg::GenericOp>(nextDeviceOp(gemm));
+  if (!add)
+    return false;
+  Value x = inPlaceAddend(add, temp);
+  if (!x)
+    return false;
+  // The GEMM must not read what it would now write.
+  for (Value in : gemm.getDpsInputs())
+    if (bufferRoot(in) == bufferRoot(x))
+      return false;
+  SmallVector<linalg::FillOp> fills = fillsJustBefore(gemm);
+  if (!fills[0] || !matchPattern(fills[0].getInputs()[0], m_AnyZeroFloat()))
+    return false;
+  for (Operation *user : temp.getUsers())
+    if (user != gemm && user != add && user != fills[0] &&
+        !isa<memref::DeallocOp>(user))
+      return false;
+  rewriter.modifyOpInPlace(gemm,
+                           [&] { gemm.getDpsInitsMutable()[0].set(x); });
+  rewriter.eraseOp(add);
+  rewriter.eraseOp(fills[0]);
+  return true;
+}
+
+/// Whether loop |i| of |a| and loop |j| of |b| have one size: some operand
+/// both index at the same position by those loops, or both static and equal.
+bool sameLoopSize(linalg::GenericOp a, unsigned i, linalg::GenericOp b,
+                  unsigned j) {
+  SmallVector<int64_t> ra = a.getStaticLoopRanges(),
+                       rb = b.getStaticLoopRanges();
+  if (!ShapedType::isDynamic(ra[i]) && !ShapedType::isDynamic(rb[j]))
+    return ra[i] == rb[j];
+  auto indexedBy = [](linalg::GenericOp g, unsigned loop) {
+    SmallVector<std::pair<Value, unsigned>> at;
+    for (OpOperand &operand : g->getOpOperands()) {
+      AffineMap map = g.getMatchingIndexingMap(&operand);
+      for (auto [pos, e] : llvm::enumerate(map.getResults()))
+        if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == loop)
+          at.push_back({operand.get(), unsigned(pos)});
+    }
+    return at;
+  };
+  auto inB = indexedBy(b, j);
+  for (auto pair : indexedBy(a, i))
+    if (llvm::is_contained(inB, pair))
+      return true;
+  return false;
+}
+
+/// Whether |map|'s first |n| results are the loops 0..n-1, in order.
+bool leadsWithLoops(AffineMap map, unsigned n) {
+  if (map.getNumResults() < n)
+    return false;
+  for (unsigned i = 0; i < n; ++i) {
+    auto d = dyn_cast<AffineDimExpr>(map.getResult(i));
+    if (!d || d.getPosition() != i)
+      return false;
+  }
+  return true;
+}
+
+/// Whether the elementwise |consumer| can run in |reduction|'s block
+/// kernel, after the reduction, each block over the consumer's points of
+/// its own reduction point: all loops parallel, the leading ones the
+/// reduction's parallel loops; it reads the reduction's outputs at its
+/// block's point only; and every buffer it writes, the reduction and the
+/// consumer touch at the block's point only (leading indices the block's),
+/// so that no block reads what another writes.
+bool fusesAfterBlockReduction(linalg::GenericOp reduction,
+                              linalg::GenericOp consumer) {
+  unsigned par = numParallelLoops(reduction);
+  // Loads inside a body read buffers the maps do not describe.
+  auto pureBody = [](linalg::GenericOp g) {
+    return llvm::all_of(g.getBody()->getOperations(), [](Operation &op) {
+      return isMemoryEffectFree(&op);
+    });
+  };
+  if (!pureBody(reduction) || !pureBody(consumer) ||
+      !consumer.hasPureBufferSemantics() ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+      consumer.getNumLoops() < par || isTrailingReduction(consumer))
+    return false;
+  for (unsigned i = 0; i < par; ++i)
+    if (!sameLoopSize(reduction, i, consumer, i))
+      return false;
+  llvm::SmallPtrSet<Value, 4> reduced, written;
+  for (Value init : reduction.getDpsInits())
+    reduced.insert(bufferRoot(init));
+  for (Value init : consumer.getDpsInits())
+    written.insert(bufferRoot(init));
+  for (OpOperand &operand : consumer->getOpOperands()) {
+    Value root = bufferRoot(operand.get());
+    AffineMap map = consumer.getMatchingIndexingMap(&operand);
+    bool isInit = consumer.isDpsInit(&operand);
+    if (isInit && reduced.contains(root))
+      return false;
+    if ((reduced.contains(root) || written.contains(root)) &&
+        !leadsWithLoops(map, par))
+      return false;
+    // A buffer read and written: at the same element.
+    if (!isInit && written.contains(root))
+      for (OpOperand &init : consumer.getDpsInitsMutable())
+        if (bufferRoot(init.get()) == root &&
+            (init.get() != operand.get() ||
+             consumer.getMatchingIndexingMap(&init) != map))
+          return false;
+  }
+  for (OpOperand &operand : reduction->getOpOperands())
+    if (written.contains(bufferRoot(operand.get())) &&
+        !leadsWithLoops(reduction.getMatchingIndexingMap(&operand), par))
+      return false;
+  // Rows are a view's: a buffer the two share is seen through one view.
+  DenseMap<Value, Value> viewOf;
+  for (linalg::GenericOp g : {reduction, consumer})
+    for (Value v : g->getOperands()) {
+      Value root = bufferRoot(v);
+      if (!reduced.contains(root) && !written.contains(root))
+        continue;
+      auto [it, inserted] = viewOf.try_emplace(root, v);
+      if (!inserted && it->second != v)
+        return false;
+    }
+  return true;
+}
+
+/// The elementwise op right after the block reduction |g| that can run in
+/// its kernel (fusesAfterBlockReduction), the descriptor ops between them
+/// moved before |g| (they compute no value g writes, and the launch must
+/// see what the consumer uses); or null.
+linalg::GenericOp takeFusableConsumer(
+    linalg::GenericOp g, const std::function<bool(Operation *)> &onHost) {
+  SmallVector<Operation *> between;
+  Operation *next = g->getNextNode();
+  for (; next && computesDescriptorsOnly(next) &&
+         !isa<memref::DeallocOp, func::ReturnOp>(next);
+       next = next->getNextNode())
+    between.push_back(next);
+  auto consumer = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!consumer || onHost(consumer) || isBlockReduction(consumer) ||
+      !fusesAfterBlockReduction(g, consumer))
+    return nullptr;
+  for (Operation *op : between)
+    op->moveBefore(g);
+  return consumer;
+}
+
+/// Ops of a pointwise producer's body up to which recomputing it at each
+/// load costs less than the kernel it saves.
+constexpr int64_t kMaxRecomputedOps = 16;
+
+/// Recomputes the pointwise |producer| where the parallel loop right after
+/// it reads its output (a scan reading a per-head dt and decay), so that
+/// it is no kernel of its own. Only where that is cheap and safe: the
+/// output a fresh buffer written by the producer and read only by loads in
+/// that loop, not inside a nested loop of it (each load recomputes it
+/// once a lane); the producer's maps projections of its loops, its output
+/// map the identity (a load's indices are the producer's loop point), its
+/// body pure and short; and nothing in the loop writes what the producer
+/// reads.
+bool recomputeProducerInConsumer(
+    RewriterBase &rewriter, linalg::GenericOp producer,
+    const std::function<bool(Operation *)> &isLibraryCall,
+    bool lowerGenericConsumer) {
+  if (!producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
+      producer.getNumParallelLoops() != producer.getNumLoops() ||
+      int64_t(producer.getBody()->getOperations().size()) > kMaxRecomputedOps)
+    return false;
+  OpOperand &init = producer.getDpsInitsMutable()[0];
+  Value out = init.get();
+  if (!out.getDefiningOp<memref::AllocOp>() ||
+      !producer.getMatchingIndexingMap(&init).isIdentity() ||
+      !producer.getMatchingBlockArgument(&init).use_empty())
+    return false;
+  for (OpOperand *in : producer.getDpsInputOperands())
+    if (!producer.getMatchingIndexingMap(in).isProjectedPermutation())
+      return false;
+  if (!llvm::all_of(producer.getBody()->getOperations(), [](Operation &op) {
+        return isMemoryEffectFree(&op);
+      }))
+    return false;
+  Operation *next = nextDeviceOp(producer);
+  // Whether the consumer writes its result over the whole output in place,
+  // so that what reads the buffer after it reads the consumer's values.
+  bool consumerOverwrites = false;
+  // An elementwise consumer still a linalg op: its loops first (it becomes
+  // them anyway), where its reads of the output are loads.
+  if (auto generic = dyn_cast_or_null<linalg::GenericOp>(next);
+      lowerGenericConsumer && generic && generic.hasPureBufferSemantics() &&
+      !isLibraryCall(generic) &&
+      generic.getNumParallelLoops() == generic.getNumLoops() &&
+      llvm::is_contained(generic.getDpsInputs(), out)) {
+    consumerOverwrites =
+        generic.getNumDpsInits() == 1 && generic.getDpsInits()[0] == out &&
+        generic.getMatchingIndexingMap(&generic.getDpsInitsMutable()[0])
+            .isIdentity();
+    rewriter.setInsertionPoint(generic);
+    FailureOr<linalg::LinalgLoops> loops =
+        linalg::linalgOpToParallelLoops(rewriter, generic);
+    if (failed(loops) || loops->size() != 1)
+      return false;
+    rewriter.eraseOp(generic);
+    next = nextDeviceOp(producer);
+  }
+  auto consumer = dyn_cast_or_null<scf::ParallelOp>(next);
+  if (!consumer || consumer.getNumResults() != 0)
+    return false;
+  // The buffer may be reused after the consumer (bufferization gives the
+  // same temporary to every layer's producer): there its next use must
+  // overwrite it whole, so that nothing after reads what the producer no
+  // longer writes.
+  Block *top = producer->getBlock();
+  Operation *nextUse = nullptr;
+  for (Operation *user : out.getUsers()) {
+    Operation *at = top->findAncestorOpInBlock(*user);
+    if (at && consumer->isBeforeInBlock(at) &&
+        (!nextUse || at->isBeforeInBlock(nextUse)))
+      nextUse = at;
+  }
+  if (nextUse && !consumerOverwrites && !isa<memref::DeallocOp>(nextUse)) {
+    auto overwrite = dyn_cast<linalg::GenericOp>(nextUse);
+    if (!overwrite || overwrite.getNumDpsInits() != 1 ||
+        overwrite.getDpsInits()[0] != out ||
+        llvm::is_contained(overwrite.getDpsInputs(), out) ||
+        overwrite.getNumParallelLoops() != overwrite.getNumLoops() ||
+        !overwrite.getMatchingIndexingMap(&overwrite.getDpsInitsMutable()[0])
+             .isIdentity() ||
+        !overwrite.getMatchingBlockArgument(&overwrite.getDpsInitsMutable()[0])
+             .use_empty())
+      return false;
+  }
+  SmallVector<memref::LoadOp> loads;
+  for (Operation *user : out.getUsers()) {
+    if (user == producer.getOperation() || isa<memref::DeallocOp>(user))
+      continue;
+    // Uses before the producer or after the consumer are another value's
+    // (the buffer reused; the next use after overwrites it, checked above).
+    Operation *at = top->findAncestorOpInBlock(*user);
+    if (at && (at->isBeforeInBlock(producer) || consumer->isBeforeInBlock(at)))
+      continue;
+    // The consumer may write its result over the producer's (in place):
+    // once its loads recompute the producer, those stores are its own.
+    if (consumerOverwrites && isa<memref::StoreOp>(user) &&
+        consumer->isProperAncestor(user))
+      continue;
+    auto load = dyn_cast<memref::LoadOp>(user);
+    if (!load || !consumer->isProperAncestor(load))
+      return false;
+    for (Operation *p = load->getParentOp(); p != consumer.getOperation();
+         p = p->getParentOp())
+      if (isa<LoopLikeOpInterface>(p))
+        return false;
+    loads.push_back(load);
+  }
+  llvm::SmallPtrSet<Value, 4> read;
+  for (Value in : producer.getDpsInputs())
+    read.insert(bufferRoot(in));
+  WalkResult writes = consumer.walk([&](Operation *op) {
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects)
+      return op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+                     isMemoryEffectFree(op)
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffects(list);
+    for (auto &e : list)
+      if (isa<MemoryEffects::Write>(e.getEffect()) &&
+          (!e.getValue() || read.contains(bufferRoot(e.getValue()))))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (writes.wasInterrupted())
+    return false;
+  for (memref::LoadOp load : loads) {
+    rewriter.setInsertionPoint(load);
+    IRMapping map;
+    cloneGenericBody(rewriter, load.getLoc(), producer, load.getIndices(), map,
+                     llvm::SmallPtrSet<Operation *, 1>());
+    auto yield = cast<linalg::YieldOp>(producer.getBody()->getTerminator());
+    rewriter.replaceOp(load, map.lookupOrDefault(yield.getOperand(0)));
+  }
+  rewriter.eraseOp(producer);
+  return true;
+}
+
 class KernelFormer {
 public:
   KernelFormer(func::FuncOp func, int64_t blockSize,
@@ -1009,7 +1343,10 @@ public:
   LogicalResult run() {
     Block &body = func.getBody().front();
     SmallVector<Operation *> pending;
-    for (Operation &op : llvm::make_early_inc_range(body)) {
+    for (Operation *next = &body.front(), *at; next;) {
+      at = next;
+      next = at->getNextNode();
+      Operation &op = *at;
       if (auto loop = dyn_cast<scf::ParallelOp>(op);
           loop && loop.getNumResults() == 0) {
         if (failed(flush(pending, &op)) || failed(formGridKernel(loop)))
@@ -1020,7 +1357,10 @@ public:
           g && !isHostLibraryCall(&op) && isBlockReduction(g)) {
         if (failed(flush(pending, &op)))
           return failure();
-        formBlockReductionKernel(g);
+        linalg::GenericOp consumer = fusedConsumers.lookup(g);
+        if (consumer)
+          next = consumer->getNextNode();
+        formBlockReductionKernel(g, consumer);
         continue;
       }
       if (isa<memref::DeallocOp, func::ReturnOp>(op) ||
@@ -1042,6 +1382,8 @@ public:
   /// A block reduction's outputs' values where the fill that set them was
   /// folded into the kernel (null: read from the output).
   DenseMap<Operation *, SmallVector<Value>> foldedInits;
+  /// The elementwise op each block reduction's kernel runs after it.
+  DenseMap<Operation *, linalg::GenericOp> fusedConsumers;
 
 private:
   static bool usesPending(Operation *op, ArrayRef<Operation *> pending) {
@@ -1072,7 +1414,11 @@ private:
   /// One block a point of |g|'s parallel dimensions: each thread folds a
   /// strided share of the reduction into registers, gpu.all_reduce
   /// combines the block's, and thread 0 combines that with the output.
-  void formBlockReductionKernel(linalg::GenericOp g) {
+  /// An elementwise |consumer| then runs in the same block over its points
+  /// of the block's reduction point (a norm's scaling after its sum of
+  /// squares), after a barrier that makes thread 0's stores visible.
+  void formBlockReductionKernel(linalg::GenericOp g,
+                                linalg::GenericOp consumer = nullptr) {
     OpBuilder b(g);
     Location loc = g.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -1139,6 +1485,39 @@ private:
                       : memref::LoadOp::create(b, loc, init.get(), at);
       memref::StoreOp::create(b, loc, combine(b, j, old, totals[j]),
                               init.get(), at);
+    }
+    if (consumer) {
+      b.setInsertionPointAfter(only);
+      gpu::BarrierOp::create(b, loc);
+      SmallVector<Value> consumerSizes = loopSizes(b, loc, consumer);
+      ArrayRef<Value> inner = ArrayRef<Value>(consumerSizes).drop_front(par);
+      scf::ForOp::create(
+          b, loc, tid, product(b, loc, inner), block, ValueRange{},
+          [&](OpBuilder &fb, Location fl, Value lin, ValueRange) {
+            SmallVector<Value> ivs(parIvs);
+            ivs.append(delinearize(fb, fl, lin, inner));
+            IRMapping map;
+            for (OpOperand &init : consumer.getDpsInitsMutable()) {
+              BlockArgument arg = consumer.getMatchingBlockArgument(&init);
+              if (!arg.use_empty())
+                map.map(arg, memref::LoadOp::create(
+                                 fb, fl, init.get(),
+                                 applyMap(fb, fl,
+                                          consumer.getMatchingIndexingMap(&init),
+                                          ivs)));
+            }
+            cloneGenericBody(fb, fl, consumer, ivs, map,
+                             llvm::SmallPtrSet<Operation *, 1>());
+            auto yield =
+                cast<linalg::YieldOp>(consumer.getBody()->getTerminator());
+            for (auto [v, init] :
+                 llvm::zip(yield.getOperands(), consumer.getDpsInitsMutable()))
+              memref::StoreOp::create(
+                  fb, fl, map.lookupOrDefault(v), init.get(),
+                  applyMap(fb, fl, consumer.getMatchingIndexingMap(&init), ivs));
+            scf::YieldOp::create(fb, fl);
+          });
+      consumer.erase();
     }
     g.erase();
   }
@@ -1345,6 +1724,14 @@ struct HybridFormGPUKernelsPass
                              copy.getTarget());
       rewriter.eraseOp(copy);
     }
+    // A residual add right after a library GEMM: the GEMM accumulates.
+    SmallVector<linalg::GenericOp> gemms;
+    for (Operation &op : func.getBody().front())
+      if (auto generic = dyn_cast<linalg::GenericOp>(&op);
+          generic && onHost(generic))
+        gemms.push_back(generic);
+    for (linalg::GenericOp gemm : gemms)
+      foldResidualAddIntoGemm(rewriter, gemm);
     // A fill right before a library GEMM or a block reduction is folded
     // into it: the GEMM overwrites its output (beta = 0), the reduction
     // starts from the fill's value; neither is a kernel of its own.
@@ -1384,11 +1771,38 @@ struct HybridFormGPUKernelsPass
         if (fill)
           rewriter.eraseOp(fill);
     }
+    // A cheap pointwise producer of a parallel loop: recomputed in it.
+    // Last producer first, so that a chain (dt, then its decay) goes whole
+    // into the loop; then into elementwise ops still linalg (their loops
+    // formed first), once no loop can take them.
+    for (bool intoLinalg : {false, true})
+      for (bool changed = true; changed;) {
+        changed = false;
+        SmallVector<linalg::GenericOp> producers;
+        for (Operation &op : func.getBody().front())
+          if (auto generic = dyn_cast<linalg::GenericOp>(&op);
+              generic && !onHost(generic))
+            producers.push_back(generic);
+        for (linalg::GenericOp producer : llvm::reverse(producers))
+          changed |= recomputeProducerInConsumer(rewriter, producer, onHost,
+                                                 intoLinalg);
+      }
+    // An elementwise op right after a block reduction runs in its kernel.
+    DenseMap<Operation *, linalg::GenericOp> fusedConsumers;
+    llvm::SmallPtrSet<Operation *, 16> consumers;
+    for (Operation &op : func.getBody().front())
+      if (auto generic = dyn_cast<linalg::GenericOp>(&op);
+          generic && !onHost(generic) && isBlockReduction(generic))
+        if (linalg::GenericOp consumer =
+                takeFusableConsumer(generic, onHost)) {
+          fusedConsumers[generic] = consumer;
+          consumers.insert(consumer);
+        }
     // Every linalg op that no library call takes becomes loops: scf.parallel
     // over its parallel dimensions, scf.for over its reductions.
     SmallVector<linalg::LinalgOp> linalgOps;
     func.walk([&](linalg::LinalgOp op) {
-      if (onHost(op))
+      if (onHost(op) || consumers.contains(op))
         return;
       // Top-level reductions over many elements become block reductions
       // when the kernels are formed.
@@ -1415,6 +1829,7 @@ struct HybridFormGPUKernelsPass
                         StringAttr::get(ctx, kernelModuleName));
     former.isHostLibraryCall = onHost;
     former.foldedInits = std::move(foldedInits);
+    former.fusedConsumers = std::move(fusedConsumers);
     if (failed(former.run()))
       return signalPassFailure();
   }

@@ -28,12 +28,18 @@ void buildHybridCUDAKernelsPipeline(OpPassManager &pm,
                                     const CUDAPipelineOptions &options) {
   buildHybridFusionPipeline(pm, options.fusion);
   addABIAnnotationPasses(pm);
-  // The greedy head in one block: its GEMM is a library call, its argmax a
-  // reduction kernel (the blocked form keeps CPU caches warm). A decode
-  // step's attention split over up to 64 chunks of the cache: heads alone
-  // are too few lanes for a GPU.
+  // The greedy head in one block: its GEMM is a library call, its argmax
+  // lanes of argmax-block-rows logits each (the GEMM-blocked form keeps CPU
+  // caches warm). A decode step's attention split over chunks of the
+  // visible cache rows: heads alone are too few lanes for a GPU. A decode
+  // step's causal conv one lane a channel, its state row updated in place:
+  // one kernel rather than a copy, a window, a copy back and the output.
+  HybridConvertToLinalgPassOptions lowering;
+  lowering.attentionKVChunks = options.attentionKVChunks;
+  lowering.argmaxBlockRows = options.argmaxBlockRows;
+  lowering.decodeConvLanes = true;
   pm.addPass(createHybridConvertToLinalgPass(
-      [](LinearArgmaxOp) -> int64_t { return 0; }, /*attentionKVChunks=*/64));
+      [](LinearArgmaxOp) -> int64_t { return 0; }, lowering));
   addABIBindingPasses(pm, "cuda");
   addBufferizationPasses(pm);
   // The lanes of attention and scans: parallel loops, which become kernels.

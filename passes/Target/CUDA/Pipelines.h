@@ -34,6 +34,16 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block of the kernels"),
                             llvm::cl::init(256)};
+  Option<int64_t> attentionKVChunks{
+      *this, "attention-kv-chunks",
+      llvm::cl::desc("Chunks of the visible cache rows a decode step's "
+                     "attention splits over (lanes: heads x chunks)"),
+      llvm::cl::init(64)};
+  Option<int64_t> argmaxBlockRows{
+      *this, "argmax-block-rows",
+      llvm::cl::desc("Logits a lane of the greedy head's argmax reduces "
+                     "(then one lane over the blocks' candidates)"),
+      llvm::cl::init(512)};
 };
 
 /// hybrid IR -> host functions on buffers launching outlined kernels.

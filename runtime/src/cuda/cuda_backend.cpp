@@ -379,13 +379,15 @@ public:
         {&toBf16_, "hyb_convert_f32_to_bf16"},
         {&toF16_, "hyb_convert_f32_to_f16"},
         {&splitBf16_, "hyb_split_f32_to_bf16"},
-        {&combineSplit_, "hyb_combine_split_f32"},
-        {&gemvBf16_, "hyb_gemv_f32_bf16"},
-        {&gemvF32_, "hyb_gemv_f32_f32"}};
+        {&combineSplit_, "hyb_combine_split_f32"}};
     for (auto [function, name] : runtimeKernels)
+      HYB_RETURN_IF_ERROR(getRuntimeKernel(function, name));
+    for (unsigned i = 0; i < cu::kNumGemvTilings; ++i) {
       HYB_RETURN_IF_ERROR(
-          check(d_->moduleGetFunction(function, convertModule_, name),
-                (std::string("cuModuleGetFunction(") + name + ")").c_str()));
+          getRuntimeKernel(&gemvBf16_[i], cu::gemvKernelName(2, i).c_str()));
+      HYB_RETURN_IF_ERROR(
+          getRuntimeKernel(&gemvF32_[i], cu::gemvKernelName(4, i).c_str()));
+    }
     const char *graphs = std::getenv("HYBRID_CUDA_GRAPHS");
     profiling_ = cu::LaunchProfile::requested();
     graphsEnabled_ = !(graphs && std::strcmp(graphs, "0") == 0) && !profiling_;
@@ -927,17 +929,19 @@ public:
     float alpha = g.alpha, beta = g.beta;
     void *params[] = {&c,   &a,   &b,   &m,  &n,  &k,     &lda,
                       &ldb, &ldc, &sa,  &sb, &sc, &alpha, &beta};
-    const uint64_t blocks =
-        (n + cu::kGemvRowsPerBlock - 1) / cu::kGemvRowsPerBlock;
+    const int bBytes = g.b_dtype == HYB_DTYPE_BF16 ? 2 : 4;
+    const unsigned tiling = cu::gemvTilingFor(g.k, bBytes);
+    const cu::GemvTiling &t = cu::kGemvTilings[tiling];
+    const uint64_t blocks = (n + t.rowsPerBlock - 1) / t.rowsPerBlock;
     if (blocks > 0x7fffffffull) {
       s.record("gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
                ": too many rows of B for the GEMV kernel's grid");
       return;
     }
-    cu::Function f = g.b_dtype == HYB_DTYPE_BF16 ? gemvBf16_ : gemvF32_;
-    if (cu::Result r = d_->launchKernel(
-            f, unsigned(blocks), unsigned(g.batch * g.m), 1,
-            cu::kGemvBlockThreads, 1, 1, 0, s.stream, params, nullptr))
+    cu::Function f = bBytes == 2 ? gemvBf16_[tiling] : gemvF32_[tiling];
+    if (cu::Result r = d_->launchKernel(f, unsigned(blocks),
+                                        unsigned(g.batch * g.m), 1, t.threads,
+                                        1, 1, 0, s.stream, params, nullptr))
       s.record("gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
                    " k=" + std::to_string(g.k) + ": " +
                    cu::describe(*d_, r, "cuLaunchKernel") + " (the GEMV kernel)",
@@ -972,6 +976,12 @@ public:
   }
 
 private:
+  /// |name| of the runtime's own module.
+  hyb_status_t getRuntimeKernel(cu::Function *function, const char *name) {
+    return check(d_->moduleGetFunction(function, convertModule_, name),
+                 (std::string("cuModuleGetFunction(") + name + ")").c_str());
+  }
+
   hyb_status_t check(cu::Result r, const char *function) const {
     return cu::check(*d_, r, function);
   }
@@ -1141,7 +1151,8 @@ private:
   cu::Module module_ = nullptr, convertModule_ = nullptr;
   cu::Function toBf16_ = nullptr, toF16_ = nullptr;
   cu::Function splitBf16_ = nullptr, combineSplit_ = nullptr;
-  cu::Function gemvBf16_ = nullptr, gemvF32_ = nullptr;
+  cu::Function gemvBf16_[cu::kNumGemvTilings] = {},
+               gemvF32_[cu::kNumGemvTilings] = {};
   const std::string convertPtxText_ = convertPtx();
   std::vector<cu::Function> kernels_;
   std::vector<std::string> kernelNames_;

@@ -1,30 +1,37 @@
-// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg="attention-kv-chunks=64" | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg="attention-kv-chunks=4" | FileCheck %s
 // RUN: hybrid-opt %s -split-input-file --hybrid-convert-to-linalg | FileCheck %s --check-prefix=LANES
 
-// Tests that a decode step's attention (one token) splits over the cache
-// rows when the target asks for it: a 64-row cache in 4 chunks of 16 (at
-// least 16 rows a chunk), a first scf.forall over (batch, token, head,
-// chunk) whose lanes run the online softmax over their chunk's visible rows
-// only (rows [16 s, min(16 s + 16, position + 1))) into (max, sum, acc)
-// partials, then a scf.forall over (batch, token, head) that weighs each
-// chunk by exp(max_s - max) and divides by the total sum, reading only the
-// chunks up to the last visible row (min(4, ceil((position + 1) / 16))):
-// the others are empty. Without the
+// Tests that a decode step's attention (one token) splits over the rows it
+// sees when the target asks for it: 4 chunks of ceil(end / 4) rows, end =
+// position + 1, whatever the cache's size, a first scf.forall over (batch,
+// token, head, chunk) whose lanes run the online softmax over their
+// chunk's rows only (rows [min(s c, end), min(s c + c, end))) into (max,
+// sum, acc) partials, then a scf.forall over (batch, token, head, head
+// dim) whose lanes weigh their element of each chunk by exp(max_s - max)
+// and divide by the total sum, reading only the chunks that hold rows
+// (min(4, ceil(end / c))): with end < 4 the others are empty. Without the
 // option: one lane a head over every visible row.
 // CHECK-LABEL: func.func @decode_attention
 // CHECK:       %[[PARTS:.+]]:3 = scf.forall (%{{.+}}, %{{.+}}, %{{.+}}, %[[S:.+]]) in (%{{.+}}, 1, 4, 4) shared_outs({{.*}}) -> (tensor<?x1x4x4xf32>, tensor<?x1x4x4xf32>, tensor<?x1x4x4x8xf32>)
-// CHECK:         %[[FROM:.+]] = arith.muli %[[S]], %c16
-// CHECK:         %[[TO:.+]] = arith.minui
+// CHECK:         %[[END:.+]] = arith.addi %{{.+}}, %c1
+// CHECK:         %[[CHUNK:.+]] = arith.ceildivui %[[END]], %c4
+// CHECK:         %[[START:.+]] = arith.muli %[[S]], %[[CHUNK]]
+// CHECK:         %[[FROM:.+]] = arith.minui %[[START]], %[[END]]
+// CHECK:         %[[NEXT:.+]] = arith.addi %[[FROM]], %[[CHUNK]]
+// CHECK:         %[[TO:.+]] = arith.minui %[[NEXT]], %[[END]]
 // CHECK:         scf.for %{{.+}} = %[[FROM]] to %[[TO]]
 // CHECK:           math.exp
-// CHECK:       scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}}, 1, 4) shared_outs
-// CHECK:         %[[CEIL:.+]] = arith.ceildivui %{{.+}}, %c16
+// CHECK:       scf.forall (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}}, 1, 4, 8) shared_outs
+// CHECK:         %[[CEND:.+]] = arith.addi %{{.+}}, %c1
+// CHECK:         %[[CCHUNK:.+]] = arith.ceildivui %[[CEND]], %c4
+// CHECK:         %[[CEIL:.+]] = arith.ceildivui %[[CEND]], %[[CCHUNK]]
 // CHECK:         %[[USED:.+]] = arith.minui %[[CEIL]], %c4
 // CHECK:         scf.for %{{.+}} = %c0 to %[[USED]]
 // CHECK:           arith.maximumf
 // CHECK:         scf.for %{{.+}} = %c0 to %[[USED]]
 // CHECK:           math.exp
 // CHECK:         arith.divf
+// CHECK:         tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] [1, 1, 1, 1]
 // LANES-LABEL: func.func @decode_attention
 // LANES:       scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}}, 1, 4)
 // LANES-NOT:   scf.forall (
