@@ -374,7 +374,8 @@ LogicalResult RoPEOp::verify() {
   if (!ShapedType::isDynamic(headDim) && rotary > headDim)
     return emitOpError() << "rotary_dim " << rotary
                          << " exceeds the head dim " << headDim;
-  if (getTheta().convertToDouble() <= 0.0)
+  // Written so that NaN fails too: every comparison with NaN is false.
+  if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError() << "theta must be positive, got "
                          << formatDouble(getTheta().convertToDouble());
   return success();
@@ -401,7 +402,7 @@ LogicalResult AttentionOp::verify() {
       failed(checkShape(*this, "position", getPosition(), "[batch]",
                         {batch})))
     return failure();
-  if (getScale().convertToDouble() <= 0.0)
+  if (!(getScale().convertToDouble() > 0.0)) // NaN fails too
     return emitOpError() << "scale must be positive, got "
                          << formatDouble(getScale().convertToDouble());
   int64_t window = getWindowAttr().getInt(), sink = getSinkAttr().getInt();
@@ -421,7 +422,7 @@ LogicalResult AttentionOp::verify() {
   if ((rotary > 0) != theta.has_value())
     return emitOpError() << "rope_theta is required with, and only with, "
                             "rotary_dim > 0";
-  if (theta && theta->convertToDouble() <= 0.0)
+  if (theta && !(theta->convertToDouble() > 0.0)) // NaN fails too
     return emitOpError() << "rope_theta must be positive, got "
                          << formatDouble(theta->convertToDouble());
   return success();
@@ -515,11 +516,11 @@ LogicalResult SSDScanOp::verify() {
   if (chunk <= 0)
     return emitOpError() << "chunk_size must be positive, got " << chunk;
   double dtMin = getDtMin().convertToDouble();
-  if (dtMin < 0.0)
+  if (!(dtMin >= 0.0)) // NaN fails too
     return emitOpError() << "dt_min must be >= 0, got "
                          << formatDouble(dtMin);
   if (std::optional<APFloat> dtMax = getDtMax();
-      dtMax && dtMax->convertToDouble() <= dtMin)
+      dtMax && !(dtMax->convertToDouble() > dtMin))
     return emitOpError() << "dt_max (" << formatDouble(dtMax->convertToDouble())
                          << ") must exceed dt_min (" << formatDouble(dtMin)
                          << ")";
