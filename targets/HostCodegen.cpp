@@ -1,6 +1,7 @@
 //===- HostCodegen.cpp - LLVM dialect to a host shared library -----------===//
 
 #include "targets/HostCodegen.h"
+#include "targets/OutputFile.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -12,7 +13,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
@@ -57,13 +57,12 @@ mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleNam
     return fail("LLVM optimization failed: " + toString(std::move(err)));
 
   if (kind == EmitKind::LLVM) {
-    std::error_code ec;
-    ToolOutputFile out(outputPath, ec, sys::fs::OF_None);
-    if (ec)
-      return fail("cannot open " + outputPath + ": " + ec.message());
-    llvmModule->print(out.os(), nullptr);
-    out.keep();
-    return mlir::success();
+    std::string error =
+        writeOutputFile(outputPath, sys::fs::OF_None, [&](raw_ostream &os) {
+          llvmModule->print(os, nullptr);
+          return std::string();
+        });
+    return error.empty() ? mlir::success() : fail(error);
   }
 
   SmallString<256> objectPath;
@@ -73,22 +72,22 @@ mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleNam
                                                     objectPath)) {
     return fail("cannot create a temporary object file: " + ec.message());
   }
-  {
-    std::error_code ec;
-    raw_fd_ostream os(objectPath, ec, sys::fs::OF_None);
-    if (ec)
-      return fail("cannot write " + objectPath + ": " + ec.message());
-    legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                CodeGenFileType::ObjectFile))
-      return fail("the target cannot emit object files");
-    progress("generating code");
-    codegen.run(*llvmModule);
-  }
+  std::string error = writeOutputFile(
+      objectPath, sys::fs::OF_None, [&](raw_pwrite_stream &os) {
+        legacy::PassManager codegen;
+        if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                                    CodeGenFileType::ObjectFile))
+          return std::string("the target cannot emit object files");
+        progress("generating code");
+        codegen.run(*llvmModule);
+        return std::string();
+      });
+  // A failed write removed the (temporary or requested) object already.
+  if (!error.empty())
+    return fail(error);
   if (kind == EmitKind::Object)
     return mlir::success();
   progress("linking " + outputPath);
-  std::string error;
   bool linked = link(objectPath, outputPath, tm->getTargetTriple(), error);
   sys::fs::remove(objectPath);
   if (!linked)

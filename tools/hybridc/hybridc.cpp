@@ -19,12 +19,14 @@
 #include "frontend/builder/ModelBuilder.h"
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "targets/OutputFile.h"
 #include "targets/TargetBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -38,7 +40,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/Format.h"
 
@@ -102,6 +103,32 @@ namespace {
 [[noreturn]] void die(const Twine &message) {
   errs() << "hybridc: " << message << "\n";
   exit(1);
+}
+
+/// Writes |print|'s text to |path| ("-": stdout) or dies with one line
+/// naming it (a full disk, a closed pipe).
+void writeOrDie(StringRef path, function_ref<void(raw_ostream &)> print) {
+  std::string error = hybrid::target::writeOutputFile(
+      path, sys::fs::OF_None, [&](raw_ostream &os) {
+        print(os);
+        return std::string();
+      });
+  if (!error.empty())
+    die(error);
+}
+
+/// The longest sequence --max-seq and --seq-len accept: 16M tokens, past
+/// any model's context, while every cache's byte size (max_seq x heads x
+/// head_dim x element size) stays far inside the int64 that the manifest
+/// and the runtime count in. Unbounded, --max-seq=2^62 built an artifact
+/// that the runtime refuses.
+constexpr int64_t kMaxSequenceLength = int64_t(1) << 24;
+
+/// Dies with one line unless --|name| is in [1, kMaxSequenceLength].
+void checkSizeFlag(StringRef name, int64_t value) {
+  if (value < 1 || value > kMaxSequenceLength)
+    die("--" + name + "=" + Twine(value) + ": expected an integer in [1, " +
+        Twine(kMaxSequenceLength) + "]");
 }
 
 void progress(const Twine &message) {
@@ -291,15 +318,16 @@ int main(int argc, char **argv) {
           mlir::hybrid::FusionOptions::names());
 
   if (report.getNumOccurrences() && report != "fusion") {
-    if (seqLen <= 0)
-      die("--seq-len must be positive");
-    fe::ModelReport r = fe::computeReport(*spec, seqLen);
-    if (report == "json")
-      outs() << fe::reportToJson(r).dump(2) << "\n";
-    else if (report.empty() || report == "text")
-      outs() << fe::reportToText(r);
-    else
+    checkSizeFlag("seq-len", seqLen);
+    if (report != "json" && !report.empty() && report != "text")
       die("--report=" + report + ": expected text, json or fusion");
+    fe::ModelReport r = fe::computeReport(*spec, seqLen);
+    writeOrDie("-", [&](raw_ostream &os) {
+      if (report == "json")
+        os << fe::reportToJson(r).dump(2) << "\n";
+      else
+        os << fe::reportToText(r);
+    });
     return 0;
   }
 
@@ -334,12 +362,7 @@ int main(int argc, char **argv) {
 
   auto printModule = [&]() {
     std::string path = outputPath.empty() ? "-" : outputPath.getValue();
-    std::error_code ec;
-    ToolOutputFile out(path, ec, sys::fs::OF_None);
-    if (ec)
-      die("cannot open " + path + ": " + ec.message());
-    module->print(out.os());
-    out.keep();
+    writeOrDie(path, [&](raw_ostream &os) { module->print(os); });
   };
 
   auto runPipeline = [&](auto build) {
@@ -372,7 +395,7 @@ int main(int argc, char **argv) {
       what = "hybrid-fusion-pipeline";
       mlir::hybrid::buildHybridFusionPipeline(pm, fusionOptions.fusion);
     });
-    printFusionReport(*module, outs());
+    writeOrDie("-", [&](raw_ostream &os) { printFusionReport(*module, os); });
     return 0;
   }
   runPipeline([&](mlir::PassManager &pm, std::string &what) {
@@ -392,8 +415,19 @@ int main(int argc, char **argv) {
              : *emitKind == hybrid::target::EmitKind::Artifact
                  ? spec->name + ".so"
                  : "-";
-  if (failed(backend->serialize(*module, spec->name, *emitKind, output)))
-    die("serializing " + output + " failed");
+  {
+    // The backend's errors, as the one line that names what failed.
+    std::string why;
+    // Others (translation's warnings) go on to the handler that was there.
+    mlir::ScopedDiagnosticHandler collect(&context, [&](mlir::Diagnostic &d) {
+      if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
+        return mlir::failure();
+      why += (why.empty() ? ": " : "; ") + d.str();
+      return mlir::success();
+    });
+    if (failed(backend->serialize(*module, spec->name, *emitKind, output)))
+      die("serializing " + output + " failed" + why);
+  }
   if (*emitKind == hybrid::target::EmitKind::Artifact ||
       *emitKind == hybrid::target::EmitKind::Object) {
     double seconds = std::chrono::duration<double>(
