@@ -34,7 +34,51 @@ std::optional<std::string> findLinker() {
   return std::nullopt;
 }
 
+/// This host's LLVM target, initialized, or null with |error| set.
+const Target *hostTarget(const Triple &triple, std::string &error) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  std::string why;
+  const Target *t = TargetRegistry::lookupTarget(triple, why);
+  if (!t)
+    error = "no LLVM target for " + triple.str() + ": " + why;
+  return t;
+}
+
+/// The subtarget table of this host's target (its CPU and feature names).
+std::unique_ptr<MCSubtargetInfo> hostSubtargetInfo(std::string &error) {
+  Triple triple(sys::getDefaultTargetTriple());
+  const Target *t = hostTarget(triple, error);
+  if (!t)
+    return nullptr;
+  return std::unique_ptr<MCSubtargetInfo>(
+      t->createMCSubtargetInfo(triple, "", ""));
+}
+
 } // namespace
+
+std::string checkHostCPU(StringRef cpu) {
+  std::string error;
+  std::unique_ptr<MCSubtargetInfo> info = hostSubtargetInfo(error);
+  if (!info)
+    return error;
+  if (info->isCPUStringValid(cpu))
+    return "";
+  return ("--cpu=" + cpu + ": not a CPU LLVM knows for " +
+          sys::getDefaultTargetTriple() + " (--cpu=help lists them)")
+      .str();
+}
+
+void printHostCPUs(raw_ostream &os) {
+  std::string error;
+  std::unique_ptr<MCSubtargetInfo> info = hostSubtargetInfo(error);
+  if (!info) {
+    errs() << "hybridc: " << error << "\n";
+    return;
+  }
+  for (const SubtargetSubTypeKV &cpu : info->getAllProcessorDescriptions())
+    os << cpu.Key << "\n";
+}
 
 mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleName,
                                     EmitKind kind, StringRef outputPath) {
@@ -106,14 +150,14 @@ void HostCodegen::progress(const Twine &message) {
 TargetMachine *HostCodegen::targetMachine() {
   if (tm || !targetError.empty())
     return tm.get();
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
   Triple triple(sys::getDefaultTargetTriple());
-  std::string error;
-  const Target *t = TargetRegistry::lookupTarget(triple, error);
-  if (!t) {
-    targetError = "no LLVM target for " + triple.str() + ": " + error;
+  const Target *t = hostTarget(triple, targetError);
+  if (!t)
     return nullptr;
+  if (!options.cpu.empty()) {
+    targetError = checkHostCPU(options.cpu);
+    if (!targetError.empty())
+      return nullptr;
   }
   std::string cpuName =
       options.cpu.empty() ? sys::getHostCPUName().str() : options.cpu;

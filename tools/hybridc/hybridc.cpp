@@ -49,8 +49,9 @@
 using namespace llvm;
 namespace fe = hybrid::frontend;
 
+// Not cl::Required: --cpu=help needs no model.
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
-                                      cl::Required);
+                                      cl::init(""));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""));
 static cl::opt<std::string> target("target",
@@ -80,9 +81,10 @@ static cl::opt<std::string>
 static cl::opt<int64_t> seqLen("seq-len",
                                cl::desc("Sequence length for --report"),
                                cl::init(2048));
-static cl::opt<std::string> cpu("cpu",
-                                cl::desc("Target CPU (default: this host's)"),
-                                cl::init(""));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("Target CPU (default: this host's); --cpu=help lists them"),
+        cl::init(""));
 static cl::opt<bool> threads("openmp",
                              cl::desc("Parallel loops on OpenMP threads"),
                              cl::init(true));
@@ -272,6 +274,14 @@ int main(int argc, char **argv) {
   }
   if (maxSeq <= 0)
     die("--max-seq must be positive");
+
+  if (cpu == "help") {
+    writeOrDie("-", [](raw_ostream &os) { hybrid::target::printHostCPUs(os); });
+    return 0;
+  }
+  if (inputPath.empty())
+    die("missing MODEL: a JSON config or a directory holding config.json "
+        "(see --help)");
 
   hybrid::target::TargetOptions targetOptions;
   targetOptions.cpu = cpu;
