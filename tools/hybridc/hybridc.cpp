@@ -272,8 +272,7 @@ int main(int argc, char **argv) {
     if (!weightDtype || *weightDtype == fe::DType::F64)
       die("--dtype=" + dtype + ": expected f32, bf16 or f16");
   }
-  if (maxSeq <= 0)
-    die("--max-seq must be positive");
+  checkSizeFlag("max-seq", maxSeq);
 
   if (cpu == "help") {
     writeOrDie("-", [](raw_ostream &os) { hybrid::target::printHostCPUs(os); });
