@@ -2,6 +2,7 @@
 
 #include "runtime/src/json_describe.h"
 #include "runtime/src/safetensors.h"
+#include "runtime/src/files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -228,23 +229,12 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
 
 hyb_status_t MappedFile::open(const std::string &path,
                               std::shared_ptr<MappedFile> *out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return error(errno == ENOENT ? HYB_STATUS_NOT_FOUND : HYB_STATUS_IO_ERROR,
-                 path, ": cannot open: ", std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    return error(HYB_STATUS_IO_ERROR, path, ": cannot stat: ", std::strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return error(HYB_STATUS_INVALID_ARGUMENT, path, ": not a regular file");
-  }
+  int fd;
+  uint64_t size;
+  HYB_RETURN_IF_ERROR(openRegularFile(path, &fd, &size));
   std::shared_ptr<MappedFile> file(new MappedFile());
   file->path_ = path;
-  file->size_ = uint64_t(st.st_size);
+  file->size_ = size;
   if (file->size_ > 0) {
     void *p = mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {

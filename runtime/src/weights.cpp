@@ -1,6 +1,7 @@
 //===- weights.cpp - Resolving weight files and binding weights -----------===//
 
 #include "runtime/src/weights.h"
+#include "runtime/src/files.h"
 
 #include <cmath>
 #include <functional>
@@ -24,13 +25,6 @@ namespace {
 bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string dirName(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::string joinPath(const std::string &dir, const std::string &name) {
@@ -111,6 +105,10 @@ hyb_status_t openTensorSet(const std::string &path, TensorSet *out) {
   if (stat(path.c_str(), &st) != 0)
     return error(HYB_STATUS_NOT_FOUND, "weights path ", path,
                  " does not exist: ", std::strerror(errno));
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+    return error(HYB_STATUS_INVALID_ARGUMENT, "weights path ", path, " is ",
+                 fileTypeName(st.st_mode),
+                 ", not a safetensors file, sharded index or directory");
   if (S_ISDIR(st.st_mode)) {
     std::vector<std::string> indexes, files;
     DIR *dir = opendir(path.c_str());

@@ -3,6 +3,8 @@
 #include "test_util.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -226,6 +228,52 @@ TEST_F(SessionTest, SaveLoadContinuesIdentically) {
   EXPECT_EQ(snapshot(t), snapshot(s));
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(decode(s, {i, 7 - i}), decode(t, {i, 7 - i}));
+}
+
+TEST_F(SessionTest, SaveWritesThroughASymlinkAndKeepsIt) {
+  hyb_session_t *s = create();
+  std::vector<int64_t> tokens = {1, 2, 3};
+  HYB_ASSERT_OK(hyb_session_prefill(s, tokens.data(), 3, nullptr));
+  std::string real = dir_.file("real.bin"), link = dir_.file("link.bin");
+  writeFile(real, "stale");
+  ASSERT_EQ(symlink("real.bin", link.c_str()), 0);
+  HYB_ASSERT_OK(hyb_session_save(s, link.c_str()));
+  struct stat st;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced by a file";
+  hyb_session_t *t = create();
+  HYB_ASSERT_OK(hyb_session_load(t, real.c_str()));
+  EXPECT_EQ(hyb_session_position(t, 0), 3);
+  EXPECT_EQ(snapshot(t), snapshot(s));
+}
+
+TEST_F(SessionTest, SaveRefusesTargetsThatAreNotRegularFiles) {
+  hyb_session_t *s = create();
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  BlockingWatchdog watchdog(10);
+  for (const std::string &target : {fifo, dir_.path(), std::string("/dev/null")}) {
+    StatusResult r = take(hyb_session_save(s, target.c_str()));
+    EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT) << r.message;
+    EXPECT_EQ(r.message.find(target + ": is a "), 0u) << r.message;
+    EXPECT_NE(r.message.find("not a regular file"), std::string::npos)
+        << r.message;
+  }
+  struct stat st;
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST_F(SessionTest, LoadRefusesAFifoWithoutBlocking) {
+  hyb_session_t *s = create();
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  BlockingWatchdog watchdog(10);
+  StatusResult r = take(hyb_session_load(s, fifo.c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, fifo + ": is a FIFO, not a regular file");
 }
 
 TEST_F(SessionTest, LoadRejectsMismatchesAndLeavesTheSessionAlone) {
