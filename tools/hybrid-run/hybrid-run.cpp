@@ -25,7 +25,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -71,16 +73,31 @@ const char kUsage[] =
     "                       session supplies 'position' if absent), its\n"
     "  --outputs FILE       outputs by name to a safetensors file\n";
 
+/// The value of integer flag |flag|, which must lie in [minValue, maxValue]:
+/// anything else (not a number, out of range, past int64) is refused, never
+/// wrapped or truncated.
 int64_t parseInt(const std::string &flag, const std::string &text,
-                 int64_t minValue) {
+                 int64_t minValue, int64_t maxValue) {
   char *end = nullptr;
   errno = 0;
   long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || v < minValue)
-    fail(flag + ": expected an integer >= " + std::to_string(minValue) +
-         ", got '" + text + "'");
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < minValue ||
+      v > maxValue)
+    fail(flag + ": expected an integer in [" + std::to_string(minValue) +
+         ", " + std::to_string(maxValue) + "], got '" + text + "'");
   return v;
 }
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+// More threads than any machine has cores is a typo, not a setting; the C
+// API's num_threads is an int32_t.
+constexpr int64_t kMaxThreads = 1 << 16;
+// 1 TiB: --bench-buffer-mb << 20 must not wrap, nor the probe's
+// allocation be absurd.
+constexpr int64_t kMaxBenchBufferMb = int64_t(1) << 20;
+// Sequences per session; batch * tokens * vocab logits must stay countable.
+constexpr int64_t kMaxBatch = 1 << 20;
+constexpr int64_t kMaxBenchRuns = 1000000;
 
 Options parseArgs(int argc, char **argv) {
   Options o;
@@ -121,11 +138,11 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--weights") {
       o.weights = needValue();
     } else if (flag == "--generated-weights") {
-      o.generatedSeed = parseInt(flag, needValue(), 0);
+      o.generatedSeed = parseInt(flag, needValue(), 0, kInt64Max);
     } else if (flag == "--tokens") {
       o.tokens = needValue();
     } else if (flag == "--generate") {
-      o.generate = parseInt(flag, needValue(), 1);
+      o.generate = parseInt(flag, needValue(), 1, kInt64Max);
     } else if (flag == "--dump-logits") {
       o.dumpLogits = needValue();
     } else if (flag == "--device") {
@@ -133,15 +150,15 @@ Options parseArgs(int argc, char **argv) {
       if (o.device != "cpu" && o.device != "cuda" && o.device != "auto")
         fail("--device: expected cpu, cuda or auto, got '" + o.device + "'");
     } else if (flag == "--batch") {
-      o.batch = parseInt(flag, needValue(), 1);
+      o.batch = parseInt(flag, needValue(), 1, kMaxBatch);
     } else if (flag == "--threads") {
-      o.threads = parseInt(flag, needValue(), 1);
+      o.threads = parseInt(flag, needValue(), 1, kMaxThreads);
     } else if (flag == "--save-state") {
       o.saveState = needValue();
     } else if (flag == "--load-state") {
       o.loadState = needValue();
     } else if (flag == "--bench-runs") {
-      o.benchRuns = parseInt(flag, needValue(), 1);
+      o.benchRuns = parseInt(flag, needValue(), 1, kMaxBenchRuns);
     } else if (flag == "--bench-against") {
       o.benchAgainst = needValue();
     } else if (flag == "--call") {
@@ -151,7 +168,7 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--outputs") {
       o.outputs = needValue();
     } else if (flag == "--bench-buffer-mb") {
-      o.benchBufferMb = parseInt(flag, needValue(), 1);
+      o.benchBufferMb = parseInt(flag, needValue(), 1, kMaxBenchBufferMb);
     } else {
       fail("unknown flag '" + flag + "' (see --help)");
     }
@@ -304,6 +321,22 @@ void hybrid_run::check(hyb_status_t status) {
   fail(message);
 }
 
+std::vector<float> hybrid_run::allocateLogits(int64_t batch, int64_t tokens,
+                                              int64_t vocab) {
+  uint64_t count = 0;
+  if (!__builtin_mul_overflow(uint64_t(batch), uint64_t(tokens), &count) &&
+      !__builtin_mul_overflow(count, uint64_t(vocab), &count) &&
+      count <= std::vector<float>().max_size()) {
+    try {
+      return std::vector<float>(size_t(count));
+    } catch (const std::bad_alloc &) {
+    }
+  }
+  fail("the logits of " + std::to_string(batch) + " sequences x " +
+       std::to_string(tokens) + " tokens x vocab " + std::to_string(vocab) +
+       " do not fit in memory");
+}
+
 int64_t hybrid_run::argmax(const float *row, int64_t n) {
   int64_t best = 0;
   bool found = false;
@@ -394,19 +427,30 @@ int main(int argc, char **argv) {
   if (!prompt.empty()) {
     const int64_t B = o.batch, T = int64_t(prompt.size());
     if (o.generate > 0) {
-      // Check the whole run against max_seq before anything runs.
-      int64_t end = hyb_session_position(session, 0) + T + o.generate - 1;
-      if (end > hyb_module_max_seq(module))
+      // Check the whole run against max_seq before anything runs. The last
+      // position is position + T + N - 1, which for N near INT64_MAX does
+      // not fit int64: compare N with the room left instead.
+      const int64_t position = hyb_session_position(session, 0);
+      const int64_t maxSeq = hyb_module_max_seq(module);
+      // No overflow here: position is in [0, max_seq], T at most the
+      // length of a command line.
+      const int64_t room = maxSeq - position - (T - 1);
+      if (o.generate > room) {
+        int64_t end = 0;
+        std::string reaches =
+            __builtin_add_overflow(position + T - 1, o.generate, &end)
+                ? "a position past " + std::to_string(kInt64Max)
+                : "position " + std::to_string(end);
         fail("--generate " + std::to_string(o.generate) + " after " +
              std::to_string(T) + " prompt tokens at position " +
-             std::to_string(hyb_session_position(session, 0)) +
-             " reaches position " + std::to_string(end) + ", past max_seq " +
-             std::to_string(hyb_module_max_seq(module)));
+             std::to_string(position) + " reaches " + reaches +
+             ", past max_seq " + std::to_string(maxSeq));
+      }
     }
     std::vector<int64_t> batchTokens;
     for (int64_t b = 0; b < B; ++b)
       batchTokens.insert(batchTokens.end(), prompt.begin(), prompt.end());
-    std::vector<float> logits(size_t(B * T * V));
+    std::vector<float> logits = allocateLogits(B, T, V);
     auto prefillStart = Clock::now();
     check(hyb_session_prefill(session, batchTokens.data(), T, logits.data()));
     double prefillSeconds = seconds(prefillStart, Clock::now());

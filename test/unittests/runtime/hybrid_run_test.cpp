@@ -193,10 +193,48 @@ TEST_F(HybridRunTest, Errors) {
   expectFailure(base() + " --tokens 1,2,3 --generate 15", "past max_seq 16");
   expectFailure(base() + " --generate 2", "--generate needs a prompt");
   expectFailure(base() + " --frobnicate", "unknown flag '--frobnicate'");
-  expectFailure(base() + " --batch 0", "--batch: expected an integer >= 1");
+  expectFailure(base() + " --batch 0",
+                "--batch: expected an integer in [1, 1048576], got '0'");
   expectFailure(std::string(HYB_TEST_ARTIFACT_V1) + " --weights x",
                 "manifest version 1 is not supported");
   expectFailure("", "missing ARTIFACT");
+}
+
+TEST_F(HybridRunTest, IntegerFlagsOutsideTheirRangeAreRefused) {
+  // Each would once have been truncated to an int32_t or wrapped in a shift.
+  expectFailure(base() + " --threads 2147483648",
+                "--threads: expected an integer in [1, 65536], got "
+                "'2147483648'");
+  expectFailure(base() + " --threads 4294967297",
+                "--threads: expected an integer in [1, 65536], got "
+                "'4294967297'");
+  expectFailure(base() + " --bench --bench-buffer-mb 17592186044416",
+                "--bench-buffer-mb: expected an integer in [1, 1048576], got "
+                "'17592186044416'");
+  expectFailure(base() + " --tokens 1 --generate 9223372036854775808",
+                "--generate: expected an integer in [1, 9223372036854775807], "
+                "got '9223372036854775808'");
+  expectFailure(base() + " --bench-runs 0",
+                "--bench-runs: expected an integer in [1, 1000000], got '0'");
+  expectFailure(base() + " --generated-weights -1",
+                "--generated-weights: expected an integer in [0, "
+                "9223372036854775807], got '-1'");
+}
+
+TEST_F(HybridRunTest, GenerateNearInt64MaxIsRefusedBeforeRunning) {
+  // position + T + N - 1 overflows int64 for this N: the check must not.
+  RunResult r = run(base() + " --tokens 1,2,3 --generate 9223372036854775807");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hybrid-run: error: --generate 9223372036854775807 after 3 "
+                   "prompt tokens at position 0 reaches a position past "
+                   "9223372036854775807, past max_seq 16\n");
+  EXPECT_EQ(r.out.find("prefill:"), std::string::npos) << r.out;
+  // The largest N whose last position still fits int64.
+  expectFailure(base() + " --tokens 1,2,3 --generate 9223372036854775805",
+                "reaches position 9223372036854775807, past max_seq 16");
+  // The longest run that fits is still accepted.
+  r = run(base() + " --tokens 1,2,3 --generate 14");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 
 TEST_F(HybridRunTest, GenericCall) {
