@@ -209,27 +209,17 @@ std::vector<int64_t> parseTokens(const std::string &text) {
   return tokens;
 }
 
-/// Writes |data| ([rows, cols] f32) as a safetensors file with one tensor.
+/// Writes |data| ([rows, cols] f32) as a safetensors file with one tensor,
+/// 'logits'.
 void writeLogits(const std::string &path, const float *data, int64_t rows,
                  int64_t cols) {
-  uint64_t bytes = uint64_t(rows * cols) * 4;
-  std::string header = "{\"logits\":{\"dtype\":\"F32\",\"shape\":[" +
-                       std::to_string(rows) + "," + std::to_string(cols) +
-                       "],\"data_offsets\":[0," + std::to_string(bytes) +
-                       "]}}";
-  while ((8 + header.size()) % 8 != 0)
-    header.push_back(' ');
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    fail("--dump-logits: cannot create " + path + ": " + std::strerror(errno));
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i)
-    len[i] = (uint64_t(header.size()) >> (8 * i)) & 0xff;
-  bool ok = std::fwrite(len, 1, 8, f) == 8 &&
-            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(data, 1, bytes, f) == bytes;
-  if (std::fclose(f) != 0 || !ok)
-    fail("--dump-logits: write to " + path + " failed");
+  HostTensor logits;
+  logits.name = "logits";
+  logits.dtype = HYB_DTYPE_F32;
+  logits.shape = {rows, cols};
+  const uint8_t *bytes = reinterpret_cast<const uint8_t *>(data);
+  logits.data.assign(bytes, bytes + size_t(rows * cols) * sizeof(float));
+  writeTensors(path, {logits});
 }
 
 /// --call: one generic call of entry point o.call on the tensors of

@@ -2,6 +2,7 @@
 
 #include "test_util.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstring>
@@ -111,6 +112,34 @@ TEST_F(HybridRunTest, DumpLogits) {
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(std::vector<float>(logits + i * 8, logits + i * 8 + 8),
               ref.step(tokens[i]));
+}
+
+TEST_F(HybridRunTest, DumpLogitsReplacesTheFileLikeSessionFiles) {
+  // Through a symbolic link: the link stays, its target gets the logits.
+  std::string real = dir_.file("real.safetensors");
+  std::string link = dir_.file("link.safetensors");
+  writeFile(real, "stale");
+  ASSERT_EQ(symlink("real.safetensors", link.c_str()), 0);
+  RunResult r = run(base() + " --tokens 4,0 --dump-logits " + link);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  std::shared_ptr<MappedSafetensors> file;
+  HYB_ASSERT_OK(openSafetensors(real, &file));
+  EXPECT_NE(file->file.find("logits"), nullptr);
+  // A FIFO is refused before anything is written (it would block, then
+  // be renamed over).
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expectFailure(base() + " --tokens 4,0 --dump-logits " + fifo,
+                fifo + ": is a FIFO, not a regular file; refusing to replace "
+                       "it");
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // --inputs is read the same way: refused, not blocked on.
+  expectFailure(base() + " --call prefill --inputs " + fifo,
+                fifo + ": is a FIFO, not a regular file");
 }
 
 TEST_F(HybridRunTest, StateSavedByOneProcessContinuesInAnother) {
