@@ -491,7 +491,7 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
     root = json::parse(text);
   } catch (const json::exception &e) {
     return error(HYB_STATUS_INVALID_FORMAT, "manifest is not valid JSON: ",
-                 e.what());
+                 printable(e.what()));
   }
   if (!root.is_object())
     return fieldError("<root>", "an object", root);

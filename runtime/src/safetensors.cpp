@@ -103,12 +103,14 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
   try {
     header = json::parse(headerBegin, headerBegin + headerLen, callback);
   } catch (const json::exception &e) {
-    return fail("JSON header does not parse: ", e.what());
+    return fail("JSON header does not parse: ", printable(e.what()));
   }
   if (!duplicateKey.empty()) {
     if (duplicateDepth == 1)
-      return fail("duplicate tensor name '", duplicateKey, "' in the header");
-    return fail("duplicate key '", duplicateKey, "' in the JSON header");
+      return fail("duplicate tensor name '", printable(duplicateKey),
+                  "' in the header");
+    return fail("duplicate key '", printable(duplicateKey),
+                "' in the JSON header");
   }
   if (!header.is_object())
     return fail("JSON header must be an object, got ", describe(header));
@@ -128,14 +130,14 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
                     describe(entry));
       for (auto m = entry.begin(); m != entry.end(); ++m) {
         if (!m.value().is_string())
-          return fail("'__metadata__' value of '", m.key(),
+          return fail("'__metadata__' value of '", printable(m.key()),
                       "' must be a string, got ", describe(m.value()));
         result.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
     auto tfail = [&](const auto &...parts) {
-      return fail("tensor '", name, "': ", parts...);
+      return fail("tensor '", printable(name), "': ", parts...);
     };
     if (name.empty())
       return fail("empty tensor name in the header");
@@ -150,7 +152,7 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
     if (!dt->is_string())
       return tfail("field 'dtype' must be a string, got ", describe(*dt));
     if (!parseStDtype(dt->get<std::string>(), &t.dtype))
-      return tfail("unknown dtype '", dt->get<std::string>(), "'");
+      return tfail("unknown dtype '", printable(dt->get<std::string>()), "'");
 
     auto sh = entry.find("shape");
     if (sh == entry.end())
@@ -217,9 +219,10 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
   const SafetensorsTensor *furthest = nullptr;
   for (const SafetensorsTensor *t : order) {
     if (furthest && t->begin < furthest->end)
-      return fail("tensors '", furthest->name, "' [", furthest->begin, ", ",
-                  furthest->end, ") and '", t->name, "' [", t->begin, ", ",
-                  t->end, ") overlap");
+      return fail("tensors '", printable(furthest->name), "' [",
+                  furthest->begin, ", ", furthest->end, ") and '",
+                  printable(t->name), "' [", t->begin, ", ", t->end,
+                  ") overlap");
     if (!furthest || t->end > furthest->end)
       furthest = t;
   }

@@ -183,8 +183,9 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
   HYB_RETURN_IF_ERROR(r.str(&model, "the model name", 1 << 16));
   HYB_RETURN_IF_ERROR(r.str(&hash, "the config hash", 1 << 16));
   if (hash != m.configHash || model != m.modelName)
-    return error(HYB_STATUS_MISMATCH, p, ": saved by model '", model,
-                 "' (config_hash ", hash, "), but this module is '",
+    return error(HYB_STATUS_MISMATCH, p, ": saved by model '",
+                 printable(model), "' (config_hash ", printable(hash),
+                 "), but this module is '",
                  m.modelName, "' (config_hash ", m.configHash, ")");
   uint64_t batch;
   HYB_RETURN_IF_ERROR(r.u64(&batch, "the batch size"));
@@ -211,12 +212,13 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
     std::string name, dtype;
     HYB_RETURN_IF_ERROR(r.str(&name, "a state buffer name", 1 << 16));
     if (name != decl.name)
-      return error(HYB_STATUS_MISMATCH, p, ": state buffer ", i, " is '", name,
-                   "' in the file, the module expects '", decl.name, "'");
+      return error(HYB_STATUS_MISMATCH, p, ": state buffer ", i, " is '",
+                   printable(name), "' in the file, the module expects '",
+                   decl.name, "'");
     HYB_RETURN_IF_ERROR(r.str(&dtype, "a dtype", 16));
     if (dtype != dtypeName(decl.dtype))
       return error(HYB_STATUS_MISMATCH, p, ": state buffer '", name,
-                   "' is ", dtype, " in the file, the module expects ",
+                   "' is ", printable(dtype), " in the file, the module expects ",
                    dtypeName(decl.dtype));
     uint32_t rank;
     HYB_RETURN_IF_ERROR(r.u32(&rank, "a rank"));
