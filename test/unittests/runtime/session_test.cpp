@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 using namespace hyb;
 using namespace hyb::test;
@@ -274,6 +275,55 @@ TEST_F(SessionTest, LoadRefusesAFifoWithoutBlocking) {
   StatusResult r = take(hyb_session_load(s, fifo.c_str()));
   EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
   EXPECT_EQ(r.message, fifo + ": is a FIFO, not a regular file");
+}
+
+TEST_F(SessionTest, StateOverTheBudgetIsRefusedBeforeAllocating) {
+  uint64_t perSequence = 0;
+  for (int64_t i = 0; i < hyb_module_state_count(module_); ++i) {
+    hyb_tensor_info_t info;
+    HYB_ASSERT_OK(hyb_module_state_info(module_, i, &info));
+    perSequence += info.size_bytes;
+  }
+  ASSERT_GT(perSequence, 0u);
+  auto tryCreate = [&](int64_t batch) {
+    hyb_session_options_t o;
+    hyb_session_options_init(&o);
+    o.batch_size = batch;
+    hyb_session_t *s = nullptr;
+    StatusResult r = take(hyb_session_create(module_, &o, &s));
+    if (s)
+      adopt(s);
+    return r;
+  };
+  // Without a limit set: more than this machine's memory, and past 64 bits.
+  StatusResult r = tryCreate(int64_t(1) << 50);
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_MEMORY);
+  EXPECT_NE(r.message.find(std::to_string(perSequence) +
+                           " state bytes each = "),
+            std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("-byte limit (physical memory)"), std::string::npos)
+      << r.message;
+  r = tryCreate(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_MEMORY);
+  EXPECT_NE(r.message.find("overflows 64 bits"), std::string::npos)
+      << r.message;
+  // A caller's limit: two sequences fit exactly, three do not.
+  std::string limit = std::to_string(2 * perSequence);
+  setenv("HYBRID_MAX_STATE_BYTES", limit.c_str(), 1);
+  EXPECT_EQ(tryCreate(2).code, HYB_STATUS_OK);
+  r = tryCreate(3);
+  EXPECT_EQ(r.message, "hyb_session_create: 3 sequences x " +
+                           std::to_string(perSequence) + " state bytes each = " +
+                           std::to_string(3 * perSequence) +
+                           " bytes, more than the " + limit +
+                           "-byte limit (HYBRID_MAX_STATE_BYTES)");
+  setenv("HYBRID_MAX_STATE_BYTES", "12x", 1);
+  r = tryCreate(1);
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message,
+            "HYBRID_MAX_STATE_BYTES='12x': expected a byte count");
+  unsetenv("HYBRID_MAX_STATE_BYTES");
 }
 
 TEST_F(SessionTest, LoadRejectsMismatchesAndLeavesTheSessionAlone) {
