@@ -231,23 +231,21 @@ TEST_F(HybridRunTest, Errors) {
 
 TEST_F(HybridRunTest, IntegerFlagsOutsideTheirRangeAreRefused) {
   // Each would once have been truncated to an int32_t or wrapped in a shift.
-  expectFailure(base() + " --threads 2147483648",
-                "--threads: expected an integer in [1, 65536], got "
-                "'2147483648'");
-  expectFailure(base() + " --threads 4294967297",
-                "--threads: expected an integer in [1, 65536], got "
-                "'4294967297'");
-  expectFailure(base() + " --bench --bench-buffer-mb 17592186044416",
-                "--bench-buffer-mb: expected an integer in [1, 1048576], got "
-                "'17592186044416'");
-  expectFailure(base() + " --tokens 1 --generate 9223372036854775808",
-                "--generate: expected an integer in [1, 9223372036854775807], "
-                "got '9223372036854775808'");
-  expectFailure(base() + " --bench-runs 0",
-                "--bench-runs: expected an integer in [1, 1000000], got '0'");
-  expectFailure(base() + " --generated-weights -1",
-                "--generated-weights: expected an integer in [0, "
-                "9223372036854775807], got '-1'");
+  struct Case {
+    const char *args, *flag, *range, *value;
+  };
+  for (Case c : {Case{"--threads", "--threads", "[1, 65536]", "2147483648"},
+                 Case{"--threads", "--threads", "[1, 65536]", "4294967297"},
+                 Case{"--bench --bench-buffer-mb", "--bench-buffer-mb",
+                      "[1, 1048576]", "17592186044416"},
+                 Case{"--tokens 1 --generate", "--generate",
+                      "[1, 9223372036854775807]", "9223372036854775808"},
+                 Case{"--bench-runs", "--bench-runs", "[1, 1000000]", "0"},
+                 Case{"--generated-weights", "--generated-weights",
+                      "[0, 9223372036854775807]", "-1"}})
+    expectFailure(base() + " " + c.args + " " + c.value,
+                  std::string(c.flag) + ": expected an integer in " + c.range +
+                      ", got '" + c.value + "'");
 }
 
 TEST_F(HybridRunTest, GenerateNearInt64MaxIsRefusedBeforeRunning) {
