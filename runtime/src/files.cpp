@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <climits>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,7 +89,9 @@ hyb_status_t resolveDestination(const std::string &path, std::string *out) {
     if (links == kMaxLinks)
       return error(HYB_STATUS_INVALID_ARGUMENT, path, ": more than ",
                    kMaxLinks, " levels of symbolic links");
-    std::vector<char> buffer(size_t(st.st_size > 0 ? st.st_size : 255) + 1);
+    // st_size is the target's length; some links (/proc) report 0.
+    std::vector<char> buffer(size_t(st.st_size > 0 ? st.st_size : PATH_MAX) +
+                             1);
     ssize_t n = ::readlink(target.c_str(), buffer.data(), buffer.size());
     if (n < 0 || size_t(n) >= buffer.size())
       return error(HYB_STATUS_IO_ERROR, target, ": cannot read the link: ",
