@@ -6,11 +6,13 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -132,10 +134,36 @@ mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleNam
   if (kind == EmitKind::Object)
     return mlir::success();
   progress("linking " + outputPath);
-  bool linked = link(objectPath, outputPath, tm->getTargetTriple(), error);
+  // Linked to a temporary, then copied through writeOutputFile: the write
+  // to |outputPath| is checked like every other (ld.lld aborts with "IO
+  // failure on output stream" on a full disk), and a failed one leaves no
+  // partial artifact that dlopen would crash on.
+  SmallString<256> linkedPath;
+  if (auto ec = sys::fs::createTemporaryFile("hybridc", "so", linkedPath)) {
+    sys::fs::remove(objectPath);
+    return fail("cannot create a temporary library: " + ec.message());
+  }
+  bool linked = link(objectPath, linkedPath, tm->getTargetTriple(), error);
   sys::fs::remove(objectPath);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> library = std::error_code();
+  if (linked)
+    library = MemoryBuffer::getFile(linkedPath);
+  sys::fs::remove(linkedPath);
   if (!linked)
     return fail(error);
+  if (!library)
+    return fail("cannot read the linked library " + linkedPath + ": " +
+                library.getError().message());
+  error = writeOutputFile(outputPath, sys::fs::OF_None, [&](raw_ostream &os) {
+    os << (*library)->getBuffer();
+    return std::string();
+  });
+  if (!error.empty())
+    return fail(error);
+  // As the linker would have made it: rwxr-xr-x.
+  if (sys::fs::is_regular_file(outputPath))
+    sys::fs::setPermissions(outputPath, sys::fs::all_read | sys::fs::all_exe |
+                                            sys::fs::owner_write);
   return mlir::success();
 }
 
@@ -199,11 +227,27 @@ bool HostCodegen::link(StringRef object, StringRef output, const Triple &triple,
     args.append({"-L/usr/lib/llvm-22/lib", "-lomp"});
   args.append({"-lm", "-lc"});
   SmallVector<StringRef> refs(args.begin(), args.end());
+  // ld.lld's diagnostics go to a file and into |error|: one line, not the
+  // linker's own lines on hybridc's stderr.
+  SmallString<256> diagnosticsPath;
+  if (auto ec = sys::fs::createTemporaryFile("hybridc-ld", "txt",
+                                             diagnosticsPath)) {
+    error = "cannot create a temporary file for the linker: " + ec.message();
+    return false;
+  }
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          StringRef(diagnosticsPath)};
   std::string message;
-  int rc = sys::ExecuteAndWait(*linker, refs, std::nullopt, {}, 0, 0,
+  int rc = sys::ExecuteAndWait(*linker, refs, std::nullopt, redirects, 0, 0,
                                &message);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> diagnostics =
+      MemoryBuffer::getFile(diagnosticsPath);
+  sys::fs::remove(diagnosticsPath);
   if (rc == 0)
     return true;
+  if (diagnostics)
+    for (StringRef line : split((*diagnostics)->getBuffer().trim(), '\n'))
+      message += (message.empty() ? "" : "; ") + line.trim().str();
   error = ("linking " + output + " failed" +
            (message.empty() ? "" : ": " + message))
               .str();
