@@ -66,7 +66,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
   try {
     header = json::parse(bytes.substr(8, size_t(n)));
   } catch (const json::exception &e) {
-    fail(path + ": header is not valid JSON: " + e.what());
+    fail(path + ": header is not valid JSON: " + hyb::printable(e.what()));
   }
   if (!header.is_object())
     fail(path + ": header is not a JSON object");
@@ -76,7 +76,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
     if (it.key() == "__metadata__")
       continue;
     const json &v = it.value();
-    std::string where = path + ": tensor '" + it.key() + "'";
+    std::string where = path + ": tensor '" + hyb::printable(it.key()) + "'";
     HostTensor t;
     t.name = it.key();
     try {
@@ -88,8 +88,8 @@ std::vector<HostTensor> readTensors(const std::string &path) {
           known = true;
         }
       if (!known)
-        fail(where + ": dtype " + dtype + " (expected F32, BF16, F16, I64 "
-             "or I32)");
+        fail(where + ": dtype " + hyb::printable(dtype) +
+             " (expected F32, BF16, F16, I64 or I32)");
       uint64_t numel = 1;
       for (const json &d : v.at("shape")) {
         int64_t dim = d.get<int64_t>();
@@ -107,7 +107,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
       t.data.assign(bytes.begin() + long(base + begin),
                     bytes.begin() + long(base + end));
     } catch (const json::exception &e) {
-      fail(where + ": " + e.what());
+      fail(where + ": " + hyb::printable(e.what()));
     }
     out.push_back(std::move(t));
   }

@@ -142,6 +142,15 @@ TEST_F(HybridRunTest, DumpLogitsReplacesTheFileLikeSessionFiles) {
                 fifo + ": is a FIFO, not a regular file");
 }
 
+TEST_F(HybridRunTest, InputTensorNamesAreEscapedInErrors) {
+  // A name with a terminal escape: the error line must not carry it raw.
+  std::string odd = dir_.file("odd.safetensors");
+  writeFile(odd, rawSafetensors(R"({"\u001b[2J":{"dtype":"Q8","shape":[],)"
+                                R"("data_offsets":[0,0]}})"));
+  expectFailure(base() + " --call prefill --inputs " + odd,
+                odd + ": tensor '\\x1b[2J': dtype Q8 (expected F32");
+}
+
 TEST_F(HybridRunTest, StateSavedByOneProcessContinuesInAnother) {
   std::string state = dir_.file("s.state");
   RunResult a = run(base() + " --tokens 1,2,3 --save-state " + state);
