@@ -44,6 +44,7 @@
 #include "llvm/Support/Format.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 
 using namespace llvm;
@@ -257,6 +258,12 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // stderr carries progress and errors and has nowhere to report its own
+  // failure (2>/dev/full): cleared at exit, before errs() is destroyed (it
+  // is made first), so that its destructor does not turn a compile that
+  // succeeded into a fatal "IO failure on output stream".
+  errs();
+  std::atexit([] { errs().clear_error(); });
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
