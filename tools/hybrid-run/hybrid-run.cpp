@@ -487,5 +487,9 @@ int main(int argc, char **argv) {
   }
   hyb_session_free(session);
   hyb_module_free(module);
+  // The generated tokens are the last line of stdout: a run whose output
+  // was lost (a full disk, a closed pipe) must not exit 0.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    fail(std::string("cannot write stdout: ") + std::strerror(errno));
   return 0;
 }

@@ -151,6 +151,18 @@ TEST_F(HybridRunTest, InputTensorNamesAreEscapedInErrors) {
                 odd + ": tensor '\\x1b[2J': dtype Q8 (expected F32");
 }
 
+TEST_F(HybridRunTest, LostStdoutFailsTheRun) {
+  // The tokens are the last line of stdout: writing them to a full disk is
+  // an error, not exit 0.
+  std::string cmd = base() + " --tokens 1,2 --generate 2 >/dev/full 2>" +
+                    dir_.file("err.txt");
+  int status = std::system((std::string(HYB_RUN_PATH) + " " + cmd).c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_EQ(readFile(dir_.file("err.txt")),
+            "hybrid-run: error: cannot write stdout: No space left on device\n");
+}
+
 TEST_F(HybridRunTest, StateSavedByOneProcessContinuesInAnother) {
   std::string state = dir_.file("s.state");
   RunResult a = run(base() + " --tokens 1,2,3 --save-state " + state);
