@@ -1,18 +1,20 @@
 //===- HostCodegen.cpp - LLVM dialect to a host shared library -----------===//
 
 #include "targets/HostCodegen.h"
+#include "targets/OutputFile.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
@@ -34,7 +36,51 @@ std::optional<std::string> findLinker() {
   return std::nullopt;
 }
 
+/// This host's LLVM target, initialized, or null with |error| set.
+const Target *hostTarget(const Triple &triple, std::string &error) {
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  std::string why;
+  const Target *t = TargetRegistry::lookupTarget(triple, why);
+  if (!t)
+    error = "no LLVM target for " + triple.str() + ": " + why;
+  return t;
+}
+
+/// The subtarget table of this host's target (its CPU and feature names).
+std::unique_ptr<MCSubtargetInfo> hostSubtargetInfo(std::string &error) {
+  Triple triple(sys::getDefaultTargetTriple());
+  const Target *t = hostTarget(triple, error);
+  if (!t)
+    return nullptr;
+  return std::unique_ptr<MCSubtargetInfo>(
+      t->createMCSubtargetInfo(triple, "", ""));
+}
+
 } // namespace
+
+std::string checkHostCPU(StringRef cpu) {
+  std::string error;
+  std::unique_ptr<MCSubtargetInfo> info = hostSubtargetInfo(error);
+  if (!info)
+    return error;
+  if (info->isCPUStringValid(cpu))
+    return "";
+  return ("--cpu=" + cpu + ": not a CPU LLVM knows for " +
+          sys::getDefaultTargetTriple() + " (--cpu=help lists them)")
+      .str();
+}
+
+void printHostCPUs(raw_ostream &os) {
+  std::string error;
+  std::unique_ptr<MCSubtargetInfo> info = hostSubtargetInfo(error);
+  if (!info) {
+    errs() << "hybridc: " << error << "\n";
+    return;
+  }
+  for (const SubtargetSubTypeKV &cpu : info->getAllProcessorDescriptions())
+    os << cpu.Key << "\n";
+}
 
 mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleName,
                                     EmitKind kind, StringRef outputPath) {
@@ -57,13 +103,12 @@ mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleNam
     return fail("LLVM optimization failed: " + toString(std::move(err)));
 
   if (kind == EmitKind::LLVM) {
-    std::error_code ec;
-    ToolOutputFile out(outputPath, ec, sys::fs::OF_None);
-    if (ec)
-      return fail("cannot open " + outputPath + ": " + ec.message());
-    llvmModule->print(out.os(), nullptr);
-    out.keep();
-    return mlir::success();
+    std::string error =
+        writeOutputFile(outputPath, sys::fs::OF_None, [&](raw_ostream &os) {
+          llvmModule->print(os, nullptr);
+          return std::string();
+        });
+    return error.empty() ? mlir::success() : fail(error);
   }
 
   SmallString<256> objectPath;
@@ -73,26 +118,52 @@ mlir::LogicalResult HostCodegen::emit(mlir::ModuleOp module, StringRef moduleNam
                                                     objectPath)) {
     return fail("cannot create a temporary object file: " + ec.message());
   }
-  {
-    std::error_code ec;
-    raw_fd_ostream os(objectPath, ec, sys::fs::OF_None);
-    if (ec)
-      return fail("cannot write " + objectPath + ": " + ec.message());
-    legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                CodeGenFileType::ObjectFile))
-      return fail("the target cannot emit object files");
-    progress("generating code");
-    codegen.run(*llvmModule);
-  }
+  std::string error = writeOutputFile(
+      objectPath, sys::fs::OF_None, [&](raw_pwrite_stream &os) {
+        legacy::PassManager codegen;
+        if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                                    CodeGenFileType::ObjectFile))
+          return std::string("the target cannot emit object files");
+        progress("generating code");
+        codegen.run(*llvmModule);
+        return std::string();
+      });
+  // A failed write removed the (temporary or requested) object already.
+  if (!error.empty())
+    return fail(error);
   if (kind == EmitKind::Object)
     return mlir::success();
   progress("linking " + outputPath);
-  std::string error;
-  bool linked = link(objectPath, outputPath, tm->getTargetTriple(), error);
+  // Linked to a temporary, then copied through writeOutputFile: the write
+  // to |outputPath| is checked like every other (ld.lld aborts with "IO
+  // failure on output stream" on a full disk), and a failed one leaves no
+  // partial artifact that dlopen would crash on.
+  SmallString<256> linkedPath;
+  if (auto ec = sys::fs::createTemporaryFile("hybridc", "so", linkedPath)) {
+    sys::fs::remove(objectPath);
+    return fail("cannot create a temporary library: " + ec.message());
+  }
+  bool linked = link(objectPath, linkedPath, tm->getTargetTriple(), error);
   sys::fs::remove(objectPath);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> library = std::error_code();
+  if (linked)
+    library = MemoryBuffer::getFile(linkedPath);
+  sys::fs::remove(linkedPath);
   if (!linked)
     return fail(error);
+  if (!library)
+    return fail("cannot read the linked library " + linkedPath + ": " +
+                library.getError().message());
+  error = writeOutputFile(outputPath, sys::fs::OF_None, [&](raw_ostream &os) {
+    os << (*library)->getBuffer();
+    return std::string();
+  });
+  if (!error.empty())
+    return fail(error);
+  // As the linker would have made it: rwxr-xr-x.
+  if (sys::fs::is_regular_file(outputPath))
+    sys::fs::setPermissions(outputPath, sys::fs::all_read | sys::fs::all_exe |
+                                            sys::fs::owner_write);
   return mlir::success();
 }
 
@@ -107,14 +178,14 @@ void HostCodegen::progress(const Twine &message) {
 TargetMachine *HostCodegen::targetMachine() {
   if (tm || !targetError.empty())
     return tm.get();
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
   Triple triple(sys::getDefaultTargetTriple());
-  std::string error;
-  const Target *t = TargetRegistry::lookupTarget(triple, error);
-  if (!t) {
-    targetError = "no LLVM target for " + triple.str() + ": " + error;
+  const Target *t = hostTarget(triple, targetError);
+  if (!t)
     return nullptr;
+  if (!options.cpu.empty()) {
+    targetError = checkHostCPU(options.cpu);
+    if (!targetError.empty())
+      return nullptr;
   }
   std::string cpuName =
       options.cpu.empty() ? sys::getHostCPUName().str() : options.cpu;
@@ -156,11 +227,27 @@ bool HostCodegen::link(StringRef object, StringRef output, const Triple &triple,
     args.append({"-L/usr/lib/llvm-22/lib", "-lomp"});
   args.append({"-lm", "-lc"});
   SmallVector<StringRef> refs(args.begin(), args.end());
+  // ld.lld's diagnostics go to a file and into |error|: one line, not the
+  // linker's own lines on hybridc's stderr.
+  SmallString<256> diagnosticsPath;
+  if (auto ec = sys::fs::createTemporaryFile("hybridc-ld", "txt",
+                                             diagnosticsPath)) {
+    error = "cannot create a temporary file for the linker: " + ec.message();
+    return false;
+  }
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          StringRef(diagnosticsPath)};
   std::string message;
-  int rc = sys::ExecuteAndWait(*linker, refs, std::nullopt, {}, 0, 0,
+  int rc = sys::ExecuteAndWait(*linker, refs, std::nullopt, redirects, 0, 0,
                                &message);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> diagnostics =
+      MemoryBuffer::getFile(diagnosticsPath);
+  sys::fs::remove(diagnosticsPath);
   if (rc == 0)
     return true;
+  if (diagnostics)
+    for (StringRef line : split((*diagnostics)->getBuffer().trim(), '\n'))
+      message += (message.empty() ? "" : "; ") + line.trim().str();
   error = ("linking " + output + " failed" +
            (message.empty() ? "" : ": " + message))
               .str();

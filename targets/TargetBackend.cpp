@@ -52,8 +52,16 @@ std::unique_ptr<TargetBackend>
 createTargetBackend(llvm::StringRef name, const TargetOptions &options,
                     std::string &error) {
   for (const Entry &entry : kBackends)
-    if (name == entry.name)
+    if (name == entry.name) {
+      // Before anything is built: LLVM only warns about an unknown CPU, then
+      // dies making code for a generic one without 64-bit support.
+      if (!options.cpu.empty()) {
+        error = checkHostCPU(options.cpu);
+        if (!error.empty())
+          return nullptr;
+      }
       return entry.create(options);
+    }
   std::string known;
   for (const auto &[i, entry] : llvm::enumerate(kBackends))
     known += std::string(i ? ", " : "") + "'" + entry.name + "'";

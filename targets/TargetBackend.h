@@ -21,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <functional>
 #include <memory>
@@ -91,8 +92,15 @@ public:
                                         llvm::StringRef outputPath) = 0;
 };
 
+/// "" if LLVM knows |cpu| (--cpu) for this host's triple, else one line
+/// saying that it does not and how to list the names it knows. Every
+/// backend's host code is built for this CPU.
+std::string checkHostCPU(llvm::StringRef cpu);
+/// The names --cpu accepts, one a line (--cpu=help).
+void printHostCPUs(llvm::raw_ostream &os);
+
 /// The backend --target=|name| names, or null with |error| saying which
-/// names this build knows.
+/// names this build knows or what is wrong with |options|.
 std::unique_ptr<TargetBackend>
 createTargetBackend(llvm::StringRef name, const TargetOptions &options,
                     std::string &error);

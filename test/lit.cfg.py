@@ -2,6 +2,7 @@
 # lit configuration of the hybridc regression tests (check-hybridc).
 
 import os
+import platform
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -29,6 +30,9 @@ llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.hybridc_tools_dir, append_path=True)
+
+# The host's architecture, for tests of names only it has (--cpu): host=x86_64.
+config.available_features.add("host=" + platform.machine())
 
 # Features: which tools were built, and whether a CUDA device is present.
 for t in tools:

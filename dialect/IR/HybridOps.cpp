@@ -16,6 +16,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdio>
@@ -141,6 +142,25 @@ LogicalResult checkNormParam(Operation *op, StringRef name, Value param,
          << formatShape(inputType.getShape()) << ", got " << paramType;
 }
 
+/// The sum of |sizes|, which must each be positive and add up within
+/// int64: a wrapped sum could equal the size it is checked against, or
+/// kDynamic, which matches anything. |what| names them in the errors.
+FailureOr<int64_t> sumPositiveSizes(Operation *op, StringRef what,
+                                    ArrayRef<int64_t> sizes) {
+  int64_t total = 0;
+  for (int64_t size : sizes) {
+    if (size <= 0)
+      return op->emitOpError() << what << " must be positive, got "
+                               << formatShape(sizes);
+    std::optional<int64_t> sum = llvm::checkedAdd(total, size);
+    if (!sum)
+      return op->emitOpError() << what << " " << formatShape(sizes)
+                               << " sum past the largest int64";
+    total = *sum;
+  }
+  return total;
+}
+
 LogicalResult checkInputRankAtLeast1(Operation *op, Value input) {
   if (cast<RankedTensorType>(input.getType()).getRank() >= 1)
     return success();
@@ -194,16 +214,12 @@ LogicalResult PackedWeightOp::verify() {
   if (rows.size() != names.size())
     return emitOpError() << "has " << names.size() << " names but "
                          << rows.size() << " row counts";
-  int64_t total = 0;
-  for (int64_t r : rows) {
-    if (r <= 0)
-      return emitOpError() << "row counts must be positive, got "
-                           << formatShape(rows);
-    total += r;
-  }
-  if (total != type.getDimSize(0))
+  FailureOr<int64_t> total = sumPositiveSizes(*this, "row counts", rows);
+  if (failed(total))
+    return failure();
+  if (*total != type.getDimSize(0))
     return emitOpError() << "row counts " << formatShape(rows) << " sum to "
-                         << total << ", not the result's "
+                         << *total << ", not the result's "
                          << type.getDimSize(0);
   return success();
 }
@@ -254,16 +270,13 @@ LogicalResult LinearOp::verify() {
     if (sizes->size() != scales->size())
       return emitOpError() << "has " << sizes->size() << " section sizes but "
                            << scales->size() << " section scales";
-    int64_t total = 0;
-    for (int64_t size : *sizes) {
-      if (size <= 0)
-        return emitOpError() << "section sizes must be positive, got "
-                             << formatShape(*sizes);
-      total += size;
-    }
-    if (conflicts(total, out))
+    FailureOr<int64_t> total =
+        sumPositiveSizes(*this, "section sizes", *sizes);
+    if (failed(total))
+      return failure();
+    if (conflicts(*total, out))
       return emitOpError() << "section sizes " << formatShape(*sizes)
-                           << " sum to " << total << " but the weight has "
+                           << " sum to " << *total << " but the weight has "
                            << out << " rows [out]";
   }
   return success();
@@ -276,17 +289,13 @@ LogicalResult SplitOp::verify() {
   if (sizes.size() != getNumResults())
     return emitOpError() << "has " << sizes.size() << " sizes but "
                          << getNumResults() << " results";
-  int64_t total = 0;
-  for (int64_t size : sizes) {
-    if (size <= 0)
-      return emitOpError() << "sizes must be positive, got "
-                           << formatShape(sizes);
-    total += size;
-  }
+  FailureOr<int64_t> total = sumPositiveSizes(*this, "sizes", sizes);
+  if (failed(total))
+    return failure();
   int64_t last = dim(getInput(), getInput().getType().getRank() - 1);
-  if (conflicts(total, last))
+  if (conflicts(*total, last))
     return emitOpError() << "sizes " << formatShape(sizes) << " sum to "
-                         << total << " but the input's last dim is " << last;
+                         << *total << " but the input's last dim is " << last;
   SmallVector<int64_t> leading = leadingShape(getInput());
   for (auto [i, result] : llvm::enumerate(getResults()))
     if (failed(checkShape(*this, "result #" + std::to_string(i), result,
@@ -365,7 +374,8 @@ LogicalResult RoPEOp::verify() {
   if (!ShapedType::isDynamic(headDim) && rotary > headDim)
     return emitOpError() << "rotary_dim " << rotary
                          << " exceeds the head dim " << headDim;
-  if (getTheta().convertToDouble() <= 0.0)
+  // Written so that NaN fails too: every comparison with NaN is false.
+  if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError() << "theta must be positive, got "
                          << formatDouble(getTheta().convertToDouble());
   return success();
@@ -392,7 +402,7 @@ LogicalResult AttentionOp::verify() {
       failed(checkShape(*this, "position", getPosition(), "[batch]",
                         {batch})))
     return failure();
-  if (getScale().convertToDouble() <= 0.0)
+  if (!(getScale().convertToDouble() > 0.0)) // NaN fails too
     return emitOpError() << "scale must be positive, got "
                          << formatDouble(getScale().convertToDouble());
   int64_t window = getWindowAttr().getInt(), sink = getSinkAttr().getInt();
@@ -412,7 +422,7 @@ LogicalResult AttentionOp::verify() {
   if ((rotary > 0) != theta.has_value())
     return emitOpError() << "rope_theta is required with, and only with, "
                             "rotary_dim > 0";
-  if (theta && theta->convertToDouble() <= 0.0)
+  if (theta && !(theta->convertToDouble() > 0.0)) // NaN fails too
     return emitOpError() << "rope_theta must be positive, got "
                          << formatDouble(theta->convertToDouble());
   return success();
@@ -506,11 +516,11 @@ LogicalResult SSDScanOp::verify() {
   if (chunk <= 0)
     return emitOpError() << "chunk_size must be positive, got " << chunk;
   double dtMin = getDtMin().convertToDouble();
-  if (dtMin < 0.0)
+  if (!(dtMin >= 0.0)) // NaN fails too
     return emitOpError() << "dt_min must be >= 0, got "
                          << formatDouble(dtMin);
   if (std::optional<APFloat> dtMax = getDtMax();
-      dtMax && dtMax->convertToDouble() <= dtMin)
+      dtMax && !(dtMax->convertToDouble() > dtMin))
     return emitOpError() << "dt_max (" << formatDouble(dtMax->convertToDouble())
                          << ") must exceed dt_min (" << formatDouble(dtMin)
                          << ")";

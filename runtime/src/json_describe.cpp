@@ -19,8 +19,13 @@ std::string describeJson(const nlohmann::json &v, size_t maxChars) {
   if (v.is_object())
     return "an object of " + std::to_string(v.size()) + " keys";
   std::string s = v.dump();
-  if (s.size() > maxChars)
-    s = s.substr(0, maxChars - 3) + "...";
+  if (s.size() > maxChars) {
+    // Cut before a UTF-8 continuation byte, never inside a character.
+    size_t cut = maxChars - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+      --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 

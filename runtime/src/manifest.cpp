@@ -307,7 +307,8 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
         index = i;
     if (index == decls.size())
       return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
-                   join(path, "name"), "': '", name, "' is not listed in '",
+                   join(path, "name"), "': '", printable(name),
+                   "' is not listed in '",
                    isState ? "state" : "weights", "'");
     out->tensorIndex = index;
     const TensorDecl &decl = decls[index];
@@ -445,7 +446,8 @@ hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path
       if (out->findIO(arg.name))
         return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                      join(apath, "name"), "': entry point '", out->name,
-                     "' has a second argument named '", arg.name, "'");
+                     "' has a second argument named '", printable(arg.name),
+                     "'");
       if (!arg.isOutput)
         for (const Dim &d : arg.shape)
           inputT = inputT || d.kind == Dim::Tokens;
@@ -491,7 +493,7 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
     root = json::parse(text);
   } catch (const json::exception &e) {
     return error(HYB_STATUS_INVALID_FORMAT, "manifest is not valid JSON: ",
-                 e.what());
+                 printable(e.what()));
   }
   if (!root.is_object())
     return fieldError("<root>", "an object", root);
@@ -502,7 +504,8 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
   HYB_RETURN_IF_ERROR(getString(root, "", "format", true, &format));
   if (format != kManifestFormat)
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field 'format': expected "
-                 "\"", kManifestFormat, "\", got \"", format, "\"");
+                 "\"", kManifestFormat, "\", got \"", printable(format),
+                 "\"");
   const json *version;
   HYB_RETURN_IF_ERROR(lookup(root, "", "version", true, &version));
   if (!version->is_number_integer())
@@ -536,7 +539,7 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
   if (m.targetKind != "cpu" && m.targetKind != "cuda")
     return error(HYB_STATUS_INVALID_FORMAT,
                  "manifest field 'target.kind': expected \"cpu\" or \"cuda\", "
-                 "got \"", m.targetKind, "\"");
+                 "got \"", printable(m.targetKind), "\"");
   HYB_RETURN_IF_ERROR(
       getString(*target, "target", "triple", false, &m.targetTriple));
   HYB_RETURN_IF_ERROR(getString(*target, "target", "cpu", false, &m.targetCpu));
@@ -547,7 +550,7 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
     if (m.targetArch.rfind("sm_", 0) != 0 || m.targetArch.size() < 5)
       return error(HYB_STATUS_INVALID_FORMAT,
                    "manifest field 'target.arch': expected a GPU architecture "
-                   "like \"sm_90a\", got \"", m.targetArch, "\"");
+                   "like \"sm_90a\", got \"", printable(m.targetArch), "\"");
     HYB_RETURN_IF_ERROR(getInt(*target, "target", "ptx_version", true, 1,
                                &m.targetPtxVersion));
     const json *kernels;
@@ -563,7 +566,8 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
         return fieldError(path, "a kernel name", k);
       if (!names.insert(k.get<std::string>()).second)
         return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
-                     "': duplicate kernel '", k.get<std::string>(), "'");
+                     "': duplicate kernel '", printable(k.get<std::string>()),
+                     "'");
       m.targetKernels.push_back(k.get<std::string>());
     }
   }
@@ -584,7 +588,7 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
       HYB_RETURN_IF_ERROR(parseTensorDecl((*list)[i], path, isState, &decl));
       if (!names.insert(decl.name).second)
         return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
-                     ".name': duplicate name '", decl.name, "'");
+                     ".name': duplicate name '", printable(decl.name), "'");
       decls.push_back(std::move(decl));
     }
   }
@@ -600,7 +604,8 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
     HYB_RETURN_IF_ERROR(parseEntryPoint(m, (*entries)[i], path, &entry));
     if (!names.insert(entry.name).second)
       return error(HYB_STATUS_INVALID_FORMAT, "manifest field '", path,
-                   ".name': duplicate entry point '", entry.name, "'");
+                   ".name': duplicate entry point '", printable(entry.name),
+                   "'");
     m.entryPoints.push_back(std::move(entry));
   }
   for (const char *required : {"prefill", "decode"})

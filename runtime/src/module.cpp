@@ -1,9 +1,15 @@
 //===- module.cpp - Loading artifacts and binding weights -----------------===//
 
 #include "runtime/src/module.h"
+#include "runtime/src/files.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace hyb;
 
@@ -30,6 +36,77 @@ hyb_status_t tensorInfo(const TensorDecl &decl, hyb_tensor_info_t *out) {
   info.layer = decl.layer;
   info.size_bytes = decl.numBytes;
   *out = info;
+  return nullptr;
+}
+
+/// Whether bytes [offset, offset + length) lie inside a file of |size|.
+bool insideFile(uint64_t offset, uint64_t length, uint64_t size) {
+  return offset <= size && length <= size - offset;
+}
+
+/// Refuses an artifact that dlopen would crash on: dlopen maps the file's
+/// segments, and reading a page past the end of a truncated file (an
+/// interrupted copy) is SIGBUS, not an error. So the ELF header, the program
+/// headers, every PT_LOAD segment's bytes and the section header table must
+/// lie inside the file. Files that are not 64-bit ELF of this byte order are
+/// left to dlopen, which reads their header without mapping and says why.
+hyb_status_t checkArtifactFile(const std::string &path) {
+  int fd;
+  uint64_t size;
+  HYB_RETURN_IF_ERROR(openRegularFile(path, &fd, &size));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  auto truncated = [&](const auto &...parts) {
+    return error(HYB_STATUS_INVALID_FORMAT, path,
+                 ": truncated artifact (interrupted copy?): the file has ",
+                 size, " bytes, but ", parts...);
+  };
+  auto readAt = [&](void *out, size_t bytes, uint64_t offset) {
+    return ::pread(fd, out, bytes, off_t(offset)) == ssize_t(bytes);
+  };
+  Elf64_Ehdr header;
+  if (size < SELFMAG)
+    return truncated("an ELF file starts with a ", SELFMAG, "-byte magic");
+  if (!readAt(header.e_ident, SELFMAG, 0))
+    return error(HYB_STATUS_IO_ERROR, path, ": cannot read: ",
+                 std::strerror(errno));
+  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    return nullptr;
+  if (size < sizeof(header))
+    return truncated("the ELF header needs ", sizeof(header));
+  if (!readAt(&header, sizeof(header), 0))
+    return error(HYB_STATUS_IO_ERROR, path, ": cannot read: ",
+                 std::strerror(errno));
+  const unsigned char hostData =
+      __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_ident[EI_DATA] != hostData)
+    return nullptr;
+  if (header.e_phnum > 0 && header.e_phentsize != sizeof(Elf64_Phdr))
+    return error(HYB_STATUS_INVALID_FORMAT, path, ": program headers of ",
+                 header.e_phentsize, " bytes, ELF64 has ",
+                 sizeof(Elf64_Phdr));
+  uint64_t phBytes = uint64_t(header.e_phnum) * sizeof(Elf64_Phdr);
+  if (!insideFile(header.e_phoff, phBytes, size))
+    return truncated("its ", header.e_phnum, " program headers take ",
+                     phBytes, " bytes from byte ", header.e_phoff);
+  std::vector<Elf64_Phdr> segments(header.e_phnum);
+  if (phBytes && !readAt(segments.data(), size_t(phBytes), header.e_phoff))
+    return error(HYB_STATUS_IO_ERROR, path, ": cannot read: ",
+                 std::strerror(errno));
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Elf64_Phdr &segment = segments[i];
+    if (segment.p_type == PT_LOAD &&
+        !insideFile(segment.p_offset, segment.p_filesz, size))
+      return truncated("PT_LOAD segment ", i, " takes ", segment.p_filesz,
+                       " bytes from byte ", segment.p_offset);
+  }
+  uint64_t shBytes = uint64_t(header.e_shnum) * header.e_shentsize;
+  if (header.e_shoff != 0 && !insideFile(header.e_shoff, shBytes, size))
+    return truncated("its section header table takes ", shBytes,
+                     " bytes from byte ", header.e_shoff);
   return nullptr;
 }
 
@@ -87,6 +164,7 @@ hyb_status_t hyb_module_load_with_options(const char *artifact_path,
   // A bare file name would make dlopen search the library path: an artifact
   // path is always a file path.
   std::string openPath = path.find('/') == std::string::npos ? "./" + path : path;
+  HYB_RETURN_IF_ERROR(checkArtifactFile(openPath));
   module->handle =
       dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!module->handle) {

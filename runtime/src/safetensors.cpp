@@ -2,6 +2,7 @@
 
 #include "runtime/src/json_describe.h"
 #include "runtime/src/safetensors.h"
+#include "runtime/src/files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -102,12 +103,14 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
   try {
     header = json::parse(headerBegin, headerBegin + headerLen, callback);
   } catch (const json::exception &e) {
-    return fail("JSON header does not parse: ", e.what());
+    return fail("JSON header does not parse: ", printable(e.what()));
   }
   if (!duplicateKey.empty()) {
     if (duplicateDepth == 1)
-      return fail("duplicate tensor name '", duplicateKey, "' in the header");
-    return fail("duplicate key '", duplicateKey, "' in the JSON header");
+      return fail("duplicate tensor name '", printable(duplicateKey),
+                  "' in the header");
+    return fail("duplicate key '", printable(duplicateKey),
+                "' in the JSON header");
   }
   if (!header.is_object())
     return fail("JSON header must be an object, got ", describe(header));
@@ -127,14 +130,14 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
                     describe(entry));
       for (auto m = entry.begin(); m != entry.end(); ++m) {
         if (!m.value().is_string())
-          return fail("'__metadata__' value of '", m.key(),
+          return fail("'__metadata__' value of '", printable(m.key()),
                       "' must be a string, got ", describe(m.value()));
         result.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
     auto tfail = [&](const auto &...parts) {
-      return fail("tensor '", name, "': ", parts...);
+      return fail("tensor '", printable(name), "': ", parts...);
     };
     if (name.empty())
       return fail("empty tensor name in the header");
@@ -149,7 +152,7 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
     if (!dt->is_string())
       return tfail("field 'dtype' must be a string, got ", describe(*dt));
     if (!parseStDtype(dt->get<std::string>(), &t.dtype))
-      return tfail("unknown dtype '", dt->get<std::string>(), "'");
+      return tfail("unknown dtype '", printable(dt->get<std::string>()), "'");
 
     auto sh = entry.find("shape");
     if (sh == entry.end())
@@ -216,9 +219,10 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
   const SafetensorsTensor *furthest = nullptr;
   for (const SafetensorsTensor *t : order) {
     if (furthest && t->begin < furthest->end)
-      return fail("tensors '", furthest->name, "' [", furthest->begin, ", ",
-                  furthest->end, ") and '", t->name, "' [", t->begin, ", ",
-                  t->end, ") overlap");
+      return fail("tensors '", printable(furthest->name), "' [",
+                  furthest->begin, ", ", furthest->end, ") and '",
+                  printable(t->name), "' [", t->begin, ", ", t->end,
+                  ") overlap");
     if (!furthest || t->end > furthest->end)
       furthest = t;
   }
@@ -228,23 +232,12 @@ hyb_status_t parseSafetensors(const uint8_t *data, uint64_t size,
 
 hyb_status_t MappedFile::open(const std::string &path,
                               std::shared_ptr<MappedFile> *out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return error(errno == ENOENT ? HYB_STATUS_NOT_FOUND : HYB_STATUS_IO_ERROR,
-                 path, ": cannot open: ", std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    return error(HYB_STATUS_IO_ERROR, path, ": cannot stat: ", std::strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return error(HYB_STATUS_INVALID_ARGUMENT, path, ": not a regular file");
-  }
+  int fd;
+  uint64_t size;
+  HYB_RETURN_IF_ERROR(openRegularFile(path, &fd, &size));
   std::shared_ptr<MappedFile> file(new MappedFile());
   file->path_ = path;
-  file->size_ = uint64_t(st.st_size);
+  file->size_ = size;
   if (file->size_ > 0) {
     void *p = mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {

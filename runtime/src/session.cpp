@@ -2,7 +2,11 @@
 
 #include "runtime/src/session.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <unistd.h>
 
 using namespace hyb;
 
@@ -55,13 +59,62 @@ hyb_status_t settle(const hyb_session_t *s) {
   return synchronize(const_cast<hyb_session_t *>(s));
 }
 
+/// The most bytes of state one session may allocate: HYBRID_MAX_STATE_BYTES
+/// when set; else, for state in host memory, the machine's physical memory
+/// (past it, allocation succeeds lazily and zeroing the pages gets the
+/// process killed); else no limit (a device allocation fails cleanly).
+hyb_status_t stateBudget(const Backend &backend, uint64_t *out) {
+  if (const char *text = std::getenv("HYBRID_MAX_STATE_BYTES")) {
+    char *end = nullptr;
+    errno = 0;
+    unsigned long long v = std::strtoull(text, &end, 10);
+    if (!*text || *end || errno == ERANGE || text[0] == '-')
+      return error(HYB_STATUS_INVALID_ARGUMENT,
+                   "HYBRID_MAX_STATE_BYTES='", printable(text),
+                   "': expected a byte count");
+    *out = v;
+    return nullptr;
+  }
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  uint64_t physical;
+  if (backend.device() != HYB_DEVICE_CPU || pages <= 0 || pageSize <= 0 ||
+      __builtin_mul_overflow(uint64_t(pages), uint64_t(pageSize), &physical))
+    physical = std::numeric_limits<uint64_t>::max();
+  *out = physical;
+  return nullptr;
+}
+
+/// Refuses, before anything is allocated, a session of |batch| sequences
+/// whose state would not fit: its byte count overflows or exceeds the
+/// budget (stateBudget).
+hyb_status_t checkStateBudget(const hyb_module_t *module, int64_t batch) {
+  uint64_t total = 0, perSequence = 0;
+  for (const TensorDecl &decl : module->manifest.state)
+    if (__builtin_add_overflow(perSequence, decl.numBytes, &perSequence))
+      return error(HYB_STATUS_OUT_OF_MEMORY, module->artifactPath,
+                   ": the state of one sequence overflows 64 bits");
+  if (__builtin_mul_overflow(perSequence, uint64_t(batch), &total))
+    return error(HYB_STATUS_OUT_OF_MEMORY, "hyb_session_create: ", batch,
+                 " sequences x ", perSequence,
+                 " state bytes each overflows 64 bits");
+  uint64_t budget;
+  HYB_RETURN_IF_ERROR(stateBudget(*module->backend, &budget));
+  if (total > budget)
+    return error(HYB_STATUS_OUT_OF_MEMORY, "hyb_session_create: ", batch,
+                 " sequences x ", perSequence, " state bytes each = ", total,
+                 " bytes, more than the ", budget, "-byte limit (",
+                 std::getenv("HYBRID_MAX_STATE_BYTES")
+                     ? "HYBRID_MAX_STATE_BYTES"
+                     : "physical memory",
+                 ")");
+  return nullptr;
+}
+
 hyb_status_t allocateState(hyb_session_t *s) {
   const Manifest &m = s->module->manifest;
   for (const TensorDecl &decl : m.state) {
-    uint64_t bytes;
-    if (__builtin_mul_overflow(decl.numBytes, uint64_t(s->batch), &bytes))
-      return error(HYB_STATUS_OUT_OF_MEMORY, "state buffer '", decl.name,
-                   "': ", s->batch, " x ", decl.numBytes, " bytes overflows");
+    // checkStateBudget has bounded the total, so this does not overflow.
+    uint64_t bytes = stateBytes(decl, s->batch);
     hyb::DeviceBuffer buffer;
     if (hyb_status_t st = s->module->backend->allocate(bytes, &buffer))
       return annotate(st, "state buffer '" + decl.name + "'");
@@ -91,6 +144,7 @@ using SessionPtr = std::unique_ptr<hyb_session_t, SessionDeleter>;
 
 /// A new session of |module| with zeroed state (counted as live).
 hyb_status_t newSession(hyb_module_t *module, int64_t batch, SessionPtr *out) {
+  HYB_RETURN_IF_ERROR(checkStateBudget(module, batch));
   SessionPtr s(new hyb_session_t());
   s->module = module;
   module->liveSessions.fetch_add(1);

@@ -1,6 +1,7 @@
 //===- session_file.cpp - The session state file (docs/Runtime.md) -------===//
 
 #include "runtime/src/session.h"
+#include "runtime/src/files.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -23,14 +24,15 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
 }
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 
+/// Writes and hashes; write errors stay in the stream (ferror), which
+/// replaceFile checks.
 struct Writer {
   FILE *f;
   uint64_t hash = kFnvOffset;
-  bool ok = true;
   void bytes(const void *p, size_t n) {
     hash = fnv1a(hash, p, n);
-    if (n && std::fwrite(p, 1, n, f) != n)
-      ok = false;
+    if (n)
+      std::fwrite(p, 1, n, f);
   }
   void u64(uint64_t v) {
     unsigned char b[8];
@@ -111,53 +113,38 @@ hyb_status_t hyb::saveSession(const hyb_session_t *session, const char *path) {
     return error(HYB_STATUS_INVALID_ARGUMENT, "hyb_session_save: path is NULL");
   HYB_RETURN_IF_ERROR(synchronize(const_cast<hyb_session_t *>(session)));
   const Manifest &m = session->module->manifest;
-  // Write a temporary file, then rename: a failed save leaves no partial
-  // file under |path|.
-  std::string tmp = std::string(path) + ".tmp." + std::to_string(getpid());
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    return error(HYB_STATUS_IO_ERROR, path, ": cannot create: ",
-                 std::strerror(errno));
-  Writer w{f};
-  w.bytes(kMagic, 8);
-  w.u32(HYB_SESSION_FILE_VERSION);
-  w.u32(0); // flags, reserved
-  w.str(m.modelName);
-  w.str(m.configHash);
-  w.u64(uint64_t(session->batch));
-  for (int64_t p : session->positions)
-    w.u64(uint64_t(p));
-  w.u32(uint32_t(m.state.size()));
-  std::vector<uint8_t> host;
-  hyb_status_t status = nullptr;
-  for (size_t i = 0; i < m.state.size() && !status; ++i) {
-    const TensorDecl &decl = m.state[i];
-    w.str(decl.name);
-    w.str(dtypeName(decl.dtype));
-    w.u32(uint32_t(decl.shape.size() + 1));
+  // replaceFile: a failed save leaves no partial file under |path|.
+  return replaceFile(path, [&](FILE *f) -> hyb_status_t {
+    Writer w{f};
+    w.bytes(kMagic, 8);
+    w.u32(HYB_SESSION_FILE_VERSION);
+    w.u32(0); // flags, reserved
+    w.str(m.modelName);
+    w.str(m.configHash);
     w.u64(uint64_t(session->batch));
-    for (int64_t d : decl.shape)
-      w.u64(uint64_t(d));
-    uint64_t bytes = stateBytes(decl, session->batch);
-    w.u64(bytes);
-    host.resize(size_t(bytes));
-    status = session->module->backend->copyToHost(session->state[i],
-                                                  host.data(), bytes);
-    if (!status)
+    for (int64_t p : session->positions)
+      w.u64(uint64_t(p));
+    w.u32(uint32_t(m.state.size()));
+    std::vector<uint8_t> host;
+    for (size_t i = 0; i < m.state.size(); ++i) {
+      const TensorDecl &decl = m.state[i];
+      w.str(decl.name);
+      w.str(dtypeName(decl.dtype));
+      w.u32(uint32_t(decl.shape.size() + 1));
+      w.u64(uint64_t(session->batch));
+      for (int64_t d : decl.shape)
+        w.u64(uint64_t(d));
+      uint64_t bytes = stateBytes(decl, session->batch);
+      w.u64(bytes);
+      host.resize(size_t(bytes));
+      HYB_RETURN_IF_ERROR(session->module->backend->copyToHost(
+          session->state[i], host.data(), bytes));
       w.bytes(host.data(), size_t(bytes));
-  }
-  uint64_t checksum = w.hash;
-  w.u64(checksum);
-  bool closed = std::fclose(f) == 0;
-  if (!status && (!w.ok || !closed))
-    status = error(HYB_STATUS_IO_ERROR, path, ": write failed: ",
-                   std::strerror(errno));
-  if (!status && std::rename(tmp.c_str(), path) != 0)
-    status = error(HYB_STATUS_IO_ERROR, path, ": cannot rename ", tmp, ": ",
-                   std::strerror(errno));
-  if (status)
-    std::remove(tmp.c_str());
-  return status;
+    }
+    uint64_t checksum = w.hash;
+    w.u64(checksum);
+    return nullptr;
+  });
 }
 
 
@@ -167,10 +154,15 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
     return error(HYB_STATUS_INVALID_ARGUMENT, "hyb_session_load: path is NULL");
   const Manifest &m = session->module->manifest;
   std::string p = path;
-  FileCloser closer{std::fopen(path, "rb")};
-  if (!closer.f)
-    return error(errno == ENOENT ? HYB_STATUS_NOT_FOUND : HYB_STATUS_IO_ERROR,
-                 p, ": cannot open: ", std::strerror(errno));
+  int fd;
+  uint64_t size;
+  HYB_RETURN_IF_ERROR(openRegularFile(p, &fd, &size));
+  FileCloser closer{::fdopen(fd, "rb")};
+  if (!closer.f) {
+    ::close(fd);
+    return error(HYB_STATUS_IO_ERROR, p, ": cannot open: ",
+                 std::strerror(errno));
+  }
   Reader r{closer.f, p};
   char magic[8];
   HYB_RETURN_IF_ERROR(r.bytes(magic, 8, "the magic"));
@@ -191,8 +183,9 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
   HYB_RETURN_IF_ERROR(r.str(&model, "the model name", 1 << 16));
   HYB_RETURN_IF_ERROR(r.str(&hash, "the config hash", 1 << 16));
   if (hash != m.configHash || model != m.modelName)
-    return error(HYB_STATUS_MISMATCH, p, ": saved by model '", model,
-                 "' (config_hash ", hash, "), but this module is '",
+    return error(HYB_STATUS_MISMATCH, p, ": saved by model '",
+                 printable(model), "' (config_hash ", printable(hash),
+                 "), but this module is '",
                  m.modelName, "' (config_hash ", m.configHash, ")");
   uint64_t batch;
   HYB_RETURN_IF_ERROR(r.u64(&batch, "the batch size"));
@@ -219,12 +212,13 @@ hyb_status_t hyb::loadSession(hyb_session_t *session, const char *path) {
     std::string name, dtype;
     HYB_RETURN_IF_ERROR(r.str(&name, "a state buffer name", 1 << 16));
     if (name != decl.name)
-      return error(HYB_STATUS_MISMATCH, p, ": state buffer ", i, " is '", name,
-                   "' in the file, the module expects '", decl.name, "'");
+      return error(HYB_STATUS_MISMATCH, p, ": state buffer ", i, " is '",
+                   printable(name), "' in the file, the module expects '",
+                   decl.name, "'");
     HYB_RETURN_IF_ERROR(r.str(&dtype, "a dtype", 16));
     if (dtype != dtypeName(decl.dtype))
       return error(HYB_STATUS_MISMATCH, p, ": state buffer '", name,
-                   "' is ", dtype, " in the file, the module expects ",
+                   "' is ", printable(dtype), " in the file, the module expects ",
                    dtypeName(decl.dtype));
     uint32_t rank;
     HYB_RETURN_IF_ERROR(r.u32(&rank, "a rank"));

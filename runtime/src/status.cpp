@@ -3,6 +3,7 @@
 #include "runtime/src/status.h"
 
 #include <new>
+#include <string_view>
 
 namespace hyb {
 
@@ -33,6 +34,58 @@ std::string formatShape(const std::vector<int64_t> &shape) {
     s += std::to_string(shape[i]);
   }
   return s + "]";
+}
+
+namespace {
+
+/// The length of the valid UTF-8 sequence at the start of |s|, or 0.
+size_t utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto continuation = [&](size_t i) {
+    return i < s.size() && (byte(i) & 0xC0) == 0x80;
+  };
+  unsigned char b = byte(0);
+  size_t n = b >= 0xC2 && b <= 0xDF   ? 2
+             : b >= 0xE0 && b <= 0xEF ? 3
+             : b >= 0xF0 && b <= 0xF4 ? 4
+                                      : 0;
+  for (size_t i = 1; i < n; ++i)
+    if (!continuation(i))
+      return 0;
+  if (n == 3 && ((b == 0xE0 && byte(1) < 0xA0) || // overlong
+                 (b == 0xED && byte(1) >= 0xA0))) // UTF-16 surrogate
+    return 0;
+  if (n == 4 && ((b == 0xF0 && byte(1) < 0x90) || // overlong
+                 (b == 0xF4 && byte(1) >= 0x90))) // past U+10FFFF
+    return 0;
+  return n;
+}
+
+} // namespace
+
+std::string printable(std::string_view bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    unsigned char b = static_cast<unsigned char>(bytes[i]);
+    if (b == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (b >= 0x20 && b < 0x7F) {
+      out += char(b);
+      ++i;
+    } else if (size_t n = b >= 0x80 ? utf8SequenceLength(bytes.substr(i)) : 0) {
+      out.append(bytes.substr(i, n));
+      i += n;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+      ++i;
+    }
+  }
+  return out;
 }
 
 } // namespace hyb

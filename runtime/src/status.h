@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct hyb_status {
@@ -41,6 +42,13 @@ hyb_status_t annotate(hyb_status_t status, const std::string &prefix);
 
 /// "[2, 3, 4]".
 std::string formatShape(const std::vector<int64_t> &shape);
+
+/// |bytes| as they may stand in a one-line message: control characters,
+/// DEL, backslashes and bytes that are not valid UTF-8 as \xNN (a backslash
+/// as \\), everything else as is. For any text that comes from a file
+/// (names, keys, a parser's "last read"), so that a message never carries
+/// raw terminal escapes, newlines or broken UTF-8.
+std::string printable(std::string_view bytes);
 
 } // namespace hyb
 

@@ -1,6 +1,7 @@
 //===- weights.cpp - Resolving weight files and binding weights -----------===//
 
 #include "runtime/src/weights.h"
+#include "runtime/src/files.h"
 
 #include <cmath>
 #include <functional>
@@ -24,13 +25,6 @@ namespace {
 bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string dirName(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::string joinPath(const std::string &dir, const std::string &name) {
@@ -69,7 +63,7 @@ hyb_status_t openIndex(const std::string &path, TensorSet *out) {
     index = json::parse(p, p + map->size());
   } catch (const json::exception &e) {
     return error(HYB_STATUS_INVALID_FORMAT, path,
-                 ": sharded index is not valid JSON: ", e.what());
+                 ": sharded index is not valid JSON: ", printable(e.what()));
   }
   if (!index.is_object() || !index.contains("weight_map") ||
       !index["weight_map"].is_object())
@@ -83,19 +77,20 @@ hyb_status_t openIndex(const std::string &path, TensorSet *out) {
   for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
     if (!it.value().is_string())
       return error(HYB_STATUS_INVALID_FORMAT, path, ": weight_map['",
-                   it.key(), "'] must be a file name string");
+                   printable(it.key()), "'] must be a file name string");
     std::string shard = joinPath(dir, it.value().get<std::string>());
     auto found = shards.find(shard);
     if (found == shards.end()) {
       std::shared_ptr<MappedSafetensors> file;
       if (hyb_status_t s = openSafetensors(shard, &file))
-        return annotate(s, path + ": shard of '" + it.key() + "'");
+        return annotate(s, path + ": shard of '" + printable(it.key()) + "'");
       found = shards.emplace(shard, std::move(file)).first;
       set.files.push_back(found->second);
     }
     const SafetensorsTensor *t = found->second->file.find(it.key());
     if (!t)
-      return error(HYB_STATUS_NOT_FOUND, path, ": weight_map maps '", it.key(),
+      return error(HYB_STATUS_NOT_FOUND, path, ": weight_map maps '",
+                   printable(it.key()),
                    "' to ", shard, ", which has no such tensor");
     set.byName[it.key()] = t;
     set.fileOf[it.key()] = shard;
@@ -111,6 +106,10 @@ hyb_status_t openTensorSet(const std::string &path, TensorSet *out) {
   if (stat(path.c_str(), &st) != 0)
     return error(HYB_STATUS_NOT_FOUND, "weights path ", path,
                  " does not exist: ", std::strerror(errno));
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+    return error(HYB_STATUS_INVALID_ARGUMENT, "weights path ", path, " is ",
+                 fileTypeName(st.st_mode),
+                 ", not a safetensors file, sharded index or directory");
   if (S_ISDIR(st.st_mode)) {
     std::vector<std::string> indexes, files;
     DIR *dir = opendir(path.c_str());

@@ -10,12 +10,12 @@
 
 #include "targets/CUDA/CUDATarget.h"
 #include "targets/HostCodegen.h"
+#include "targets/OutputFile.h"
 
 #include "passes/Target/CUDA/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 
@@ -73,15 +73,15 @@ public:
       module.emitError("no embedded PTX (hybrid-cuda-embed-device-code)");
       return mlir::failure();
     }
-    std::error_code ec;
-    ToolOutputFile out(outputPath, ec, sys::fs::OF_Text);
-    if (ec) {
-      module.emitError("cannot open " + outputPath + ": " + ec.message());
-      return mlir::failure();
-    }
-    out.os() << text.getValue().rtrim(StringRef("\0", 1));
-    out.keep();
-    return mlir::success();
+    std::string error =
+        writeOutputFile(outputPath, sys::fs::OF_Text, [&](raw_ostream &os) {
+          os << text.getValue().rtrim(StringRef("\0", 1));
+          return std::string();
+        });
+    if (error.empty())
+      return mlir::success();
+    module.emitError(error);
+    return mlir::failure();
   }
 
 private:

@@ -162,8 +162,8 @@ public:
     hyb_session_options_init(&so);
     so.batch_size = B;
     check(hyb_session_create(module, &so, &s));
-    logits.resize(size_t(B * T * V));
-    stepLogits.resize(size_t(B * V));
+    logits = allocateLogits(B, T, V);
+    stepLogits = allocateLogits(B, 1, V);
     next.resize(size_t(B));
   }
   ~Workload() { hyb_session_free(s); }

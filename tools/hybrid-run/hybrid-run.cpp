@@ -25,7 +25,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -71,16 +73,31 @@ const char kUsage[] =
     "                       session supplies 'position' if absent), its\n"
     "  --outputs FILE       outputs by name to a safetensors file\n";
 
+/// The value of integer flag |flag|, which must lie in [minValue, maxValue]:
+/// anything else (not a number, out of range, past int64) is refused, never
+/// wrapped or truncated.
 int64_t parseInt(const std::string &flag, const std::string &text,
-                 int64_t minValue) {
+                 int64_t minValue, int64_t maxValue) {
   char *end = nullptr;
   errno = 0;
   long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || v < minValue)
-    fail(flag + ": expected an integer >= " + std::to_string(minValue) +
-         ", got '" + text + "'");
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < minValue ||
+      v > maxValue)
+    fail(flag + ": expected an integer in [" + std::to_string(minValue) +
+         ", " + std::to_string(maxValue) + "], got '" + text + "'");
   return v;
 }
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+// More threads than any machine has cores is a typo, not a setting; the C
+// API's num_threads is an int32_t.
+constexpr int64_t kMaxThreads = 1 << 16;
+// 1 TiB: --bench-buffer-mb << 20 must not wrap, nor the probe's
+// allocation be absurd.
+constexpr int64_t kMaxBenchBufferMb = int64_t(1) << 20;
+// Sequences per session; batch * tokens * vocab logits must stay countable.
+constexpr int64_t kMaxBatch = 1 << 20;
+constexpr int64_t kMaxBenchRuns = 1000000;
 
 Options parseArgs(int argc, char **argv) {
   Options o;
@@ -121,11 +138,11 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--weights") {
       o.weights = needValue();
     } else if (flag == "--generated-weights") {
-      o.generatedSeed = parseInt(flag, needValue(), 0);
+      o.generatedSeed = parseInt(flag, needValue(), 0, kInt64Max);
     } else if (flag == "--tokens") {
       o.tokens = needValue();
     } else if (flag == "--generate") {
-      o.generate = parseInt(flag, needValue(), 1);
+      o.generate = parseInt(flag, needValue(), 1, kInt64Max);
     } else if (flag == "--dump-logits") {
       o.dumpLogits = needValue();
     } else if (flag == "--device") {
@@ -133,15 +150,15 @@ Options parseArgs(int argc, char **argv) {
       if (o.device != "cpu" && o.device != "cuda" && o.device != "auto")
         fail("--device: expected cpu, cuda or auto, got '" + o.device + "'");
     } else if (flag == "--batch") {
-      o.batch = parseInt(flag, needValue(), 1);
+      o.batch = parseInt(flag, needValue(), 1, kMaxBatch);
     } else if (flag == "--threads") {
-      o.threads = parseInt(flag, needValue(), 1);
+      o.threads = parseInt(flag, needValue(), 1, kMaxThreads);
     } else if (flag == "--save-state") {
       o.saveState = needValue();
     } else if (flag == "--load-state") {
       o.loadState = needValue();
     } else if (flag == "--bench-runs") {
-      o.benchRuns = parseInt(flag, needValue(), 1);
+      o.benchRuns = parseInt(flag, needValue(), 1, kMaxBenchRuns);
     } else if (flag == "--bench-against") {
       o.benchAgainst = needValue();
     } else if (flag == "--call") {
@@ -151,7 +168,7 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--outputs") {
       o.outputs = needValue();
     } else if (flag == "--bench-buffer-mb") {
-      o.benchBufferMb = parseInt(flag, needValue(), 1);
+      o.benchBufferMb = parseInt(flag, needValue(), 1, kMaxBenchBufferMb);
     } else {
       fail("unknown flag '" + flag + "' (see --help)");
     }
@@ -192,27 +209,17 @@ std::vector<int64_t> parseTokens(const std::string &text) {
   return tokens;
 }
 
-/// Writes |data| ([rows, cols] f32) as a safetensors file with one tensor.
+/// Writes |data| ([rows, cols] f32) as a safetensors file with one tensor,
+/// 'logits'.
 void writeLogits(const std::string &path, const float *data, int64_t rows,
                  int64_t cols) {
-  uint64_t bytes = uint64_t(rows * cols) * 4;
-  std::string header = "{\"logits\":{\"dtype\":\"F32\",\"shape\":[" +
-                       std::to_string(rows) + "," + std::to_string(cols) +
-                       "],\"data_offsets\":[0," + std::to_string(bytes) +
-                       "]}}";
-  while ((8 + header.size()) % 8 != 0)
-    header.push_back(' ');
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    fail("--dump-logits: cannot create " + path + ": " + std::strerror(errno));
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i)
-    len[i] = (uint64_t(header.size()) >> (8 * i)) & 0xff;
-  bool ok = std::fwrite(len, 1, 8, f) == 8 &&
-            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(data, 1, bytes, f) == bytes;
-  if (std::fclose(f) != 0 || !ok)
-    fail("--dump-logits: write to " + path + " failed");
+  HostTensor logits;
+  logits.name = "logits";
+  logits.dtype = HYB_DTYPE_F32;
+  logits.shape = {rows, cols};
+  const uint8_t *bytes = reinterpret_cast<const uint8_t *>(data);
+  logits.data.assign(bytes, bytes + size_t(rows * cols) * sizeof(float));
+  writeTensors(path, {logits});
 }
 
 /// --call: one generic call of entry point o.call on the tensors of
@@ -302,6 +309,22 @@ void hybrid_run::check(hyb_status_t status) {
   std::string message = hyb_status_message(status);
   hyb_status_free(status);
   fail(message);
+}
+
+std::vector<float> hybrid_run::allocateLogits(int64_t batch, int64_t tokens,
+                                              int64_t vocab) {
+  uint64_t count = 0;
+  if (!__builtin_mul_overflow(uint64_t(batch), uint64_t(tokens), &count) &&
+      !__builtin_mul_overflow(count, uint64_t(vocab), &count) &&
+      count <= std::vector<float>().max_size()) {
+    try {
+      return std::vector<float>(size_t(count));
+    } catch (const std::bad_alloc &) {
+    }
+  }
+  fail("the logits of " + std::to_string(batch) + " sequences x " +
+       std::to_string(tokens) + " tokens x vocab " + std::to_string(vocab) +
+       " do not fit in memory");
 }
 
 int64_t hybrid_run::argmax(const float *row, int64_t n) {
@@ -394,19 +417,30 @@ int main(int argc, char **argv) {
   if (!prompt.empty()) {
     const int64_t B = o.batch, T = int64_t(prompt.size());
     if (o.generate > 0) {
-      // Check the whole run against max_seq before anything runs.
-      int64_t end = hyb_session_position(session, 0) + T + o.generate - 1;
-      if (end > hyb_module_max_seq(module))
+      // Check the whole run against max_seq before anything runs. The last
+      // position is position + T + N - 1, which for N near INT64_MAX does
+      // not fit int64: compare N with the room left instead.
+      const int64_t position = hyb_session_position(session, 0);
+      const int64_t maxSeq = hyb_module_max_seq(module);
+      // No overflow here: position is in [0, max_seq], T at most the
+      // length of a command line.
+      const int64_t room = maxSeq - position - (T - 1);
+      if (o.generate > room) {
+        int64_t end = 0;
+        std::string reaches =
+            __builtin_add_overflow(position + T - 1, o.generate, &end)
+                ? "a position past " + std::to_string(kInt64Max)
+                : "position " + std::to_string(end);
         fail("--generate " + std::to_string(o.generate) + " after " +
              std::to_string(T) + " prompt tokens at position " +
-             std::to_string(hyb_session_position(session, 0)) +
-             " reaches position " + std::to_string(end) + ", past max_seq " +
-             std::to_string(hyb_module_max_seq(module)));
+             std::to_string(position) + " reaches " + reaches +
+             ", past max_seq " + std::to_string(maxSeq));
+      }
     }
     std::vector<int64_t> batchTokens;
     for (int64_t b = 0; b < B; ++b)
       batchTokens.insert(batchTokens.end(), prompt.begin(), prompt.end());
-    std::vector<float> logits(size_t(B * T * V));
+    std::vector<float> logits = allocateLogits(B, T, V);
     auto prefillStart = Clock::now();
     check(hyb_session_prefill(session, batchTokens.data(), T, logits.data()));
     double prefillSeconds = seconds(prefillStart, Clock::now());
@@ -453,5 +487,9 @@ int main(int argc, char **argv) {
   }
   hyb_session_free(session);
   hyb_module_free(module);
+  // The generated tokens are the last line of stdout: a run whose output
+  // was lost (a full disk, a closed pipe) must not exit 0.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    fail(std::string("cannot write stdout: ") + std::strerror(errno));
   return 0;
 }

@@ -26,6 +26,9 @@ struct Options {
 [[noreturn]] void fail(const std::string &message);
 /// fail()s with the status's message unless |status| is OK.
 void check(hyb_status_t status);
+/// Room for |batch| x |tokens| x |vocab| logits, or fail()s (one line, no
+/// std::bad_alloc) when that many floats cannot be counted or allocated.
+std::vector<float> allocateLogits(int64_t batch, int64_t tokens, int64_t vocab);
 /// The lowest index of the largest non-NaN value of |row|.
 int64_t argmax(const float *row, int64_t n);
 

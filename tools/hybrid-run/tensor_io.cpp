@@ -3,13 +3,13 @@
 #include "tensor_io.h"
 #include "hybrid-run.h"
 
+#include "runtime/src/files.h"
+#include "runtime/src/safetensors.h"
+
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace hybrid_run {
 
@@ -48,10 +48,12 @@ std::string formatShape(const std::vector<int64_t> &shape) {
 }
 
 std::vector<HostTensor> readTensors(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    fail(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  // MappedFile: a FIFO or device is refused instead of blocking the read.
+  std::shared_ptr<hyb::MappedFile> map;
+  check(hyb::MappedFile::open(path, &map));
+  std::string bytes;
+  if (map->size())
+    bytes.assign(reinterpret_cast<const char *>(map->data()), map->size());
   if (bytes.size() < 8)
     fail(path + ": not a safetensors file (" + std::to_string(bytes.size()) +
          " bytes)");
@@ -64,7 +66,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
   try {
     header = json::parse(bytes.substr(8, size_t(n)));
   } catch (const json::exception &e) {
-    fail(path + ": header is not valid JSON: " + e.what());
+    fail(path + ": header is not valid JSON: " + hyb::printable(e.what()));
   }
   if (!header.is_object())
     fail(path + ": header is not a JSON object");
@@ -74,7 +76,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
     if (it.key() == "__metadata__")
       continue;
     const json &v = it.value();
-    std::string where = path + ": tensor '" + it.key() + "'";
+    std::string where = path + ": tensor '" + hyb::printable(it.key()) + "'";
     HostTensor t;
     t.name = it.key();
     try {
@@ -86,8 +88,8 @@ std::vector<HostTensor> readTensors(const std::string &path) {
           known = true;
         }
       if (!known)
-        fail(where + ": dtype " + dtype + " (expected F32, BF16, F16, I64 "
-             "or I32)");
+        fail(where + ": dtype " + hyb::printable(dtype) +
+             " (expected F32, BF16, F16, I64 or I32)");
       uint64_t numel = 1;
       for (const json &d : v.at("shape")) {
         int64_t dim = d.get<int64_t>();
@@ -105,7 +107,7 @@ std::vector<HostTensor> readTensors(const std::string &path) {
       t.data.assign(bytes.begin() + long(base + begin),
                     bytes.begin() + long(base + end));
     } catch (const json::exception &e) {
-      fail(where + ": " + e.what());
+      fail(where + ": " + hyb::printable(e.what()));
     }
     out.push_back(std::move(t));
   }
@@ -129,18 +131,19 @@ void writeTensors(const std::string &path,
   std::string text = header.dump();
   while ((8 + text.size()) % 8 != 0)
     text.push_back(' ');
-  FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    fail(path + ": cannot create: " + std::strerror(errno));
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i)
-    len[i] = (uint64_t(text.size()) >> (8 * i)) & 0xff;
-  bool ok = std::fwrite(len, 1, 8, f) == 8 &&
-            std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  for (const HostTensor &t : tensors)
-    ok = ok && std::fwrite(t.data.data(), 1, t.data.size(), f) == t.data.size();
-  if (std::fclose(f) != 0 || !ok)
-    fail(path + ": write failed");
+  // replaceFile: a failed or interrupted write leaves the old file (or
+  // none), never a truncated one that a later run would misread.
+  hyb_status_t status = hyb::replaceFile(path, [&](FILE *f) -> hyb_status_t {
+    unsigned char len[8];
+    for (int i = 0; i < 8; ++i)
+      len[i] = (uint64_t(text.size()) >> (8 * i)) & 0xff;
+    std::fwrite(len, 1, 8, f);
+    std::fwrite(text.data(), 1, text.size(), f);
+    for (const HostTensor &t : tensors)
+      std::fwrite(t.data.data(), 1, t.data.size(), f);
+    return nullptr;
+  });
+  check(status);
 }
 
 } // namespace hybrid_run

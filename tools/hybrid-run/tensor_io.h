@@ -2,7 +2,8 @@
 //
 // The files of `hybrid-run --call`: named tensors in host memory, read from
 // and written to safetensors files (an 8-byte little-endian header length,
-// a JSON header, the raw data). Built on the public C header only.
+// a JSON header, the raw data). Built on the public C header, and on the
+// runtime's file helpers: MappedFile to read, replaceFile to write.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HYBRID_RUN_TENSOR_IO_H
@@ -29,7 +30,8 @@ struct HostTensor {
 /// Every tensor of a safetensors file (F32, F16, BF16, I64, I32), in header
 /// order; fail()s naming the file on any error.
 std::vector<HostTensor> readTensors(const std::string &path);
-/// Writes |tensors| to |path|; fail()s on error.
+/// Replaces |path| with |tensors| (a temporary file renamed over it, as
+/// session files are written); fail()s on error.
 void writeTensors(const std::string &path,
                   const std::vector<HostTensor> &tensors);
 /// "[1, 4, 9]".

@@ -20,12 +20,14 @@
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
 #include "passes/Target/CUDA/Pipelines.h"
+#include "targets/OutputFile.h"
 #include "targets/TargetBackend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -39,18 +41,19 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/Format.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 
 using namespace llvm;
 namespace fe = hybrid::frontend;
 
+// Not cl::Required: --cpu=help needs no model.
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
-                                      cl::Required);
+                                      cl::init(""));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""));
 static cl::opt<std::string> target("target",
@@ -85,9 +88,10 @@ static cl::opt<std::string>
 static cl::opt<int64_t> seqLen("seq-len",
                                cl::desc("Sequence length for --report"),
                                cl::init(2048));
-static cl::opt<std::string> cpu("cpu",
-                                cl::desc("Target CPU (default: this host's)"),
-                                cl::init(""));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("Target CPU (default: this host's); --cpu=help lists them"),
+        cl::init(""));
 static cl::opt<bool> threads("openmp",
                              cl::desc("Parallel loops on OpenMP threads"),
                              cl::init(true));
@@ -108,6 +112,32 @@ namespace {
 [[noreturn]] void die(const Twine &message) {
   errs() << "hybridc: " << message << "\n";
   exit(1);
+}
+
+/// Writes |print|'s text to |path| ("-": stdout) or dies with one line
+/// naming it (a full disk, a closed pipe).
+void writeOrDie(StringRef path, function_ref<void(raw_ostream &)> print) {
+  std::string error = hybrid::target::writeOutputFile(
+      path, sys::fs::OF_None, [&](raw_ostream &os) {
+        print(os);
+        return std::string();
+      });
+  if (!error.empty())
+    die(error);
+}
+
+/// The longest sequence --max-seq and --seq-len accept: 16M tokens, past
+/// any model's context, while every cache's byte size (max_seq x heads x
+/// head_dim x element size) stays far inside the int64 that the manifest
+/// and the runtime count in. Unbounded, --max-seq=2^62 built an artifact
+/// that the runtime refuses.
+constexpr int64_t kMaxSequenceLength = int64_t(1) << 24;
+
+/// Dies with one line unless --|name| is in [1, kMaxSequenceLength].
+void checkSizeFlag(StringRef name, int64_t value) {
+  if (value < 1 || value > kMaxSequenceLength)
+    die("--" + name + "=" + Twine(value) + ": expected an integer in [1, " +
+        Twine(kMaxSequenceLength) + "]");
 }
 
 void progress(const Twine &message) {
@@ -234,6 +264,12 @@ void printFusionReport(mlir::ModuleOp module, raw_ostream &os) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // stderr carries progress and errors and has nowhere to report its own
+  // failure (2>/dev/full): cleared at exit, before errs() is destroyed (it
+  // is made first), so that its destructor does not turn a compile that
+  // succeeded into a fatal "IO failure on output stream".
+  errs();
+  std::atexit([] { errs().clear_error(); });
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
@@ -249,8 +285,15 @@ int main(int argc, char **argv) {
     if (!weightDtype || *weightDtype == fe::DType::F64)
       die("--dtype=" + dtype + ": expected f32, bf16 or f16");
   }
-  if (maxSeq <= 0)
-    die("--max-seq must be positive");
+  checkSizeFlag("max-seq", maxSeq);
+
+  if (cpu == "help") {
+    writeOrDie("-", [](raw_ostream &os) { hybrid::target::printHostCPUs(os); });
+    return 0;
+  }
+  if (inputPath.empty())
+    die("missing MODEL: a JSON config or a directory holding config.json "
+        "(see --help)");
 
   hybrid::target::TargetOptions targetOptions;
   targetOptions.cpu = cpu;
@@ -310,15 +353,16 @@ int main(int argc, char **argv) {
           mlir::hybrid::FusionOptions::names());
 
   if (report.getNumOccurrences() && report != "fusion") {
-    if (seqLen <= 0)
-      die("--seq-len must be positive");
-    fe::ModelReport r = fe::computeReport(*spec, seqLen);
-    if (report == "json")
-      outs() << fe::reportToJson(r).dump(2) << "\n";
-    else if (report.empty() || report == "text")
-      outs() << fe::reportToText(r);
-    else
+    checkSizeFlag("seq-len", seqLen);
+    if (report != "json" && !report.empty() && report != "text")
       die("--report=" + report + ": expected text, json or fusion");
+    fe::ModelReport r = fe::computeReport(*spec, seqLen);
+    writeOrDie("-", [&](raw_ostream &os) {
+      if (report == "json")
+        os << fe::reportToJson(r).dump(2) << "\n";
+      else
+        os << fe::reportToText(r);
+    });
     return 0;
   }
 
@@ -353,12 +397,7 @@ int main(int argc, char **argv) {
 
   auto printModule = [&]() {
     std::string path = outputPath.empty() ? "-" : outputPath.getValue();
-    std::error_code ec;
-    ToolOutputFile out(path, ec, sys::fs::OF_None);
-    if (ec)
-      die("cannot open " + path + ": " + ec.message());
-    module->print(out.os());
-    out.keep();
+    writeOrDie(path, [&](raw_ostream &os) { module->print(os); });
   };
 
   auto runPipeline = [&](auto build) {
@@ -391,7 +430,7 @@ int main(int argc, char **argv) {
       what = "hybrid-fusion-pipeline";
       mlir::hybrid::buildHybridFusionPipeline(pm, fusionOptions.fusion);
     });
-    printFusionReport(*module, outs());
+    writeOrDie("-", [&](raw_ostream &os) { printFusionReport(*module, os); });
     return 0;
   }
   runPipeline([&](mlir::PassManager &pm, std::string &what) {
@@ -411,8 +450,19 @@ int main(int argc, char **argv) {
              : *emitKind == hybrid::target::EmitKind::Artifact
                  ? spec->name + ".so"
                  : "-";
-  if (failed(backend->serialize(*module, spec->name, *emitKind, output)))
-    die("serializing " + output + " failed");
+  {
+    // The backend's errors, as the one line that names what failed.
+    std::string why;
+    // Others (translation's warnings) go on to the handler that was there.
+    mlir::ScopedDiagnosticHandler collect(&context, [&](mlir::Diagnostic &d) {
+      if (d.getSeverity() != mlir::DiagnosticSeverity::Error)
+        return mlir::failure();
+      why += (why.empty() ? ": " : "; ") + d.str();
+      return mlir::success();
+    });
+    if (failed(backend->serialize(*module, spec->name, *emitKind, output)))
+      die("serializing " + output + " failed" + why);
+  }
   if (*emitKind == hybrid::target::EmitKind::Artifact ||
       *emitKind == hybrid::target::EmitKind::Object) {
     double seconds = std::chrono::duration<double>(

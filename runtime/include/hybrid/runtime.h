@@ -234,7 +234,10 @@ typedef struct hyb_session_options_t {
 HYB_API void hyb_session_options_init(hyb_session_options_t *out_options);
 
 /* Creates a session of |module| (weights must be bound): allocates every
- * state buffer as [B] + shape, zeroed, positions 0. |options| may be NULL. */
+ * state buffer as [B] + shape, zeroed, positions 0. |options| may be NULL.
+ * Fails with HYB_STATUS_OUT_OF_MEMORY, before allocating, when the state
+ * exceeds HYBRID_MAX_STATE_BYTES (environment, bytes) or, unset, on the CPU,
+ * physical memory. */
 HYB_API hyb_status_t hyb_session_create(hyb_module_t *module,
                                         const hyb_session_options_t *options,
                                         hyb_session_t **out_session);
@@ -331,7 +334,9 @@ HYB_API hyb_status_t hyb_session_set_sequence_state(hyb_session_t *session,
                                                     size_t size_bytes);
 
 /* Writes the session (positions and every state buffer) to |path|; see
- * docs/Runtime.md for the format. */
+ * docs/Runtime.md for the format. Written to a temporary file renamed over
+ * |path|: a failed save leaves the old file. A symbolic link at |path| is
+ * kept (its target is replaced); a FIFO, device or directory is refused. */
 HYB_API hyb_status_t hyb_session_save(const hyb_session_t *session,
                                       const char *path);
 /* Replaces the session's state and positions with those saved in |path|.

@@ -2,6 +2,7 @@
 
 #include "test_util.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstring>
@@ -113,6 +114,55 @@ TEST_F(HybridRunTest, DumpLogits) {
               ref.step(tokens[i]));
 }
 
+TEST_F(HybridRunTest, DumpLogitsReplacesTheFileLikeSessionFiles) {
+  // Through a symbolic link: the link stays, its target gets the logits.
+  std::string real = dir_.file("real.safetensors");
+  std::string link = dir_.file("link.safetensors");
+  writeFile(real, "stale");
+  ASSERT_EQ(symlink("real.safetensors", link.c_str()), 0);
+  RunResult r = run(base() + " --tokens 4,0 --dump-logits " + link);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  std::shared_ptr<MappedSafetensors> file;
+  HYB_ASSERT_OK(openSafetensors(real, &file));
+  EXPECT_NE(file->file.find("logits"), nullptr);
+  // A FIFO is refused before anything is written (it would block, then
+  // be renamed over).
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expectFailure(base() + " --tokens 4,0 --dump-logits " + fifo,
+                fifo + ": is a FIFO, not a regular file; refusing to replace "
+                       "it");
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // --inputs is read the same way: refused, not blocked on.
+  expectFailure(base() + " --call prefill --inputs " + fifo,
+                fifo + ": is a FIFO, not a regular file");
+}
+
+TEST_F(HybridRunTest, InputTensorNamesAreEscapedInErrors) {
+  // A name with a terminal escape: the error line must not carry it raw.
+  std::string odd = dir_.file("odd.safetensors");
+  writeFile(odd, rawSafetensors(R"({"\u001b[2J":{"dtype":"Q8","shape":[],)"
+                                R"("data_offsets":[0,0]}})"));
+  expectFailure(base() + " --call prefill --inputs " + odd,
+                odd + ": tensor '\\x1b[2J': dtype Q8 (expected F32");
+}
+
+TEST_F(HybridRunTest, LostStdoutFailsTheRun) {
+  // The tokens are the last line of stdout: writing them to a full disk is
+  // an error, not exit 0.
+  std::string cmd = base() + " --tokens 1,2 --generate 2 >/dev/full 2>" +
+                    dir_.file("err.txt");
+  int status = std::system((std::string(HYB_RUN_PATH) + " " + cmd).c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_EQ(readFile(dir_.file("err.txt")),
+            "hybrid-run: error: cannot write stdout: No space left on device\n");
+}
+
 TEST_F(HybridRunTest, StateSavedByOneProcessContinuesInAnother) {
   std::string state = dir_.file("s.state");
   RunResult a = run(base() + " --tokens 1,2,3 --save-state " + state);
@@ -193,10 +243,46 @@ TEST_F(HybridRunTest, Errors) {
   expectFailure(base() + " --tokens 1,2,3 --generate 15", "past max_seq 16");
   expectFailure(base() + " --generate 2", "--generate needs a prompt");
   expectFailure(base() + " --frobnicate", "unknown flag '--frobnicate'");
-  expectFailure(base() + " --batch 0", "--batch: expected an integer >= 1");
+  expectFailure(base() + " --batch 0",
+                "--batch: expected an integer in [1, 1048576], got '0'");
   expectFailure(std::string(HYB_TEST_ARTIFACT_V1) + " --weights x",
                 "manifest version 1 is not supported");
   expectFailure("", "missing ARTIFACT");
+}
+
+TEST_F(HybridRunTest, IntegerFlagsOutsideTheirRangeAreRefused) {
+  // Each would once have been truncated to an int32_t or wrapped in a shift.
+  struct Case {
+    const char *args, *flag, *range, *value;
+  };
+  for (Case c : {Case{"--threads", "--threads", "[1, 65536]", "2147483648"},
+                 Case{"--threads", "--threads", "[1, 65536]", "4294967297"},
+                 Case{"--bench --bench-buffer-mb", "--bench-buffer-mb",
+                      "[1, 1048576]", "17592186044416"},
+                 Case{"--tokens 1 --generate", "--generate",
+                      "[1, 9223372036854775807]", "9223372036854775808"},
+                 Case{"--bench-runs", "--bench-runs", "[1, 1000000]", "0"},
+                 Case{"--generated-weights", "--generated-weights",
+                      "[0, 9223372036854775807]", "-1"}})
+    expectFailure(base() + " " + c.args + " " + c.value,
+                  std::string(c.flag) + ": expected an integer in " + c.range +
+                      ", got '" + c.value + "'");
+}
+
+TEST_F(HybridRunTest, GenerateNearInt64MaxIsRefusedBeforeRunning) {
+  // position + T + N - 1 overflows int64 for this N: the check must not.
+  RunResult r = run(base() + " --tokens 1,2,3 --generate 9223372036854775807");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.err, "hybrid-run: error: --generate 9223372036854775807 after 3 "
+                   "prompt tokens at position 0 reaches a position past "
+                   "9223372036854775807, past max_seq 16\n");
+  EXPECT_EQ(r.out.find("prefill:"), std::string::npos) << r.out;
+  // The largest N whose last position still fits int64.
+  expectFailure(base() + " --tokens 1,2,3 --generate 9223372036854775805",
+                "reaches position 9223372036854775807, past max_seq 16");
+  // The longest run that fits is still accepted.
+  r = run(base() + " --tokens 1,2,3 --generate 14");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 
 TEST_F(HybridRunTest, GenericCall) {

@@ -118,6 +118,15 @@ TEST(ManifestErrorTest, WrongFormat) {
   expectError(j, {"'format'", "\"hybridc-artifact\"", "\"onnx\""});
 }
 
+TEST(ManifestErrorTest, StringsFromTheArtifactAreEscaped) {
+  json j = validManifest();
+  j["format"] = "\x1b]0;pwned\x07";
+  expectError(j, {"got \"\\x1b]0;pwned\\x07\""});
+  j = validManifest();
+  j["target"]["kind"] = "cpu\n";
+  expectError(j, {"got \"cpu\\x0a\""});
+}
+
 TEST(ManifestErrorTest, UnknownVersion) {
   json j = validManifest();
   j["version"] = 3;

@@ -284,6 +284,17 @@ TEST(SafetensorsErrorTest, DeeplyNestedObjectEntry) {
                                   "an object of 1 keys"});
 }
 
+TEST(SafetensorsErrorTest, FileBytesInMessagesAreEscaped) {
+  // A name with a terminal escape and a newline, as the JSON may spell it.
+  expectError(rawSafetensors(R"({"\u001b[2Jx\ny":{"dtype":"Q8","shape":[],)"
+                             R"("data_offsets":[0,0]}})"),
+              {"tensor '\\x1b[2Jx\\x0ay': unknown dtype 'Q8'"});
+  // A parser's "last read" quotes raw, invalid UTF-8 bytes.
+  StatusResult r = parse(rawSafetensors("{\"\xff\x1b"));
+  EXPECT_EQ(r.message.find('\x1b'), std::string::npos) << r.message;
+  EXPECT_EQ(r.message.find('\xff'), std::string::npos) << r.message;
+}
+
 TEST(SafetensorsErrorTest, MissingFile) {
   std::shared_ptr<MappedSafetensors> file;
   StatusResult r = take(openSafetensors("/nonexistent/x.safetensors", &file));

@@ -3,9 +3,12 @@
 #include "test_util.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 using namespace hyb;
 using namespace hyb::test;
@@ -226,6 +229,101 @@ TEST_F(SessionTest, SaveLoadContinuesIdentically) {
   EXPECT_EQ(snapshot(t), snapshot(s));
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(decode(s, {i, 7 - i}), decode(t, {i, 7 - i}));
+}
+
+TEST_F(SessionTest, SaveWritesThroughASymlinkAndKeepsIt) {
+  hyb_session_t *s = create();
+  std::vector<int64_t> tokens = {1, 2, 3};
+  HYB_ASSERT_OK(hyb_session_prefill(s, tokens.data(), 3, nullptr));
+  std::string real = dir_.file("real.bin"), link = dir_.file("link.bin");
+  writeFile(real, "stale");
+  ASSERT_EQ(symlink("real.bin", link.c_str()), 0);
+  HYB_ASSERT_OK(hyb_session_save(s, link.c_str()));
+  struct stat st;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced by a file";
+  hyb_session_t *t = create();
+  HYB_ASSERT_OK(hyb_session_load(t, real.c_str()));
+  EXPECT_EQ(hyb_session_position(t, 0), 3);
+  EXPECT_EQ(snapshot(t), snapshot(s));
+}
+
+TEST_F(SessionTest, SaveRefusesTargetsThatAreNotRegularFiles) {
+  hyb_session_t *s = create();
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  BlockingWatchdog watchdog(10);
+  for (const std::string &target : {fifo, dir_.path(), std::string("/dev/null")}) {
+    StatusResult r = take(hyb_session_save(s, target.c_str()));
+    EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT) << r.message;
+    EXPECT_EQ(r.message.find(target + ": is a "), 0u) << r.message;
+    EXPECT_NE(r.message.find("not a regular file"), std::string::npos)
+        << r.message;
+  }
+  struct stat st;
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST_F(SessionTest, LoadRefusesAFifoWithoutBlocking) {
+  hyb_session_t *s = create();
+  std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  BlockingWatchdog watchdog(10);
+  StatusResult r = take(hyb_session_load(s, fifo.c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, fifo + ": is a FIFO, not a regular file");
+}
+
+TEST_F(SessionTest, StateOverTheBudgetIsRefusedBeforeAllocating) {
+  uint64_t perSequence = 0;
+  for (int64_t i = 0; i < hyb_module_state_count(module_); ++i) {
+    hyb_tensor_info_t info;
+    HYB_ASSERT_OK(hyb_module_state_info(module_, i, &info));
+    perSequence += info.size_bytes;
+  }
+  ASSERT_GT(perSequence, 0u);
+  auto tryCreate = [&](int64_t batch) {
+    hyb_session_options_t o;
+    hyb_session_options_init(&o);
+    o.batch_size = batch;
+    hyb_session_t *s = nullptr;
+    StatusResult r = take(hyb_session_create(module_, &o, &s));
+    if (s)
+      adopt(s);
+    return r;
+  };
+  // Without a limit set: more than this machine's memory, and past 64 bits.
+  StatusResult r = tryCreate(int64_t(1) << 50);
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_MEMORY);
+  EXPECT_NE(r.message.find(std::to_string(perSequence) +
+                           " state bytes each = "),
+            std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("-byte limit (physical memory)"), std::string::npos)
+      << r.message;
+  r = tryCreate(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r.code, HYB_STATUS_OUT_OF_MEMORY);
+  EXPECT_NE(r.message.find("overflows 64 bits"), std::string::npos)
+      << r.message;
+  // A caller's limit: two sequences fit exactly, three do not.
+  std::string limit = std::to_string(2 * perSequence);
+  setenv("HYBRID_MAX_STATE_BYTES", limit.c_str(), 1);
+  EXPECT_EQ(tryCreate(2).code, HYB_STATUS_OK);
+  r = tryCreate(3);
+  EXPECT_EQ(r.message, "hyb_session_create: 3 sequences x " +
+                           std::to_string(perSequence) + " state bytes each = " +
+                           std::to_string(3 * perSequence) +
+                           " bytes, more than the " + limit +
+                           "-byte limit (HYBRID_MAX_STATE_BYTES)");
+  setenv("HYBRID_MAX_STATE_BYTES", "12x", 1);
+  r = tryCreate(1);
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message,
+            "HYBRID_MAX_STATE_BYTES='12x': expected a byte count");
+  unsetenv("HYBRID_MAX_STATE_BYTES");
 }
 
 TEST_F(SessionTest, LoadRejectsMismatchesAndLeavesTheSessionAlone) {

@@ -52,6 +52,14 @@ private:
   std::string path_;
 };
 
+/// Kills the test binary (SIGALRM) if the scope takes longer than
+/// |seconds|: a test of "does not block" fails instead of hanging.
+class BlockingWatchdog {
+public:
+  explicit BlockingWatchdog(unsigned seconds) { alarm(seconds); }
+  ~BlockingWatchdog() { alarm(0); }
+};
+
 inline void writeFile(const std::string &path, const std::string &data) {
   std::ofstream f(path, std::ios::binary);
   f.write(data.data(), std::streamsize(data.size()));

@@ -5,6 +5,7 @@
 #include "runtime/src/module.h"
 
 #include <cstring>
+#include <sys/stat.h>
 
 using namespace hyb;
 using namespace hyb::test;
@@ -205,6 +206,29 @@ TEST(WeightsErrorTest, EmptyDirectoryAndMissingPath) {
   r = take(hyb_module_bind_weights(h.m, "/nonexistent/weights"));
   EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
   EXPECT_NE(r.message.find("/nonexistent/weights"), std::string::npos);
+}
+
+TEST(WeightsErrorTest, FifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  // As a --weights path, as a directory entry and as an index's shard.
+  std::string fifo = dir.file("model.safetensors");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  writeFile(dir.file("index.json"),
+            R"({"weight_map": {"lm_head.weight": "model.safetensors"}})");
+  BlockingWatchdog watchdog(10);
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, fifo.c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, "weights path " + fifo +
+                           " is a FIFO, not a safetensors file, sharded index "
+                           "or directory");
+  r = take(hyb_module_bind_weights(h.m, dir.file("index.json").c_str()));
+  EXPECT_NE(r.message.find(fifo + ": is a FIFO, not a regular file"),
+            std::string::npos)
+      << r.message;
+  r = take(hyb_module_bind_weights(h.m, "/dev/zero"));
+  EXPECT_EQ(r.message, "weights path /dev/zero is a character device, not a "
+                       "safetensors file, sharded index or directory");
 }
 
 TEST(WeightsErrorTest, DuplicateAcrossFiles) {
