@@ -1486,12 +1486,13 @@ private:
       memref::StoreOp::create(b, loc, combine(b, j, old, totals[j]),
                               init.get(), at);
     }
+    scf::ForOp consumerLoop;
     if (consumer) {
       b.setInsertionPointAfter(only);
       gpu::BarrierOp::create(b, loc);
       SmallVector<Value> consumerSizes = loopSizes(b, loc, consumer);
       ArrayRef<Value> inner = ArrayRef<Value>(consumerSizes).drop_front(par);
-      scf::ForOp::create(
+      consumerLoop = scf::ForOp::create(
           b, loc, tid, product(b, loc, inner), block, ValueRange{},
           [&](OpBuilder &fb, Location fl, Value lin, ValueRange) {
             SmallVector<Value> ivs(parIvs);
@@ -1520,6 +1521,12 @@ private:
       consumer.erase();
     }
     g.erase();
+    // A row of thousands over 256 threads is a few trips each (a decode
+    // step's norm is one block): unrolled, so that a thread's loads of
+    // several trips are in flight together rather than a latency a trip.
+    (void)loopUnrollByFactor(loop, kLatencyUnroll);
+    if (consumerLoop)
+      (void)loopUnrollByFactor(consumerLoop, kLatencyUnroll);
   }
 
   /// One thread a point of |loop|'s iteration space, or one warp a point

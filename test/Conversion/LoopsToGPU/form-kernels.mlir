@@ -121,13 +121,15 @@ func.func @host_needs_value(%n: memref<1xindex>) {
 // -----
 
 // Tests that a row reduction over many elements (a norm's sum of squares)
-// becomes one block a row: each thread folds a strided share in registers,
-// gpu.all_reduce adds the block's, thread 0 adds that to the output.
+// becomes one block a row: each thread folds a strided share in registers
+// (4 trips a step of the loop, in order, then the trips left), gpu.all_reduce
+// adds the block's, thread 0 adds that to the output.
 // CHECK-LABEL: func.func @row_sum
 // CHECK:       gpu.launch blocks(%[[BID:[^,]+]], {{.*}}) in ({{.*}} = %{{.+}}, {{.*}}) threads(%[[TID:[^,]+]], {{.*}}) in ({{.*}} = %c256{{.*}}) module(@hybrid_kernels) function(@row_sum_kernel_0)
-// CHECK:         %[[PART:.+]] = scf.for %{{.+}} = %[[TID]] to %{{.+}} step %c256{{.*}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (f32)
+// CHECK:         %[[MAIN:.+]] = scf.for %{{.+}} = %[[TID]] to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (f32)
+// CHECK-COUNT-4:   arith.mulf
+// CHECK:         %[[PART:.+]] = scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c256{{.*}} iter_args(%{{.+}} = %[[MAIN]]) -> (f32)
 // CHECK:           arith.mulf
-// CHECK:           arith.addf %[[ACC]]
 // CHECK:         %[[SUM:.+]] = gpu.all_reduce {{ *}}add %[[PART]] uniform
 // CHECK:         scf.if
 // CHECK:           %[[OLD:.+]] = memref.load
