@@ -42,6 +42,16 @@ std::vector<int64_t> ioShape(hyb_module_t *module, const Options &o,
        "conditioning prefix)");
 }
 
+/// "[B, T, 9]" for a shape with HYB_DIM_B and HYB_DIM_T.
+std::string formatDims(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + (shape[i] == HYB_DIM_B   ? std::string("B")
+                            : shape[i] == HYB_DIM_T ? std::string("T")
+                                                    : std::to_string(shape[i]));
+  return s + "]";
+}
+
 /// Tensor |name| of safetensors file |path|: its dtype one of |dtypes|, its
 /// shape [1, dim1, dim2] with dim1 = |dim1| unless it is negative.
 HostTensor readInput(const std::string &flag, const std::string &path,
@@ -97,8 +107,9 @@ bool hybrid_run::audioMode(const Options &o) {
   return !o.codes.empty() || !o.prefix.empty() || o.generateFrames > 0;
 }
 
-void hybrid_run::runAudio(hyb_module_t *module, hyb_session_t *session,
-                          const Options &o) {
+std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
+                                              hyb_session_t *session,
+                                              const Options &o) {
   if (o.codes.empty() && o.prefix.empty())
     fail("--generate-frames and --bench need a prompt: --codes FILE and/or "
          "--prefix FILE");
@@ -109,7 +120,7 @@ void hybrid_run::runAudio(hyb_module_t *module, hyb_session_t *session,
   std::vector<int64_t> tokensShape = ioShape(module, o, "prefill", "tokens");
   std::vector<int64_t> logitsShape = ioShape(module, o, "prefill", "logits");
   if (tokensShape.size() != 3 || logitsShape.size() != 4)
-    fail(o.artifact + ": prefill takes tokens " + formatShape(tokensShape) +
+    fail(o.artifact + ": prefill takes tokens " + formatDims(tokensShape) +
          ", not [B, T, n_codebooks]: not a multi-codebook model (use --tokens)");
   const int64_t C = tokensShape[2], V = logitsShape[3], B = o.batch;
 
@@ -205,7 +216,7 @@ void hybrid_run::runAudio(hyb_module_t *module, hyb_session_t *session,
                 (long long)V);
   }
   if (frames == 0)
-    return;
+    return {};
 
   // Frame 0 from the prompt's last position, then one @frame call a frame.
   HostTensor current = outputTensor("tokens", HYB_DTYPE_I64, {B, 1, C});
@@ -233,11 +244,13 @@ void hybrid_run::runAudio(hyb_module_t *module, hyb_session_t *session,
                   "codec's %.2f frames/s; %.2fx real time)\n",
                   rate / perSecond, rate, perSecond / rate);
   }
+  std::vector<std::string> out;
   if (o.generateFrames > 0)
     for (const std::vector<int64_t> &frame : lines) {
       std::string line;
       for (size_t c = 0; c < frame.size(); ++c)
         line += (c ? " " : "") + std::to_string(frame[c]);
-      std::printf("%s\n", line.c_str());
+      out.push_back(line);
     }
+  return out;
 }

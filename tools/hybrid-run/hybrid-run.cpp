@@ -422,8 +422,9 @@ int main(int argc, char **argv) {
 
   if (!o.call.empty())
     runCall(module, session, o);
+  std::vector<std::string> frameLines;
   if (audioMode(o))
-    runAudio(module, session, o);
+    frameLines = runAudio(module, session, o);
 
   std::vector<int64_t> generated;
   if (!prompt.empty()) {
@@ -486,6 +487,8 @@ int main(int argc, char **argv) {
       line += (i ? " " : "") + std::to_string(generated[i]);
     std::printf("%s\n", line.c_str());
   }
+  for (const std::string &line : frameLines)
+    std::printf("%s\n", line.c_str());
   hyb_session_free(session);
   hyb_module_free(module);
   return 0;

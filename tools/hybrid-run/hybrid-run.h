@@ -40,8 +40,10 @@ inline double seconds(Clock::time_point a, Clock::time_point b) {
 /// --generate-frames).
 bool audioMode(const Options &o);
 /// The audio contract (audio.cpp): the prompt (prefix, codes), its logits
-/// (--dump-logits), greedy frames and --bench's frames/s.
-void runAudio(hyb_module_t *module, hyb_session_t *session, const Options &o);
+/// (--dump-logits), greedy frames and --bench's frames/s. Returns the lines
+/// of --generate-frames, which the caller prints last.
+std::vector<std::string> runAudio(hyb_module_t *module, hyb_session_t *session,
+                                  const Options &o);
 
 /// --bench (bench.cpp): prefill and decode tokens/s, bandwidth, roofline.
 void runBench(hyb_module_t *module, const Options &o,

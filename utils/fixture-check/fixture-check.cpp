@@ -39,6 +39,8 @@
 //   reset     a reset session reproduces the prompt's logits bit for bit
 //   save      a session saved after the prompt and loaded into another
 //             continues like the original, bit for bit
+//   batch     a session of B=3 copies of the prompt: every row's logits as
+//             batch 1's (rel err <= 1e-6), every row's frames the reference's
 //
 // Two helpers for tests of the generic call (hybrid-run --call):
 //   fixture-check --write OUT NAME DTYPE DIMS VALUES
@@ -56,6 +58,7 @@
 
 #include "hybrid/runtime.h"
 #include "runtime/src/safetensors.h"
+#include "runtime/src/tensor_view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -276,15 +279,8 @@ struct AudioCheck {
     return s;
   }
   static hyb_tensor_t tensor(const char *name, hyb_dtype_t dtype,
-                             std::vector<int64_t> shape, const void *data) {
-    hyb_tensor_t t = {};
-    t.name = name;
-    t.dtype = dtype;
-    t.rank = int32_t(shape.size());
-    for (size_t i = 0; i < shape.size(); ++i)
-      t.shape[i] = shape[i];
-    t.data = const_cast<void *>(data);
-    return t;
+                             const std::vector<int64_t> &shape, const void *data) {
+    return hyb::tensorView(name, dtype, shape, data);
   }
   void call(hyb_session_t *s, const char *entry, hyb_tensor_t in,
             hyb_tensor_t out) {
@@ -460,7 +456,61 @@ int checkAudio(const std::string &artifact, const std::string &fixture,
   report(a.decodeRun(saved) == a.decodeRun(loaded), "save",
          "8 decode steps after save and load equal the original's");
 
-  for (hyb_session_t *x : {s, fork, fork2, orig, split, saved, loaded})
+  // batch: three copies of the prompt in one session of B = 3.
+  const int64_t B = 3;
+  hyb_session_options_t batchOptions;
+  hyb_session_options_init(&batchOptions);
+  batchOptions.batch_size = B;
+  hyb_session_t *batch = nullptr;
+  check(hyb_session_create(a.module, &batchOptions, &batch), "session");
+  std::vector<float> batchPrefix, prefixLogits(size_t(B * a.P * a.C * a.V)),
+      codesLogits(size_t(B * a.T * a.C * a.V));
+  std::vector<int64_t> batchCodes;
+  for (int64_t b = 0; b < B; ++b) {
+    batchPrefix.insert(batchPrefix.end(), a.prefix.begin(), a.prefix.end());
+    batchCodes.insert(batchCodes.end(), a.codes.begin(), a.codes.end());
+  }
+  a.call(batch, "prefill_embeds",
+         AudioCheck::tensor("embeds", HYB_DTYPE_F32, {B, a.P, a.D}, batchPrefix.data()),
+         AudioCheck::tensor("logits", HYB_DTYPE_F32, {B, a.P, a.C, a.V}, prefixLogits.data()));
+  a.call(batch, "prefill",
+         AudioCheck::tensor("tokens", HYB_DTYPE_I64, {B, a.T, a.C}, batchCodes.data()),
+         AudioCheck::tensor("logits", HYB_DTYPE_F32, {B, a.T, a.C, a.V}, codesLogits.data()));
+  double batchErr = 0;
+  const size_t prefixRow = size_t(a.P * a.C * a.V), codesRow = size_t(a.T * a.C * a.V);
+  std::vector<int64_t> cur, next(static_cast<size_t>(B * a.C));
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<float> row(prefixLogits.begin() + long(b * prefixRow),
+                           prefixLogits.begin() + long((b + 1) * prefixRow));
+    row.insert(row.end(), codesLogits.begin() + long(b * codesRow),
+               codesLogits.begin() + long((b + 1) * codesRow));
+    batchErr = std::max(batchErr, relativeError(row, whole.data(), whole.size()));
+    for (int64_t c = 0; c < a.C; ++c) {
+      const float *r = row.data() + ((L - 1) * a.C + c) * a.V;
+      cur.push_back(std::max_element(r, r + a.V) - r);
+    }
+  }
+  std::vector<std::vector<int64_t>> rowFrames(static_cast<size_t>(B));
+  for (int64_t i = 0; i < N; ++i) {
+    if (i) {
+      a.call(batch, "frame", AudioCheck::tensor("tokens", HYB_DTYPE_I64, {B, 1, a.C}, cur.data()),
+             AudioCheck::tensor("next_token", HYB_DTYPE_I64, {B, 1, a.C}, next.data()));
+      cur = next;
+    }
+    for (int64_t b = 0; b < B; ++b)
+      rowFrames[size_t(b)].insert(rowFrames[size_t(b)].end(), cur.begin() + b * a.C,
+                                  cur.begin() + (b + 1) * a.C);
+  }
+  int64_t rowsEqual = 0;
+  for (const std::vector<int64_t> &f : rowFrames)
+    rowsEqual += f == a.frames;
+  const double batchTol = 1e-6;
+  report(batchErr <= batchTol && rowsEqual == B, "batch",
+         "B=3 rows vs batch 1: rel err " + fmt("%.3e", batchErr) + " (tolerance " +
+             fmt("%.0e", batchTol) + "), " + std::to_string(rowsEqual) +
+             "/3 rows of frames equal");
+
+  for (hyb_session_t *x : {s, fork, fork2, orig, split, saved, loaded, batch})
     hyb_session_free(x);
   hyb_module_free(a.module);
   std::printf("fixture-check: %d passed, %d failed\n", passed, failed);
