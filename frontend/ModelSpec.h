@@ -128,6 +128,9 @@ struct ModelSpec {
   int64_t hidden = 0;
   int64_t numLayers = 0;
   int64_t numCodebooks = 1;    // >1: per-codebook embeddings summed, stacked heads
+  bool prefixEmbeddings = false; // prompts may begin with given hidden vectors
+                                 // (Zonos' conditioning): a prefill_embeds entry
+  double frameRate = 0;        // audio frames per second of the codec (0: text)
 
   NormSpec finalNorm;
   bool tiedEmbeddings = false; // lm_head is embed (not listed by weights())

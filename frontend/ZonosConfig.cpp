@@ -27,6 +27,8 @@ namespace {
 constexpr int64_t kZonosCodebooks = 9;
 constexpr int64_t kZonosEmbedRows = 1026;
 constexpr int64_t kZonosHeadRows = 1025;
+// zonos/autoencoder.py: DAC 44.1 kHz, one frame per 512 samples.
+constexpr double kDacFrameRate = 44100.0 / 512.0;
 
 bool isAuto(const Fields &f, const std::string &key) {
   const nlohmann::json *v = f.find(key);
@@ -39,11 +41,14 @@ void readIgnoredNumber(const Fields &f, const std::string &key) {
     f.getDouble(key, 0);
 }
 
+// mamba_ssm MHA's keyword arguments, what attn_cfg may hold.
+const std::vector<std::string> kMhaKeys = {
+    "num_heads",     "num_heads_kv",  "head_dim", "mlp_dim",        "qkv_proj_bias",
+    "out_proj_bias", "softmax_scale", "causal",   "d_conv",         "rotary_emb_dim",
+    "rotary_emb_base", "rotary_emb_interleaved"};
+
 AttentionSpec readAttnCfg(const Fields &a, int64_t dModel) {
-  a.rejectUnknown({"num_heads", "num_heads_kv", "head_dim", "mlp_dim", "qkv_proj_bias",
-                   "out_proj_bias", "softmax_scale", "causal", "d_conv", "rotary_emb_dim",
-                   "rotary_emb_base", "rotary_emb_interleaved"},
-                  "a parameter of mamba_ssm MHA");
+  a.rejectUnknown(kMhaKeys, "a parameter of mamba_ssm MHA");
   AttentionSpec s;
   s.numHeads = a.requireInt("num_heads");
   s.numKvHeads = a.getOptInt("num_heads_kv").value_or(s.numHeads);
@@ -156,15 +161,68 @@ Mamba2Spec readMamba2Cfg(const Fields &c, int64_t dModel) {
 }
 
 // mamba_ssm GatedMLP(hidden_features=d, multiple_of=128): fc1 [2I, D] split
-// into (y, gate), y * silu(gate), fc2 [D, I]; I rounded up to 128.
-FfnSpec zonosMlp(int64_t d) {
+// into (y, gate), y * silu(gate), fc2 [D, I]; I rounded up to 128. The torch
+// backbone's FeedForward is the same with I exactly d (roundTo 1).
+FfnSpec zonosMlp(int64_t d, int64_t roundTo) {
   FfnSpec f;
   f.kind = FfnKind::GatedMlp;
-  f.intermediate = (d + 127) / 128 * 128;
+  f.intermediate = (d + roundTo - 1) / roundTo * roundTo;
   f.activation = Activation::Silu;
   f.fusedGateUp = true;
   f.gateFirst = false;
   return f;
+}
+
+// zonos/backbone/_torch.py: every layer is a TransformerBlock (attn_layer_idx
+// is not read): nn.LayerNorm (rms_norm is not read), attention with head_dim
+// d_model / num_heads, in_proj [q; k; v] and out_proj without biases,
+// interleaved rotary over the whole head at base 10000 (precompute_freqs_cis;
+// attn_cfg's rotary keys are not read), then norm2 and FeedForward.
+AttentionSpec readTorchAttnCfg(const Fields &a, int64_t dModel) {
+  // The rest of attn_cfg is MHA's keywords, which this backbone never reads.
+  a.rejectUnknown(kMhaKeys, "a parameter of mamba_ssm MHA");
+  AttentionSpec s;
+  s.numHeads = a.requireInt("num_heads");
+  s.numKvHeads = a.requireInt("num_heads_kv");
+  if (dModel % s.numHeads != 0)
+    a.failValue("num_heads", "a divisor of d_model (" + std::to_string(dModel) + ")");
+  if (s.numHeads % s.numKvHeads != 0)
+    a.failValue("num_heads_kv", "a divisor of num_heads (" + std::to_string(s.numHeads) + ")");
+  s.headDim = dModel / s.numHeads;
+  if (s.headDim % 2 != 0)
+    a.failValue("num_heads", "d_model / num_heads even (the rotary rotates pairs)");
+  s.qkvBias = s.outBias = false;
+  s.fusedQkv = true;
+  s.rotaryDim = s.headDim;
+  s.ropeTheta = 10000.0;
+  s.ropeInterleaved = true;
+  return s;
+}
+
+// The top level of ZonosConfig.from_dict: BackboneConfig(**backbone),
+// PrefixConditionerConfig(**prefix_conditioner), then ZonosConfig's own
+// fields. The prefix conditioner runs outside the compiled model: its output
+// is the prompt's given hidden vectors (prefill_embeds).
+void readZonosTop(const Fields &top) {
+  top.rejectUnknown({"backbone", "prefix_conditioner", "eos_token_id", "masked_token_id",
+                     "pad_vocab_to_multiple_of"},
+                    "a ZonosConfig field");
+  if (!top.isObject("prefix_conditioner"))
+    top.failValue("prefix_conditioner", "an object (Zonos PrefixConditionerConfig)");
+  Fields pc = top.getObject("prefix_conditioner");
+  pc.rejectUnknown({"conditioners", "projection"}, "a PrefixConditionerConfig field");
+  if (!pc.getArray("conditioners"))
+    pc.failValue("conditioners", "a list of conditioner configs");
+  std::string projection = pc.requireString("projection");
+  if (projection != "none" && projection != "linear" && projection != "mlp")
+    pc.failValue("projection", "\"none\", \"linear\" or \"mlp\"");
+  // Token ids the generation loop uses (EOS stops codebook 0; the masked
+  // id fills the delay pattern); both are rows of the embeddings.
+  top.getInt("eos_token_id", 1024, 0, kZonosHeadRows - 1);
+  top.getInt("masked_token_id", 1025, 0, kZonosEmbedRows - 1);
+  // Padding rows added to each head at load and masked to -inf by
+  // _compute_logits: the logits are the 1025 real rows whatever it is.
+  top.getInt("pad_vocab_to_multiple_of", 8, 0);
 }
 
 } // namespace
@@ -193,6 +251,12 @@ Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::st
     if (!(eps > 0))
       b.failValue("norm_epsilon", "a positive number");
     std::vector<bool> isAttn = readLayerIndexSet(b, "attn_layer_idx", layers);
+    // Zonos.from_local routes a config without ssm_cfg (the transformer) to
+    // the pure-torch backbone, every other one to mamba_ssm's.
+    const nlohmann::json *ssmJson = b.find("ssm_cfg");
+    bool torchBackbone = !ssmJson || ssmJson->is_null() || ssmJson->empty();
+    if (torchBackbone)
+      isAttn.assign(isAttn.size(), true);
     bool anyAttn = false, hasSsm = false;
     for (bool a : isAttn) {
       anyAttn |= a;
@@ -201,8 +265,15 @@ Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::st
 
     NormSpec norm{rms ? NormKind::RMS : NormKind::Layer, eps, /*bias=*/!rms};
     AttentionSpec attn;
-    if (anyAttn)
+    if (torchBackbone) {
+      norm = NormSpec{NormKind::Layer, eps, true};
+      attn = readTorchAttnCfg(b.getObject("attn_cfg"), spec.hidden);
+      if (attnInter == 0)
+        b.failValue("attn_mlp_d_intermediate",
+                    "a positive number (the torch backbone's FeedForward has no other size)");
+    } else if (anyAttn) {
       attn = readAttnCfg(b.getObject("attn_cfg"), spec.hidden);
+    }
     Fields ssm = b.getObject("ssm_cfg");
     std::string ssmLayer = ssm.getString("layer", "Mamba1");
     if (ssmLayer != "Mamba1" && ssmLayer != "Mamba2")
@@ -231,16 +302,20 @@ Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::st
       int64_t d = a ? attnInter : dInter;
       if (d > 0) {
         l.ffnNorm = norm;
-        l.ffn = zonosMlp(d);
+        l.ffn = zonosMlp(d, torchBackbone ? 1 : 128);
       }
     }
     // Zonos' norm_f is always an nn.LayerNorm (weight and bias); with
-    // rms_norm it is applied as an RMS norm that still adds the bias.
-    spec.finalNorm = NormSpec{rms ? NormKind::RMS : NormKind::Layer, eps, true};
+    // rms_norm the mamba_ssm backbone applies it as an RMS norm that still
+    // adds the bias (layer_norm_fn(is_rms_norm=True)).
+    spec.finalNorm = NormSpec{rms && !torchBackbone ? NormKind::RMS : NormKind::Layer, eps, true};
+    readZonosTop(top);
     spec.numCodebooks = kZonosCodebooks;
     spec.vocabSize = kZonosEmbedRows;
     spec.outputVocabSize = kZonosHeadRows;
     spec.tiedEmbeddings = false;
+    spec.prefixEmbeddings = true;
+    spec.frameRate = kDacFrameRate;
     return spec;
   });
 }

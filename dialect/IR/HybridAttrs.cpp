@@ -168,7 +168,8 @@ LogicalResult HybridDialect::verifyRegionResultAttribute(Operation *op,
                               "under its own name";
   if (auto role = dyn_cast<ArgRoleAttr>(attr.getValue());
       role && (role.getValue() == ArgRole::tokens ||
-               role.getValue() == ArgRole::position))
+               role.getValue() == ArgRole::position ||
+               role.getValue() == ArgRole::embeds))
     return op->emitError() << "result #" << resultIndex << " has input role "
                            << stringifyArgRole(role.getValue());
   return checkEntryValue(op, attr, "result");

@@ -56,7 +56,10 @@ def Hybrid_ArgRole : I32Enum<"ArgRole",
       I32EnumCase<"tokens", 0>,
       I32EnumCase<"position", 1>,
       I32EnumCase<"logits", 2>,
-      I32EnumCase<"next_token", 3>
+      I32EnumCase<"next_token", 3>,
+      // Hidden vectors given in place of token ids ([B, T, hidden] f32):
+      // a prompt that begins with them (Zonos' conditioning prefix).
+      I32EnumCase<"embeds", 4>
     ]> {
   let cppNamespace = "::mlir::hybrid";
 }
@@ -190,7 +193,9 @@ def Hybrid_ModelAttr : Hybrid_Attr<"Model", "model"> {
     "int64_t":$num_layers,
     "int64_t":$num_codebooks,
     "int64_t":$max_seq,
-    OptionalParameter<"::mlir::StringAttr">:$config_hash
+    OptionalParameter<"::mlir::StringAttr">:$config_hash,
+    // An audio model's codec frames per second (Zonos' DAC: 44100 / 512).
+    OptionalParameter<"::mlir::FloatAttr">:$frame_rate
   );
   let assemblyFormat = "`<` struct(params) `>`";
 }

@@ -215,7 +215,16 @@ private:
   // Entry points
   //===--------------------------------------------------------------------===//
 
-  void buildEntry(StringRef name, int64_t tokens, bool greedy = false);
+  /// What feeds an entry point's positions: token ids, embedded here, or
+  /// hidden vectors the caller gives (a conditioning prefix).
+  enum class EntryInput { Tokens, Embeds };
+  /// One entry point over |tokens| positions (kDyn: "T"); |greedy| returns
+  /// the argmax of every codebook's logits instead of the logits.
+  void buildEntry(StringRef name, int64_t tokens, bool greedy = false,
+                  EntryInput input = EntryInput::Tokens);
+  /// The logits ([B, T, V], or [B, T, C, V] over C codebooks) or, |greedy|,
+  /// the next token ids ([B, T] or [B, T, C]) of the final hidden states.
+  Value head(Value h, bool greedy);
 
   MLIRContext &ctx;
   const ModelSpec &spec;

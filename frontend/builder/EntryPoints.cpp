@@ -4,6 +4,9 @@
 // (one token per sequence -> its logits) and @decode_greedy (-> the next
 // token): each takes the state buffers and returns them updated
 // (docs/ABI.md). An entry point is embeddings, the layers and the head.
+// Multi-codebook models also get @frame (one frame's tokens -> the next
+// frame's, greedy), and models whose prompts begin with given hidden vectors
+// @prefill_embeds (hidden vectors instead of embedded tokens -> logits).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,31 +34,42 @@ OwningOpRef<ModuleOp> ModelIRBuilder::build() {
       *module, ModelAttr::get(&ctx, b.getStringAttr(spec.name),
                               b.getStringAttr(spec.modelType), spec.vocabSize,
                               spec.hidden, spec.numLayers, spec.numCodebooks,
-                              options.maxSeq, /*config_hash=*/nullptr));
+                              options.maxSeq, /*config_hash=*/nullptr,
+                              spec.frameRate > 0
+                                  ? b.getF64FloatAttr(spec.frameRate)
+                                  : FloatAttr()));
   b.setInsertionPointToEnd(module->getBody());
   buildEntry("prefill", kDyn);
   b.setInsertionPointToEnd(module->getBody());
   buildEntry("decode", 1);
-  if (spec.numCodebooks == 1) {
-    // The greedy step returns the next token, not the logits: the caller
-    // of a plain generation loop never needs them.
+  // The greedy step returns the next token (one per codebook: a frame), not
+  // the logits: the caller of a plain generation loop never needs them.
+  b.setInsertionPointToEnd(module->getBody());
+  buildEntry(spec.numCodebooks == 1 ? "decode_greedy" : "frame", 1,
+             /*greedy=*/true);
+  if (spec.prefixEmbeddings) {
     b.setInsertionPointToEnd(module->getBody());
-    buildEntry("decode_greedy", 1, /*greedy=*/true);
+    buildEntry("prefill_embeds", kDyn, /*greedy=*/false, EntryInput::Embeds);
   }
   return module;
 }
 
-void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy) {
+void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy,
+                                EntryInput input) {
   seqLen = tokens;
   int64_t v = spec.outputVocabSize > 0 ? spec.outputVocabSize : spec.vocabSize;
   int64_t codebooks = spec.numCodebooks;
   auto i64 = b.getI64Type();
-  Type tokensType = codebooks == 1
+  bool embeds = input == EntryInput::Embeds;
+  Type tokensType = embeds ? Type(act({spec.hidden}))
+                    : codebooks == 1
                         ? RankedTensorType::get({kDyn, seqLen}, i64)
                         : RankedTensorType::get({kDyn, seqLen, codebooks}, i64);
   Type positionType = RankedTensorType::get({kDyn}, i64);
   Type logitsType = codebooks == 1 ? act({v}) : act({codebooks, v});
-  Type nextTokenType = RankedTensorType::get({kDyn, seqLen}, i64);
+  Type nextTokenType =
+      codebooks == 1 ? RankedTensorType::get({kDyn, seqLen}, i64)
+                     : RankedTensorType::get({kDyn, seqLen, codebooks}, i64);
 
   SmallVector<Type> args = {tokensType, positionType},
                     results = {greedy ? nextTokenType : logitsType};
@@ -64,7 +78,8 @@ void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy) {
     return b.getDictionaryAttr(b.getNamedAttr(
         contract->getRoleAttrHelper().getName(), ArgRoleAttr::get(&ctx, r)));
   };
-  argAttrs = {role(ArgRole::tokens), role(ArgRole::position)};
+  argAttrs = {role(embeds ? ArgRole::embeds : ArgRole::tokens),
+              role(ArgRole::position)};
   resultAttrs = {role(greedy ? ArgRole::next_token : ArgRole::logits)};
   for (const StateSpec &s : states) {
     SmallVector<int64_t> shape = {kDyn};
@@ -100,11 +115,12 @@ void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy) {
           ? OpFoldResult(tensor::DimOp::create(b, loc, ids, 1).getResult())
           : OpFoldResult(b.getIndexAttr(seqLen));
 
-  // Embeddings (summed over codebooks).
+  // Embeddings (summed over codebooks), or the given hidden vectors as they
+  // are (Zonos concatenates its prefix after embedding the codes).
   std::optional<SiteScope> site;
   site.emplace(*this, -1, "embed");
-  Value h;
-  for (int64_t c = 0; c < codebooks; ++c) {
+  Value h = embeds ? ids : Value();
+  for (int64_t c = 0; c < codebooks && !embeds; ++c) {
     std::string role = codebooks == 1
                            ? "embed.weight"
                            : "embed." + std::to_string(c) + ".weight";
@@ -122,7 +138,8 @@ void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy) {
     Value e = EmbeddingOp::create(b, loc, act({spec.hidden}), table, cIds);
     h = h ? add(h, e) : e;
   }
-  h = scale(h, spec.embeddingMultiplier);
+  if (!embeds)
+    h = scale(h, spec.embeddingMultiplier);
 
   for (const LayerSpec &l : spec.layers) {
     if (l.hasMixer()) {
@@ -142,34 +159,50 @@ void ModelIRBuilder::buildEntry(StringRef name, int64_t tokens, bool greedy) {
   h = norm(h, spec.finalNorm, "final_norm.", -1);
 
   site.emplace(*this, -1, "lm_head");
-  Value logits;
-  if (codebooks == 1) {
-    Value head = spec.tiedEmbeddings ? weight("embed.weight", -1)
-                                     : weight("lm_head.weight", -1);
-    logits = linearWith(h, head);
-  } else {
-    SmallVector<Value> heads;
-    for (int64_t c = 0; c < codebooks; ++c) {
-      std::string suffix = std::to_string(c) + ".weight";
-      Value head = spec.tiedEmbeddings ? weight("embed." + suffix, -1)
-                                       : weight("lm_head." + suffix, -1);
-      Value one = linearWith(h, head);
-      heads.push_back(tensor::ExpandShapeOp::create(
-          b, loc, act({1, v}), one,
-          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
-          SmallVector<OpFoldResult>{batchSize, seqSize, b.getIndexAttr(1),
-                                    b.getIndexAttr(v)}));
-    }
-    logits = tensor::ConcatOp::create(b, loc, logitsType, 2, heads);
-  }
-  logits = scale(logits, spec.logitsMultiplier);
-  if (greedy)
-    logits = ArgmaxOp::create(b, loc, nextTokenType, logits);
+  Value out = head(h, greedy);
 
   site.reset();
-  SmallVector<Value> returned = {logits};
+  SmallVector<Value> returned = {out};
   returned.append(stateValues.begin(), stateValues.end());
   func::ReturnOp::create(b, loc, returned);
+}
+
+Value ModelIRBuilder::head(Value h, bool greedy) {
+  int64_t v = spec.outputVocabSize > 0 ? spec.outputVocabSize : spec.vocabSize;
+  int64_t codebooks = spec.numCodebooks;
+  auto i64 = b.getI64Type();
+  auto idsType = RankedTensorType::get({kDyn, seqLen}, i64);
+  // One head: [B, T, V] logits, or their argmax [B, T].
+  auto one = [&](const std::string &embedRole, const std::string &headRole) {
+    Value w = spec.tiedEmbeddings ? weight(embedRole, -1) : weight(headRole, -1);
+    Value logits = scale(linearWith(h, w), spec.logitsMultiplier);
+    return greedy ? Value(ArgmaxOp::create(b, loc, idsType, logits)) : logits;
+  };
+  if (codebooks == 1)
+    return one("embed.weight", "lm_head.weight");
+  // Stacked heads: each codebook's result gets a unit dim 2, then the
+  // codebooks are concatenated along it ([B, T, C, V] or [B, T, C]).
+  SmallVector<Value> parts;
+  for (int64_t c = 0; c < codebooks; ++c) {
+    std::string suffix = std::to_string(c) + ".weight";
+    Value r = one("embed." + suffix, "lm_head." + suffix);
+    SmallVector<int64_t> shape = {kDyn, seqLen, 1};
+    SmallVector<OpFoldResult> sizes = {batchSize, seqSize, b.getIndexAttr(1)};
+    SmallVector<ReassociationIndices> groups = {{0}, {1, 2}};
+    if (!greedy) {
+      shape.push_back(v);
+      sizes.push_back(b.getIndexAttr(v));
+      groups = {{0}, {1}, {2, 3}};
+    }
+    parts.push_back(tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, greedy ? Type(i64) : f32), r,
+        groups, sizes));
+  }
+  SmallVector<int64_t> shape = {kDyn, seqLen, codebooks};
+  if (!greedy)
+    shape.push_back(v);
+  return tensor::ConcatOp::create(
+      b, loc, RankedTensorType::get(shape, greedy ? Type(i64) : f32), 2, parts);
 }
 
 } // namespace hybrid::frontend::detail

@@ -64,14 +64,17 @@ llvm::json::Array symbolicShape(ArrayRef<int64_t> shape) {
   return out;
 }
 
-/// How far a call of |func| moves every position: its tokens' dim 1 ("T"
-/// when dynamic: prefill; 1 for a decode step).
+/// How far a call of |func| moves every position: dim 1 of what it feeds
+/// the positions, its tokens or embeds ("T" when dynamic: prefill; 1 for a
+/// decode step).
 llvm::json::Value advanceOf(func::FuncOp func) {
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
     ArgRoleAttr role = getArgRole(func, i);
     auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!role || role.getValue() != ArgRole::tokens || !tensor ||
-        tensor.getRank() < 2)
+    if (!role ||
+        (role.getValue() != ArgRole::tokens &&
+         role.getValue() != ArgRole::embeds) ||
+        !tensor || tensor.getRank() < 2)
       continue;
     if (ShapedType::isDynamic(tensor.getDimSize(1)))
       return "T";
@@ -110,6 +113,8 @@ struct HybridBuildManifestPass
         {"num_layers", model.getNumLayers()},
         {"num_codebooks", model.getNumCodebooks()},
         {"max_seq", maxSeq}};
+    if (FloatAttr rate = model.getFrameRate())
+      modelJson["frame_rate"] = rate.getValueAsDouble();
     if (StringAttr hash = model.getConfigHash())
       modelJson["config_hash"] = hash.getValue();
 

@@ -20,6 +20,7 @@ const char *argRoleName(ArgRole role) {
   case ArgRole::Position: return "position";
   case ArgRole::Logits: return "logits";
   case ArgRole::NextToken: return "next_token";
+  case ArgRole::Embeds: return "embeds";
   }
   return "?";
 }
@@ -271,7 +272,8 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
   static const std::pair<const char *, ArgRole> kRoles[] = {
       {"weight", ArgRole::Weight},     {"state", ArgRole::State},
       {"tokens", ArgRole::Tokens},     {"position", ArgRole::Position},
-      {"logits", ArgRole::Logits},     {"next_token", ArgRole::NextToken}};
+      {"logits", ArgRole::Logits},     {"next_token", ArgRole::NextToken},
+      {"embeds", ArgRole::Embeds}};
   bool known = false;
   for (const auto &r : kRoles)
     if (role == r.first) {
@@ -281,8 +283,8 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
   if (!known)
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "role"), "': unknown role '", role,
-                 "' (expected weight, state, tokens, position, logits or "
-                 "next_token)");
+                 "' (expected weight, state, tokens, position, logits, "
+                 "next_token or embeds)");
 
   bool hasDtype;
   hyb_dtype_t dtype;
@@ -360,19 +362,21 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
                  join(path, "io"), "': a '", role, "' argument is an ",
                  wantOutput ? "output (\"out\")" : "input (\"in\")");
   hyb_dtype_t expectedDtype =
-      out->role == ArgRole::Logits ? HYB_DTYPE_F32 : HYB_DTYPE_I64;
+      out->role == ArgRole::Logits || out->role == ArgRole::Embeds
+          ? HYB_DTYPE_F32
+          : HYB_DTYPE_I64;
   if (dtype != expectedDtype)
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "dtype"), "': a '", role, "' argument must be ",
                  dtypeName(expectedDtype), ", got ", dtypeName(dtype));
-  // Every role is per sequence: "B" first. Tokens take one row a position
-  // the call consumes: dim 1 is the entry point's advance.
+  // Every role is per sequence: "B" first. Tokens and embeds take one row a
+  // position the call consumes: dim 1 is the entry point's advance.
   std::string want;
   bool ok = !dims.empty() && dims[0].kind == Dim::Batch;
   if (out->role == ArgRole::Position) {
     ok = ok && dims.size() == 1;
     want = "[\"B\"]";
-  } else if (out->role == ArgRole::Tokens) {
+  } else if (out->role == ArgRole::Tokens || out->role == ArgRole::Embeds) {
     ok = ok && dims.size() >= 2 && sameDim(dims[1], ctx.entry.advance);
     std::string t = formatDims({ctx.entry.advance});
     want = "[\"B\", " + t.substr(1, t.size() - 2) +
@@ -430,7 +434,7 @@ hyb_status_t parseEntryPoint(Manifest &m, const json &v, const std::string &path
   out->fixedTokens = out->advance.kind == Dim::Fixed ? out->advance.value : 0;
   EntryContext ctx{m, *out, path};
 
-  int counts[6] = {0, 0, 0, 0, 0, 0};
+  int counts[kNumArgRoles] = {};
   bool inputT = false;
   for (size_t i = 0; i < args->size(); ++i) {
     ArgDecl arg;
@@ -531,6 +535,12 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
       getInt(*model, "model", "hidden_size", false, 1, &m.hiddenSize));
   HYB_RETURN_IF_ERROR(
       getInt(*model, "model", "num_layers", false, 0, &m.numLayers));
+  if (const json *rate = model->contains("frame_rate") ? &(*model)["frame_rate"]
+                                                       : nullptr) {
+    if (!rate->is_number() || !(rate->get<double>() > 0))
+      return fieldError("model.frame_rate", "a positive number", *rate);
+    m.frameRate = rate->get<double>();
+  }
 
   HYB_RETURN_IF_ERROR(lookup(root, "", "target", true, &target));
   if (!target->is_object())

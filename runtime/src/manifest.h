@@ -36,7 +36,8 @@ struct TensorDecl {
   uint64_t numBytes = 0;
 };
 
-enum class ArgRole { Weight, State, Tokens, Position, Logits, NextToken };
+enum class ArgRole { Weight, State, Tokens, Position, Logits, NextToken, Embeds };
+constexpr int kNumArgRoles = 7;
 const char *argRoleName(ArgRole role);
 
 /// One dimension of an argument's shape: "B", "T", or a number.
@@ -80,6 +81,8 @@ struct Manifest {
   int64_t version = 0;
   std::string modelName, configHash;
   int64_t vocabSize = 0, hiddenSize = -1, numLayers = -1;
+  /// Audio models: codec frames per second ("frame_rate"); 0 if absent.
+  double frameRate = 0;
   std::string targetKind, targetTriple, targetCpu;
   /// CUDA artifacts: the cubin's architecture ("sm_90a"), the PTX ISA
   /// version of the PTX (80 = 8.0) and the kernels, by the index that

@@ -275,6 +275,10 @@ uint64_t hyb_module_streamed_weight_bytes(const hyb_module_t *module) {
   return module ? module->streamedBytes : 0;
 }
 
+double hyb_module_frame_rate(const hyb_module_t *module) {
+  return module ? module->manifest.frameRate : 0;
+}
+
 int64_t hyb_module_vocab_size(const hyb_module_t *module) {
   return module ? module->manifest.vocabSize : 0;
 }

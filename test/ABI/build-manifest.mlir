@@ -47,6 +47,26 @@ module attributes {hybrid.model = #hybrid.model<name = "m", model_type = "t", vo
 
 // -----
 
+// Tests that an entry point fed hidden vectors (role embeds, f32 [B, T, D])
+// advances by their "T", and that an audio model's frame rate is the
+// manifest's model.frame_rate.
+// CHECK: \22advance\22:\22T\22,\22args\22:[{\22dtype\22:\22f32\22,\22io\22:\22in\22,\22name\22:\22embeds\22,\22role\22:\22embeds\22,\22shape\22:[\22B\22,\22T\22,4]}
+// CHECK-SAME: \22name\22:\22prefill_embeds\22
+// CHECK-SAME: \22frame_rate\22:86.1328125,
+module attributes {hybrid.model = #hybrid.model<name = "z", model_type = "zonos", vocab_size = 1026, hidden_size = 4, num_layers = 1, num_codebooks = 9, max_seq = 16, frame_rate = 86.1328125 : f64>} {
+  func.func @prefill_embeds(%h: tensor<?x?x4xf32> {hybrid.role = #hybrid.role<embeds>})
+      -> (tensor<?x?x9x8xf32> {hybrid.role = #hybrid.role<logits>}) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %b = tensor.dim %h, %c0 : tensor<?x?x4xf32>
+    %t = tensor.dim %h, %c1 : tensor<?x?x4xf32>
+    %l = tensor.empty(%b, %t) : tensor<?x?x9x8xf32>
+    return %l : tensor<?x?x9x8xf32>
+  }
+}
+
+// -----
+
 // Tests that an entry argument without a role is an error.
 module attributes {hybrid.model = #hybrid.model<name = "m", model_type = "t", vocab_size = 8, hidden_size = 4, num_layers = 4, num_codebooks = 1, max_seq = 16>} {
   // expected-error @+1 {{entry point argument #0 has no hybrid.weight/state/role attribute}}

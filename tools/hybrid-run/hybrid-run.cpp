@@ -8,6 +8,10 @@
 //   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
 //              --call ENTRY --inputs FILE [--outputs FILE] [--batch B]
 //              [--load-state FILE] [--save-state FILE]
+//   hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)
+//              [--codes FILE] [--prefix FILE] [--dump-logits FILE]
+//              [--generate-frames N] [--bench] [--batch B] [--threads N]
+//              [--load-state FILE] [--save-state FILE]
 //
 // Built on the libhybridrt C API only. Every error is one line on stderr
 // naming the cause, exit code 1. With --generate the generated tokens are the
@@ -45,6 +49,10 @@ const char kUsage[] =
     "       hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
     "                  --call ENTRY --inputs FILE [--outputs FILE] [--batch B]\n"
     "                  [--load-state FILE] [--save-state FILE]\n"
+    "       hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
+    "                  [--codes FILE] [--prefix FILE] [--dump-logits FILE]\n"
+    "                  [--generate-frames N] [--bench] [--batch B]\n"
+    "                  [--load-state FILE] [--save-state FILE]\n"
     "\n"
     "  --weights PATH       .safetensors file, sharded index, or a directory\n"
     "  --generated-weights SEED  deterministic pseudo-random weights instead\n"
@@ -71,7 +79,21 @@ const char kUsage[] =
     "                       through the generic call: its inputs by name from\n"
     "  --inputs FILE        a safetensors file (I32 is widened to I64; the\n"
     "                       session supplies 'position' if absent), its\n"
-    "  --outputs FILE       outputs by name to a safetensors file\n";
+    "  --outputs FILE       outputs by name to a safetensors file\n"
+    "\n"
+    "Multi-codebook audio models (Zonos), safetensors files with batch 1 "
+    "leading:\n"
+    "  --codes FILE         tensor 'codes', I64 or I32 [1, n_codebooks, T]\n"
+    "  --prefix FILE        tensor 'prefix_hidden_states', F32 [1, P, d_model]:\n"
+    "                       hidden vectors before the codes (conditioning)\n"
+    "  --dump-logits FILE   with --codes: tensor 'prefill_logits', F32\n"
+    "                       [1, n_codebooks, P + T, vocab] of one prefill\n"
+    "  --generate-frames N  N greedy frames (frame 0 from the prompt's last\n"
+    "                       position, then the frame entry point), one line\n"
+    "                       of n_codebooks tokens each: the last N lines\n"
+    "  --bench              prefill time, frames/s and the real-time factor\n"
+    "                       (N frames; default 86, a second of audio, or\n"
+    "                       what max_seq leaves room for)\n";
 
 /// The value of integer flag |flag|, which must lie in [minValue, maxValue]:
 /// anything else (not a number, out of range, past int64) is refused, never
@@ -167,6 +189,12 @@ Options parseArgs(int argc, char **argv) {
       o.inputs = needValue();
     } else if (flag == "--outputs") {
       o.outputs = needValue();
+    } else if (flag == "--codes") {
+      o.codes = needValue();
+    } else if (flag == "--prefix") {
+      o.prefix = needValue();
+    } else if (flag == "--generate-frames") {
+      o.generateFrames = parseInt(flag, needValue(), 1);
     } else if (flag == "--bench-buffer-mb") {
       o.benchBufferMb = parseInt(flag, needValue(), 1, kMaxBenchBufferMb);
     } else {
@@ -185,6 +213,11 @@ Options parseArgs(int argc, char **argv) {
       (!o.tokens.empty() || o.generate > 0 || !o.dumpLogits.empty() || o.bench))
     fail("--call does not combine with --tokens, --generate, --dump-logits "
          "or --bench");
+  if (audioMode(o) &&
+      (!o.tokens.empty() || o.generate > 0 || !o.call.empty() ||
+       !o.benchAgainst.empty()))
+    fail("--codes, --prefix and --generate-frames do not combine with "
+         "--tokens, --generate, --call or --bench-against");
   return o;
 }
 
@@ -348,7 +381,7 @@ int main(int argc, char **argv) {
     prompt = parseTokens(o.tokens);
   if (o.generate > 0 && prompt.empty())
     fail("--generate needs a prompt (--tokens)");
-  if (!o.dumpLogits.empty() && prompt.empty())
+  if (!o.dumpLogits.empty() && prompt.empty() && !audioMode(o))
     fail("--dump-logits needs a prompt (--tokens)");
 
   hyb_module_options_t mo;
@@ -378,7 +411,7 @@ int main(int argc, char **argv) {
               (unsigned long long)hyb_module_weight_bytes(module),
               (long long)hyb_module_state_count(module));
 
-  if (o.bench && o.benchAgainst.empty())
+  if (o.bench && o.benchAgainst.empty() && !audioMode(o))
     runBench(module, o, prompt);
   if (!o.benchAgainst.empty()) {
     hyb_module_t *other = nullptr;
@@ -412,6 +445,9 @@ int main(int argc, char **argv) {
 
   if (!o.call.empty())
     runCall(module, session, o);
+  std::vector<std::string> frameLines;
+  if (audioMode(o))
+    frameLines = runAudio(module, session, o);
 
   std::vector<int64_t> generated;
   if (!prompt.empty()) {
@@ -485,6 +521,8 @@ int main(int argc, char **argv) {
       line += (i ? " " : "") + std::to_string(generated[i]);
     std::printf("%s\n", line.c_str());
   }
+  for (const std::string &line : frameLines)
+    std::printf("%s\n", line.c_str());
   hyb_session_free(session);
   hyb_module_free(module);
   // The generated tokens are the last line of stdout: a run whose output

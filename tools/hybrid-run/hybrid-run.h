@@ -15,6 +15,8 @@ struct Options {
   std::string artifact, weights, tokens, dumpLogits, saveState, loadState;
   std::string benchAgainst;
   std::string call, inputs, outputs; // --call NAME --inputs F --outputs F
+  std::string codes, prefix;         // audio: --codes F --prefix F
+  int64_t generateFrames = -1;       // audio: --generate-frames N
   std::string device = "auto";
   int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
   int64_t benchBufferMb = 1024;
@@ -36,6 +38,15 @@ using Clock = std::chrono::steady_clock;
 inline double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
+
+/// Whether |o| asks for the audio contract (--codes, --prefix,
+/// --generate-frames).
+bool audioMode(const Options &o);
+/// The audio contract (audio.cpp): the prompt (prefix, codes), its logits
+/// (--dump-logits), greedy frames and --bench's frames/s. Returns the lines
+/// of --generate-frames, which the caller prints last.
+std::vector<std::string> runAudio(hyb_module_t *module, hyb_session_t *session,
+                                  const Options &o);
 
 /// --bench (bench.cpp): prefill and decode tokens/s, bandwidth, roofline.
 void runBench(hyb_module_t *module, const Options &o,

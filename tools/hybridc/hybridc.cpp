@@ -390,7 +390,8 @@ int main(int argc, char **argv) {
                        &context, m.getName(), m.getModelType(),
                        m.getVocabSize(), m.getHiddenSize(), m.getNumLayers(),
                        m.getNumCodebooks(), m.getMaxSeq(),
-                       mlir::StringAttr::get(&context, configHash(inputPath))));
+                       mlir::StringAttr::get(&context, configHash(inputPath)),
+                       m.getFrameRate()));
   }
   progress("built " + spec->name + ": " + Twine(spec->numLayers) +
            " layers, " + Twine(spec->numParams()) + " parameters");

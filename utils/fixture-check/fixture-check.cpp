@@ -25,6 +25,23 @@
 //             reference's
 // Prints one line per check and "fixture-check: N passed, N failed".
 //
+// A multi-codebook audio fixture (test/fixtures/zonos: its reference holds
+// codes [1, C, T], prefix_hidden_states [1, P, d], prefill_logits
+// [1, C, P+T, V] and greedy_frames [N, C]) gets the audio checks instead:
+//   logits    the prefix (@prefill_embeds) then the codes (@prefill): every
+//             codebook's logits at every position, ‖got−ref‖/‖ref‖ <= rtol
+//   frames    the reference's greedy frames: frame 0 the argmax of the last
+//             position, then @frame fed its own output
+//   fork      a fork after the prompt continues like the original: 8 decode
+//             steps bit for bit, and the same frames through @frame
+//   split     the prompt's codes but the last k, then k decodes, give the
+//             one prefill's logits
+//   reset     a reset session reproduces the prompt's logits bit for bit
+//   save      a session saved after the prompt and loaded into another
+//             continues like the original, bit for bit
+//   batch     a session of B=3 copies of the prompt: every row's logits as
+//             batch 1's (rel err <= 1e-6), every row's frames the reference's
+//
 // Two helpers for tests of the generic call (hybrid-run --call):
 //   fixture-check --write OUT NAME DTYPE DIMS VALUES
 //       writes a safetensors file of one tensor: DTYPE i64|i32|f32, DIMS
@@ -33,14 +50,19 @@
 //       A and B are FILE:TENSOR[@DIM=INDEX]: f32 tensors, or their slices at
 //       INDEX along DIM; passes if the shapes agree and
 //       ||a - b|| / ||b|| <= rtol (default 1e-5); exit status 1 if not
+//   fixture-check --print FILE:TENSOR
+//       prints an I64 tensor [rows, cols] one row a line, space-separated
+//       (as hybrid-run --generate-frames prints frames)
 //
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/runtime.h"
 #include "runtime/src/safetensors.h"
+#include "runtime/src/tensor_view.h"
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -241,7 +263,284 @@ int compareTensors(int argc, char **argv) {
   return ok ? 0 : 1;
 }
 
+/// The audio fixture's checks (see the top of the file).
+struct AudioCheck {
+  hyb_module_t *module;
+  hyb_session_options_t options;
+  int64_t C, V, D, T, P;
+  std::vector<int64_t> codes;     // [T, C], the session's layout
+  std::vector<float> prefix;      // [P, D]
+  std::vector<double> logits;     // [P + T, C, V]
+  std::vector<int64_t> frames;    // [N, C]
+
+  hyb_session_t *session() {
+    hyb_session_t *s = nullptr;
+    check(hyb_session_create(module, &options, &s), "session");
+    return s;
+  }
+  static hyb_tensor_t tensor(const char *name, hyb_dtype_t dtype,
+                             const std::vector<int64_t> &shape, const void *data) {
+    return hyb::tensorView(name, dtype, shape, data);
+  }
+  void call(hyb_session_t *s, const char *entry, hyb_tensor_t in,
+            hyb_tensor_t out) {
+    check(hyb_session_call(s, entry, &in, 1, &out, 1), entry);
+    check(hyb_session_synchronize(s), entry);
+  }
+  /// Codes [from, to) through @prefill: their logits [to - from, C, V].
+  std::vector<float> prefillCodes(hyb_session_t *s, int64_t from, int64_t to) {
+    std::vector<float> out(size_t((to - from) * C * V));
+    call(s, "prefill",
+         tensor("tokens", HYB_DTYPE_I64, {1, to - from, C}, &codes[size_t(from * C)]),
+         tensor("logits", HYB_DTYPE_F32, {1, to - from, C, V}, out.data()));
+    return out;
+  }
+  /// The whole prompt: the prefix, then the codes; logits [P + T, C, V].
+  std::vector<float> prompt(hyb_session_t *s) {
+    std::vector<float> out(size_t(P * C * V));
+    call(s, "prefill_embeds", tensor("embeds", HYB_DTYPE_F32, {1, P, D}, prefix.data()),
+         tensor("logits", HYB_DTYPE_F32, {1, P, C, V}, out.data()));
+    std::vector<float> rest = prefillCodes(s, 0, T);
+    out.insert(out.end(), rest.begin(), rest.end());
+    return out;
+  }
+  /// |n| greedy frames after the prompt whose last logits are |last|.
+  std::vector<int64_t> greedy(hyb_session_t *s, const float *last, int64_t n) {
+    std::vector<int64_t> out, next(static_cast<size_t>(C));
+    for (int64_t c = 0; c < C; ++c) {
+      const float *row = last + c * V;
+      out.push_back(std::max_element(row, row + V) - row);
+    }
+    for (int64_t i = 1; i < n; ++i) {
+      call(s, "frame",
+           tensor("tokens", HYB_DTYPE_I64, {1, 1, C}, &out[size_t((i - 1) * C)]),
+           tensor("next_token", HYB_DTYPE_I64, {1, 1, C}, next.data()));
+      out.insert(out.end(), next.begin(), next.end());
+    }
+    return out;
+  }
+  /// 8 @decode steps fed the reference's frames: their logits.
+  std::vector<float> decodeRun(hyb_session_t *s) {
+    std::vector<float> all, step(size_t(C * V));
+    for (int64_t i = 0; i < 8; ++i) {
+      const int64_t *frame = &frames[size_t((i % (frames.size() / C)) * C)];
+      call(s, "decode", tensor("tokens", HYB_DTYPE_I64, {1, 1, C}, frame),
+           tensor("logits", HYB_DTYPE_F32, {1, 1, C, V}, step.data()));
+      all.insert(all.end(), step.begin(), step.end());
+    }
+    return all;
+  }
+};
+
+int checkAudio(const std::string &artifact, const std::string &fixture,
+               const hyb::SafetensorsFile &file, double rtol,
+               const hyb_module_options_t &moduleOptions) {
+  auto tensorOf = [&](const char *name, size_t rank) {
+    const hyb::SafetensorsTensor *t = file.find(name);
+    if (!t || t->shape.size() != rank)
+      die(std::string("reference has no rank-") + std::to_string(rank) +
+          " tensor '" + name + "'");
+    return t;
+  };
+  const hyb::SafetensorsTensor *codesT = tensorOf("codes", 3),
+                               *prefixT = tensorOf("prefix_hidden_states", 3),
+                               *logitsT = tensorOf("prefill_logits", 4),
+                               *framesT = tensorOf("greedy_frames", 2);
+  AudioCheck a;
+  a.C = codesT->shape[1];
+  a.T = codesT->shape[2];
+  a.P = prefixT->shape[1];
+  a.D = prefixT->shape[2];
+  a.V = logitsT->shape[3];
+  std::vector<int64_t> codes = readTensor<int64_t>(file, "codes", hyb::StDtype::I64);
+  a.codes.resize(codes.size());
+  for (int64_t c = 0; c < a.C; ++c) // [1, C, T] -> [T, C]
+    for (int64_t t = 0; t < a.T; ++t)
+      a.codes[size_t(t * a.C + c)] = codes[size_t(c * a.T + t)];
+  a.prefix = readTensor<float>(file, "prefix_hidden_states", hyb::StDtype::F32);
+  std::vector<float> ref = readTensor<float>(file, "prefill_logits", hyb::StDtype::F32);
+  const int64_t L = a.P + a.T;
+  a.logits.resize(ref.size());
+  for (int64_t c = 0; c < a.C; ++c) // [1, C, L, V] -> [L, C, V]
+    for (int64_t p = 0; p < L; ++p)
+      for (int64_t v = 0; v < a.V; ++v)
+        a.logits[size_t((p * a.C + c) * a.V + v)] = ref[size_t((c * L + p) * a.V + v)];
+  a.frames = readTensor<int64_t>(file, "greedy_frames", hyb::StDtype::I64);
+  const int64_t N = framesT->shape[0];
+
+  check(hyb_module_load_with_options(artifact.c_str(), &moduleOptions, &a.module), "load");
+  check(hyb_module_bind_weights(a.module, fixture.c_str()), "weights");
+  hyb_session_options_init(&a.options);
+
+  // logits: every codebook on its own.
+  hyb_session_t *s = a.session();
+  std::vector<float> got = a.prompt(s);
+  double worst = 0;
+  int64_t worstCodebook = 0;
+  for (int64_t c = 0; c < a.C; ++c) {
+    std::vector<float> g;
+    std::vector<double> r;
+    for (int64_t p = 0; p < L; ++p) {
+      size_t at = size_t((p * a.C + c) * a.V);
+      g.insert(g.end(), got.begin() + long(at), got.begin() + long(at + a.V));
+      r.insert(r.end(), a.logits.begin() + long(at), a.logits.begin() + long(at + a.V));
+    }
+    double e = relativeError(g, r.data(), r.size());
+    if (e > worst || c == 0) {
+      worst = e;
+      worstCodebook = c;
+    }
+  }
+  report(worst <= rtol, "logits",
+         "max rel err over " + std::to_string(a.C) + " codebooks " + fmt("%.3e", worst) +
+             " (codebook " + std::to_string(worstCodebook) + ", tolerance " +
+             fmt("%.0e", rtol) + ", " + std::to_string(a.P) + " prefix + " +
+             std::to_string(a.T) + " frames)");
+
+  // fork, then frames from both.
+  hyb_session_t *fork = nullptr;
+  check(hyb_session_fork(s, &fork), "fork");
+  const float *last = got.data() + (L - 1) * a.C * a.V;
+  std::vector<int64_t> frames = a.greedy(s, last, N);
+  int64_t same = 0;
+  while (same < N && std::equal(frames.begin() + same * a.C,
+                                frames.begin() + (same + 1) * a.C,
+                                a.frames.begin() + same * a.C))
+    ++same;
+  report(same == N, "frames",
+         std::to_string(same) + "/" + std::to_string(N) +
+             " greedy frames equal to the reference");
+  std::vector<int64_t> forkFrames = a.greedy(fork, last, N);
+  hyb_session_t *fork2 = nullptr, *orig = a.session();
+  a.prompt(orig);
+  check(hyb_session_fork(orig, &fork2), "fork");
+  bool decodeSame = a.decodeRun(orig) == a.decodeRun(fork2);
+  report(forkFrames == frames && decodeSame, "fork",
+         "a fork after the prompt: the same frames, and 8 decode steps equal the "
+         "original's");
+
+  // split: all codes but the last k, then k decodes.
+  const int64_t k = std::min<int64_t>(3, a.T - 1);
+  hyb_session_t *split = a.session();
+  std::vector<float> joined(size_t(a.P * a.C * a.V));
+  a.call(split, "prefill_embeds",
+         AudioCheck::tensor("embeds", HYB_DTYPE_F32, {1, a.P, a.D}, a.prefix.data()),
+         AudioCheck::tensor("logits", HYB_DTYPE_F32, {1, a.P, a.C, a.V}, joined.data()));
+  std::vector<float> part = a.prefillCodes(split, 0, a.T - k);
+  joined.insert(joined.end(), part.begin(), part.end());
+  std::vector<float> step(size_t(a.C * a.V));
+  for (int64_t t = a.T - k; t < a.T; ++t) {
+    a.call(split, "decode",
+           AudioCheck::tensor("tokens", HYB_DTYPE_I64, {1, 1, a.C}, &a.codes[size_t(t * a.C)]),
+           AudioCheck::tensor("logits", HYB_DTYPE_F32, {1, 1, a.C, a.V}, step.data()));
+    joined.insert(joined.end(), step.begin(), step.end());
+  }
+  std::vector<double> whole(got.begin(), got.end());
+  double splitErr = relativeError(joined, whole.data(), whole.size());
+  report(splitErr <= rtol, "split",
+         "prefix + " + std::to_string(a.T - k) + " frames + " + std::to_string(k) +
+             " decodes vs the prompt at once: rel err " + fmt("%.3e", splitErr));
+
+  // reset: the prompt again, bit for bit.
+  check(hyb_session_reset(split), "reset");
+  report(a.prompt(split) == got, "reset", "the prompt after reset is bit-identical");
+
+  // save and load.
+  hyb_session_t *saved = a.session(), *loaded = a.session();
+  a.prompt(saved);
+  std::string statePath = "/tmp/fixture-check-audio-" +
+                          std::to_string(static_cast<long>(getpid())) + ".state";
+  check(hyb_session_save(saved, statePath.c_str()), "save");
+  check(hyb_session_load(loaded, statePath.c_str()), "load");
+  std::remove(statePath.c_str());
+  report(a.decodeRun(saved) == a.decodeRun(loaded), "save",
+         "8 decode steps after save and load equal the original's");
+
+  // batch: three copies of the prompt in one session of B = 3.
+  const int64_t B = 3;
+  hyb_session_options_t batchOptions;
+  hyb_session_options_init(&batchOptions);
+  batchOptions.batch_size = B;
+  hyb_session_t *batch = nullptr;
+  check(hyb_session_create(a.module, &batchOptions, &batch), "session");
+  std::vector<float> batchPrefix, prefixLogits(size_t(B * a.P * a.C * a.V)),
+      codesLogits(size_t(B * a.T * a.C * a.V));
+  std::vector<int64_t> batchCodes;
+  for (int64_t b = 0; b < B; ++b) {
+    batchPrefix.insert(batchPrefix.end(), a.prefix.begin(), a.prefix.end());
+    batchCodes.insert(batchCodes.end(), a.codes.begin(), a.codes.end());
+  }
+  a.call(batch, "prefill_embeds",
+         AudioCheck::tensor("embeds", HYB_DTYPE_F32, {B, a.P, a.D}, batchPrefix.data()),
+         AudioCheck::tensor("logits", HYB_DTYPE_F32, {B, a.P, a.C, a.V}, prefixLogits.data()));
+  a.call(batch, "prefill",
+         AudioCheck::tensor("tokens", HYB_DTYPE_I64, {B, a.T, a.C}, batchCodes.data()),
+         AudioCheck::tensor("logits", HYB_DTYPE_F32, {B, a.T, a.C, a.V}, codesLogits.data()));
+  double batchErr = 0;
+  const size_t prefixRow = size_t(a.P * a.C * a.V), codesRow = size_t(a.T * a.C * a.V);
+  std::vector<int64_t> cur, next(static_cast<size_t>(B * a.C));
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<float> row(prefixLogits.begin() + long(b * prefixRow),
+                           prefixLogits.begin() + long((b + 1) * prefixRow));
+    row.insert(row.end(), codesLogits.begin() + long(b * codesRow),
+               codesLogits.begin() + long((b + 1) * codesRow));
+    batchErr = std::max(batchErr, relativeError(row, whole.data(), whole.size()));
+    for (int64_t c = 0; c < a.C; ++c) {
+      const float *r = row.data() + ((L - 1) * a.C + c) * a.V;
+      cur.push_back(std::max_element(r, r + a.V) - r);
+    }
+  }
+  std::vector<std::vector<int64_t>> rowFrames(static_cast<size_t>(B));
+  for (int64_t i = 0; i < N; ++i) {
+    if (i) {
+      a.call(batch, "frame", AudioCheck::tensor("tokens", HYB_DTYPE_I64, {B, 1, a.C}, cur.data()),
+             AudioCheck::tensor("next_token", HYB_DTYPE_I64, {B, 1, a.C}, next.data()));
+      cur = next;
+    }
+    for (int64_t b = 0; b < B; ++b)
+      rowFrames[size_t(b)].insert(rowFrames[size_t(b)].end(), cur.begin() + b * a.C,
+                                  cur.begin() + (b + 1) * a.C);
+  }
+  int64_t rowsEqual = 0;
+  for (const std::vector<int64_t> &f : rowFrames)
+    rowsEqual += f == a.frames;
+  const double batchTol = 1e-6;
+  report(batchErr <= batchTol && rowsEqual == B, "batch",
+         "B=3 rows vs batch 1: rel err " + fmt("%.3e", batchErr) + " (tolerance " +
+             fmt("%.0e", batchTol) + "), " + std::to_string(rowsEqual) +
+             "/3 rows of frames equal");
+
+  for (hyb_session_t *x : {s, fork, fork2, orig, split, saved, loaded, batch})
+    hyb_session_free(x);
+  hyb_module_free(a.module);
+  std::printf("fixture-check: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+int printRows(int argc, char **argv) {
+  std::string spec = argc == 3 ? argv[2] : "";
+  size_t colon = spec.rfind(':');
+  if (colon == std::string::npos)
+    die("usage: fixture-check --print FILE:TENSOR");
+  std::shared_ptr<hyb::MappedFile> map;
+  check(hyb::MappedFile::open(spec.substr(0, colon), &map), "print");
+  hyb::SafetensorsFile file;
+  check(hyb::parseSafetensors(map->data(), map->size(), map->path(), &file), "print");
+  std::string name = spec.substr(colon + 1);
+  const hyb::SafetensorsTensor *t = file.find(name);
+  if (!t || t->dtype != hyb::StDtype::I64 || t->shape.size() != 2)
+    die(spec + ": no I64 tensor '" + name + "' of rank 2");
+  std::vector<int64_t> v = readTensor<int64_t>(file, name.c_str(), hyb::StDtype::I64);
+  for (int64_t r = 0; r < t->shape[0]; ++r)
+    for (int64_t c = 0; c < t->shape[1]; ++c)
+      std::printf("%lld%s", (long long)v[size_t(r * t->shape[1] + c)],
+                  c + 1 < t->shape[1] ? " " : "\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "--print") == 0)
+    return printRows(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "--write") == 0)
     return writeTensor(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "--compare") == 0)
@@ -282,6 +581,8 @@ int main(int argc, char **argv) {
   hyb::SafetensorsFile file;
   check(hyb::parseSafetensors(map->data(), map->size(), map->path(), &file),
         "reference");
+  if (file.find("prefill_logits"))
+    return checkAudio(artifact, fixture, file, rtol, moduleOptions);
   Reference ref;
   ref.prompt = readTensor<int64_t>(file, "prompt_ids", hyb::StDtype::I64);
   ref.greedy = readTensor<int64_t>(file, "greedy_ids", hyb::StDtype::I64);

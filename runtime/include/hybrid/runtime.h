@@ -169,6 +169,9 @@ HYB_API uint64_t hyb_module_weight_bytes(const hyb_module_t *module);
 HYB_API uint64_t hyb_module_streamed_weight_bytes(const hyb_module_t *module);
 
 HYB_API int64_t hyb_module_vocab_size(const hyb_module_t *module);
+/* An audio model's codec frames per second (manifest model.frame_rate: 86.13
+ * for Zonos' DAC), 0 for a text model. */
+HYB_API double hyb_module_frame_rate(const hyb_module_t *module);
 HYB_API int64_t hyb_module_max_seq(const hyb_module_t *module);
 HYB_API const char *hyb_module_model_name(const hyb_module_t *module);
 HYB_API const char *hyb_module_config_hash(const hyb_module_t *module);

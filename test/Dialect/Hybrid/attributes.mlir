@@ -24,3 +24,15 @@ module attributes {hybrid.manifest = "{}", hybrid.model = #hybrid.model<name = "
     return %f, %k : tensor<?x1x8xf32>, tensor<?x16x4xf32>
   }
 }
+
+// -----
+
+// An audio model: the codec's frame rate on the model, an entry point fed
+// hidden vectors (role embeds) instead of token ids.
+// CHECK: hybrid.model = #hybrid.model<name = "z", model_type = "zonos", vocab_size = 1026, hidden_size = 4, num_layers = 1, num_codebooks = 9, max_seq = 16, frame_rate = 86.1328125 : f64>
+// CHECK: func.func @prefill_embeds(%{{.*}}: tensor<?x?x4xf32> {hybrid.role = #hybrid.role<embeds>})
+module attributes {hybrid.model = #hybrid.model<name = "z", model_type = "zonos", vocab_size = 1026, hidden_size = 4, num_layers = 1, num_codebooks = 9, max_seq = 16, frame_rate = 86.1328125 : f64>} {
+  func.func @prefill_embeds(%h: tensor<?x?x4xf32> {hybrid.role = #hybrid.role<embeds>}) {
+    return
+  }
+}

@@ -52,6 +52,15 @@ func.func @input_role_result() -> (tensor<2xi64> {hybrid.role = #hybrid.role<tok
 
 // -----
 
+// expected-error @+1 {{result #0 has input role embeds}}
+func.func @embeds_result() -> (tensor<?x?x4xf32> {hybrid.role = #hybrid.role<embeds>}) {
+  %c0 = arith.constant 0 : index
+  %0 = tensor.empty(%c0, %c0) : tensor<?x?x4xf32>
+  return %0 : tensor<?x?x4xf32>
+}
+
+// -----
+
 // expected-error @+1 {{'hybrid.state' belongs on a function argument or result}}
 func.func @state_on_op() attributes {hybrid.state = #hybrid.state<name = "s", layer = 0, kind = ssm_state, scope = sequence>} {
   return

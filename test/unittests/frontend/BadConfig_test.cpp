@@ -62,6 +62,13 @@ const BadCase kBadCases[] = {
      "field 'backbone.dropout': expected a BackboneConfig field (got an unknown key)"},
     {"zonos_attn_idx.json",
      "field 'backbone.attn_layer_idx[0]': expected a layer index in [0, 4) (got 7)"},
+    {"zonos_no_prefix_conditioner.json",
+     "field 'prefix_conditioner': expected an object (Zonos PrefixConditionerConfig) (got "
+     "missing)"},
+    {"zonos_top_unknown.json",
+     "field 'cfg_scale': expected a ZonosConfig field (got an unknown key)"},
+    {"zonos_torch_kv_heads.json",
+     "field 'backbone.attn_cfg.num_heads_kv': expected a positive integer (got missing)"},
     {"zonos_mamba3.json",
      "field 'backbone.ssm_cfg.layer': expected \"Mamba1\" or \"Mamba2\" (got \"Mamba3\")"},
     {"native_missing_hidden.json", "field 'hidden_size': expected a positive integer (got missing)"},

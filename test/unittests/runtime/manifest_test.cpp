@@ -374,6 +374,38 @@ TEST(ManifestTest, NamedInputsAndOutputsWithSymbolicShapes) {
   EXPECT_EQ(m.state[0].scope, "sequence");
 }
 
+TEST(ManifestTest, EmbedsInputAndFrameRate) {
+  // Zonos' prefill_embeds: hidden vectors [B, T, D] in place of token ids,
+  // advancing by their T; the codec's frame rate on the model.
+  json j = validManifest();
+  json entry = j["entry_points"][0];
+  entry["name"] = "prefill_embeds";
+  entry["symbol"] = "hybrid_entry_prefill_embeds";
+  entry["args"][1] = {{"role", "embeds"}, {"name", "embeds"}, {"io", "in"},
+                      {"dtype", "f32"}, {"shape", {"B", "T", 64}}};
+  j["entry_points"].push_back(entry);
+  j["model"]["frame_rate"] = 86.1328125;
+  Manifest m;
+  StatusResult r = parse(j, &m);
+  ASSERT_EQ(r.code, HYB_STATUS_OK) << r.message;
+  const ArgDecl *embeds = m.findEntryPoint("prefill_embeds")->findIO("embeds");
+  ASSERT_NE(embeds, nullptr);
+  EXPECT_EQ(embeds->role, ArgRole::Embeds);
+  EXPECT_FALSE(embeds->isOutput);
+  EXPECT_EQ(formatDims(embeds->shape), "[\"B\", \"T\", 64]");
+  EXPECT_DOUBLE_EQ(m.frameRate, 86.1328125);
+
+  json bad = j;
+  bad["entry_points"][3]["args"][1]["dtype"] = "i64";
+  expectError(bad, {"'entry_points[3].args[1].dtype'", "'embeds' argument must be f32"});
+  bad = j;
+  bad["entry_points"][3]["args"][1]["io"] = "out";
+  expectError(bad, {"'entry_points[3].args[1].io'", "'embeds' argument is an input"});
+  bad = j;
+  bad["model"]["frame_rate"] = 0;
+  expectError(bad, {"'model.frame_rate'", "a positive number"});
+}
+
 TEST(ManifestErrorTest, IoMissing) {
   json j = validManifest();
   j["entry_points"][0]["args"][1].erase("io");

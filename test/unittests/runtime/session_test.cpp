@@ -1,6 +1,7 @@
 //===- session_test.cpp - Sessions against the mock artifact --------------===//
 
 #include "test_util.h"
+#include "runtime/src/tensor_view.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -510,14 +511,7 @@ TEST_F(SessionTest, BadArguments) {
 
 hyb_tensor_t tensor(const char *name, hyb_dtype_t dtype,
                     std::vector<int64_t> shape, void *data) {
-  hyb_tensor_t t = {};
-  t.name = name;
-  t.dtype = dtype;
-  t.rank = int32_t(shape.size());
-  for (size_t i = 0; i < shape.size(); ++i)
-    t.shape[i] = shape[i];
-  t.data = data;
-  return t;
+  return hyb::tensorView(name, dtype, shape, data);
 }
 
 TEST_F(SessionTest, CallMatchesPrefillAndSuppliesPositions) {
