@@ -171,14 +171,15 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
   const int64_t frames = o.generateFrames > 0 ? o.generateFrames
                          : o.bench ? std::max<int64_t>(std::min<int64_t>(86, room), 1)
                                    : 0;
-  const int64_t end = start + P + T + std::max<int64_t>(frames - 1, 0);
-  if (end > hyb_module_max_seq(module))
+  // Checked as room left, so that no sum of the counts can overflow.
+  const int64_t maxSeq = hyb_module_max_seq(module);
+  if (P + T > maxSeq - start ||
+      std::max<int64_t>(frames - 1, 0) > maxSeq - start - P - T)
     fail("a prompt of " + std::to_string(P) + " prefix vectors and " +
          std::to_string(T) + " frames of codes" +
          (frames ? " and " + std::to_string(frames) + " generated frames" : "") +
-         " at position " + std::to_string(start) + " reaches position " +
-         std::to_string(end) + ", past max_seq " +
-         std::to_string(hyb_module_max_seq(module)));
+         " at position " + std::to_string(start) + " goes past max_seq " +
+         std::to_string(maxSeq));
 
   // The prompt: the prefix, then the codes, each one prefill.
   auto prefillStart = Clock::now();

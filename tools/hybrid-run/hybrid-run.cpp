@@ -194,7 +194,7 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--prefix") {
       o.prefix = needValue();
     } else if (flag == "--generate-frames") {
-      o.generateFrames = parseInt(flag, needValue(), 1);
+      o.generateFrames = parseInt(flag, needValue(), 1, kInt64Max);
     } else if (flag == "--bench-buffer-mb") {
       o.benchBufferMb = parseInt(flag, needValue(), 1, kMaxBenchBufferMb);
     } else {
