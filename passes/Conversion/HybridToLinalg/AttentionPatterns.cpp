@@ -203,6 +203,18 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     SmallVector<OpFoldResult> accSizes(lanes);
     accSizes.push_back(b.getIndexAttr(headDim));
     Value position = op.getPosition();
+    // The rows token (bi, ti) sees, end = position + ti + 1, and the chunk
+    // size that splits them: the split lanes and the combine agree on both.
+    auto visibleRows = [&](OpBuilder &b, Value bi, Value ti) {
+      Value end = arith::AddIOp::create(
+          b, loc,
+          arith::AddIOp::create(
+              b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
+          indexConst(b, loc, 1));
+      Value chunk =
+          arith::CeilDivUIOp::create(b, loc, end, indexConst(b, loc, chunks));
+      return std::make_pair(end, chunk);
+    };
     double minusInf = -std::numeric_limits<double>::infinity();
     auto split = scf::ForallOp::create(
         b, loc, lanes,
@@ -215,14 +227,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       b.setInsertionPointToStart(body);
       Value bi = body->getArgument(0), ti = body->getArgument(1),
             hi = body->getArgument(2), si = body->getArgument(3);
-      Value end = arith::AddIOp::create(
-          b, loc,
-          arith::AddIOp::create(
-              b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
-          indexConst(b, loc, 1));
+      auto [end, chunk] = visibleRows(b, bi, ti);
       Value kvh = arith::DivUIOp::create(b, loc, hi, indexConst(b, loc, group));
-      Value chunk = arith::CeilDivUIOp::create(b, loc, end,
-                                               indexConst(b, loc, chunks));
       // Past the last visible row (end < chunks): from = to = end, no rows.
       Value from = arith::MinUIOp::create(
           b, loc, arith::MulIOp::create(b, loc, si, chunk), end);
@@ -267,13 +273,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     // The chunks past the lane's last visible row (end < chunks) are empty
     // (max -inf, sum 0): the combine reads only the ceil(end / chunk)
     // before them.
-    Value end = arith::AddIOp::create(
-        b, loc,
-        arith::AddIOp::create(
-            b, loc, toIndex(b, loc, extract(b, loc, position, {bi})), ti),
-        c1);
-    Value chunk =
-        arith::CeilDivUIOp::create(b, loc, end, indexConst(b, loc, chunks));
+    auto [end, chunk] = visibleRows(b, bi, ti);
     Value cs = arith::MinUIOp::create(
         b, loc, indexConst(b, loc, chunks),
         arith::CeilDivUIOp::create(b, loc, end, chunk));

@@ -120,35 +120,108 @@ Value argmaxInTokenBlocks(OpBuilder &b, Location loc, Value values,
       .second;
 }
 
-/// The (value, index) candidate of rows [first, first + count) of the last
-/// dimension, per token.
-using BlockArgmaxFn = llvm::function_ref<std::pair<Value, Value>(
-    OpBuilder &, Value first, int64_t count)>;
+/// An argmax over the last dimension; over blocks of `blockRows` of it
+/// where the target asks for them and the dimension is longer (a GPU's:
+/// lanes of their own instead of one lane over 50k logits).
+struct LowerArgmax : OpRewritePattern<ArgmaxOp> {
+  LowerArgmax(MLIRContext *ctx, int64_t blockRows)
+      : OpRewritePattern(ctx), blockRows(blockRows) {}
+  int64_t blockRows;
 
-/// The argmax over a last dimension of |vocab| in blocks of |rows|: an
-/// scf.forall over the full blocks, each reduced by |reduceBlock| to one
-/// candidate per token, the ragged last block after it, then an argmax
-/// over the candidates in block order (which keeps the first maximum
-/// overall). |like| has the tokens' leading dimensions.
-Value argmaxInBlocks(OpBuilder &rewriter, Location loc, Value like,
-                     int64_t vocab, int64_t rows, Type f, Type indexType,
-                     BlockArgmaxFn reduceBlock) {
-  int64_t rank = rankOf(like);
+  LogicalResult matchAndRewrite(ArgmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value values = op.getInput();
+    Type indexType = elementTypeOf(op.getResult());
+    auto type = cast<RankedTensorType>(values.getType());
+    int64_t vocab = type.getShape().back();
+    if (blockRows > 0 && !ShapedType::isDynamic(vocab) && vocab > blockRows) {
+      rewriter.replaceOp(op, argmaxInTokenBlocks(rewriter, loc, values,
+                                                 blockRows, indexType));
+      return success();
+    }
+    auto [best, index] =
+        argmaxLastDim(rewriter, loc, values, Value(), Value(), indexType);
+    (void)best;
+    rewriter.replaceOp(op, index);
+    return success();
+  }
+};
+
+/// The greedy head in blocks of vocabulary rows: an scf.forall over blocks,
+/// each computing its logits with the ordinary (micro-kernel) projection
+/// into a block-sized temporary and reducing them to one (value, index) per
+/// token; then an argmax over the blocks' candidates in block order (which
+/// keeps the first maximum overall). The V-wide logits never exist. The
+/// block size is the target's (`blockRows`).
+///
+/// A head in one block whose target asks for argmax blocks (a GPU's: one
+/// lane over 50k logits is a latency chain) computes its logits in one
+/// projection and reduces them in lanes of (token, `argmaxBlockRows`
+/// logits) instead (argmaxInTokenBlocks).
+struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
+  // Preferred over hybrid-decompose-fused-ops' pattern, like LowerGatedMLP.
+  LowerLinearArgmax(MLIRContext *ctx, HeadBlockRowsFn blockRows,
+                    int64_t argmaxBlockRows)
+      : OpRewritePattern(ctx, /*benefit=*/2), blockRows(std::move(blockRows)),
+        argmaxBlockRows(argmaxBlockRows) {}
+  HeadBlockRowsFn blockRows;
+  int64_t argmaxBlockRows;
+
+  LogicalResult matchAndRewrite(LinearArgmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput(), w = op.getWeight();
+    Type f = elementTypeOf(x);
+    Type indexType = elementTypeOf(op.getResult());
+    auto wType = cast<RankedTensorType>(w.getType());
+    if (wType.isDynamicDim(0) || wType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "needs a static head weight");
+    int64_t vocab = wType.getDimSize(0), in = wType.getDimSize(1);
+    int64_t rows = blockRows ? blockRows(op) : 0;
+    if (rows <= 0 || rows > vocab)
+      rows = vocab;
+    FeatureScales scale{op.getOutputScale().convertToDouble(), {}, {}};
+    if (rows == vocab && argmaxBlockRows > 0 && argmaxBlockRows < vocab) {
+      SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
+      sizes.back() = rewriter.getIndexAttr(vocab);
+      Value logits = buildProjections(
+          rewriter, loc, x, {w}, {filledTensor(rewriter, loc, sizes, f, 0.0)},
+          scale)[0];
+      rewriter.replaceOp(op, argmaxInTokenBlocks(rewriter, loc, logits,
+                                                 argmaxBlockRows, indexType));
+      return success();
+    }
     int64_t full = vocab / rows, tail = vocab % rows;
     int64_t blocks = full + (tail ? 1 : 0);
 
     // Candidates per token and block: [..., blocks].
-    SmallVector<OpFoldResult> candSizes = sizesOf(rewriter, loc, like);
+    SmallVector<OpFoldResult> candSizes = sizesOf(rewriter, loc, x);
     candSizes.back() = rewriter.getIndexAttr(blocks);
     Value candValues = emptyTensor(rewriter, loc, candSizes, f);
     Value candIndices = emptyTensor(rewriter, loc, candSizes, indexType);
+    int64_t rank = rankOf(x);
 
+    // One block: rows [first, first + count) of the vocabulary.
+    auto reduceBlock = [&](OpBuilder &b, Value first, int64_t count) {
+      auto sliceType = RankedTensorType::get({count, in},
+                                             wType.getElementType());
+      Value slice = tensor::ExtractSliceOp::create(
+          b, loc, sliceType, w, ArrayRef<OpFoldResult>{first, b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(count), b.getIndexAttr(in)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+      SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+      sizes.back() = b.getIndexAttr(count);
+      Value zeros = filledTensor(b, loc, sizes, f, 0.0);
+      Value logits = buildProjections(b, loc, x, {slice}, {zeros}, scale)[0];
+      return argmaxLastDim(b, loc, logits, Value(), first, indexType);
+    };
     // Where block `at` goes in the candidates: [..., at] of every token.
     auto candidateSlot = [&](OpBuilder &b, OpFoldResult at) {
       SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
           strides(rank, b.getIndexAttr(1));
       offsets.back() = at;
-      sizes = sizesOf(b, loc, like);
+      sizes = sizesOf(b, loc, x);
       sizes.back() = b.getIndexAttr(1);
       return std::make_tuple(offsets, sizes, strides);
     };
@@ -190,105 +263,7 @@ Value argmaxInBlocks(OpBuilder &rewriter, Location loc, Value like,
     }
     auto [best, index] = argmaxLastDim(rewriter, loc, candValues, candIndices,
                                        Value(), indexType);
-  (void)best;
-  return index;
-}
-
-/// An argmax over the last dimension; over blocks of `blockRows` of it
-/// where the target asks for them and the dimension is longer (a GPU's:
-/// lanes of their own instead of one lane over 50k logits).
-struct LowerArgmax : OpRewritePattern<ArgmaxOp> {
-  LowerArgmax(MLIRContext *ctx, int64_t blockRows)
-      : OpRewritePattern(ctx), blockRows(blockRows) {}
-  int64_t blockRows;
-
-  LogicalResult matchAndRewrite(ArgmaxOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value values = op.getInput();
-    Type indexType = elementTypeOf(op.getResult());
-    auto type = cast<RankedTensorType>(values.getType());
-    int64_t vocab = type.getShape().back();
-    if (blockRows > 0 && !ShapedType::isDynamic(vocab) && vocab > blockRows) {
-      rewriter.replaceOp(op, argmaxInTokenBlocks(rewriter, loc, values,
-                                                 blockRows, indexType));
-      return success();
-    }
-    auto [best, index] =
-        argmaxLastDim(rewriter, loc, values, Value(), Value(), indexType);
     (void)best;
-    rewriter.replaceOp(op, index);
-    return success();
-  }
-};
-
-/// The greedy head in blocks of vocabulary rows: an scf.forall over blocks,
-/// each computing its logits with the ordinary (micro-kernel) projection
-/// into a block-sized temporary and reducing them to one (value, index) per
-/// token; then an argmax over the blocks' candidates in block order (which
-/// keeps the first maximum overall). The V-wide logits never exist. The
-/// block size is the target's (`blockRows`).
-///
-/// A head in one block whose target asks for argmax blocks (a GPU's: one
-/// lane over 50k logits is a latency chain) computes its logits in one
-/// projection, then reduces blocks of `argmaxBlockRows` of them the same
-/// way, in an scf.forall of its own.
-struct LowerLinearArgmax : OpRewritePattern<LinearArgmaxOp> {
-  // Preferred over hybrid-decompose-fused-ops' pattern, like LowerGatedMLP.
-  LowerLinearArgmax(MLIRContext *ctx, HeadBlockRowsFn blockRows,
-                    int64_t argmaxBlockRows)
-      : OpRewritePattern(ctx, /*benefit=*/2), blockRows(std::move(blockRows)),
-        argmaxBlockRows(argmaxBlockRows) {}
-  HeadBlockRowsFn blockRows;
-  int64_t argmaxBlockRows;
-
-  LogicalResult matchAndRewrite(LinearArgmaxOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = op.getInput(), w = op.getWeight();
-    Type f = elementTypeOf(x);
-    Type indexType = elementTypeOf(op.getResult());
-    auto wType = cast<RankedTensorType>(w.getType());
-    if (wType.isDynamicDim(0) || wType.isDynamicDim(1))
-      return rewriter.notifyMatchFailure(op, "needs a static head weight");
-    int64_t vocab = wType.getDimSize(0), in = wType.getDimSize(1);
-    int64_t rows = blockRows ? blockRows(op) : 0;
-    if (rows <= 0 || rows > vocab)
-      rows = vocab;
-    // One projection, its logits reduced in blocks.
-    Value allLogits;
-    if (rows == vocab && argmaxBlockRows > 0 && argmaxBlockRows < vocab) {
-      rows = argmaxBlockRows;
-      FeatureScales whole{op.getOutputScale().convertToDouble(), {}, {}};
-      SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, x);
-      sizes.back() = rewriter.getIndexAttr(vocab);
-      allLogits = buildProjections(rewriter, loc, x, {w},
-                                   {filledTensor(rewriter, loc, sizes, f, 0.0)},
-                                   whole)[0];
-    }
-    FeatureScales scale{op.getOutputScale().convertToDouble(), {}, {}};
-
-    // One block: rows [first, first + count) of the vocabulary.
-    auto reduceBlock = [&](OpBuilder &b, Value first, int64_t count) {
-      auto sliceType = RankedTensorType::get({count, in},
-                                             wType.getElementType());
-      Value slice = tensor::ExtractSliceOp::create(
-          b, loc, sliceType, w, ArrayRef<OpFoldResult>{first, b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(count), b.getIndexAttr(in)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-      SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-      sizes.back() = b.getIndexAttr(count);
-      Value zeros = filledTensor(b, loc, sizes, f, 0.0);
-      Value logits = buildProjections(b, loc, x, {slice}, {zeros}, scale)[0];
-      return argmaxLastDim(b, loc, logits, Value(), first, indexType);
-    };
-    if (allLogits) {
-      rewriter.replaceOp(op, argmaxInTokenBlocks(rewriter, loc, allLogits,
-                                                 rows, indexType));
-      return success();
-    }
-    Value index = argmaxInBlocks(rewriter, loc, x, vocab, rows, f, indexType,
-                                 reduceBlock);
     rewriter.replaceOp(op, index);
     return success();
   }

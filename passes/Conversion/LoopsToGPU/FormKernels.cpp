@@ -1069,6 +1069,20 @@ bool foldResidualAddIntoGemm(RewriterBase &rewriter, linalg::GenericOp gemm) {
   return true;
 }
 
+/// Whether |g|'s body is free of memory effects: loads inside a body read
+/// buffers its indexing maps do not describe.
+bool hasPureBody(linalg::GenericOp g) {
+  return llvm::all_of(g.getBody()->getOperations(),
+                      [](Operation &op) { return isMemoryEffectFree(&op); });
+}
+
+/// Whether |g|'s one output is |out|, written at every element (its map the
+/// identity).
+bool writesEveryElementOf(linalg::GenericOp g, Value out) {
+  return g.getNumDpsInits() == 1 && g.getDpsInits()[0] == out &&
+         g.getMatchingIndexingMap(&g.getDpsInitsMutable()[0]).isIdentity();
+}
+
 /// Whether loop |i| of |a| and loop |j| of |b| have one size: some operand
 /// both index at the same position by those loops, or both static and equal.
 bool sameLoopSize(linalg::GenericOp a, unsigned i, linalg::GenericOp b,
@@ -1116,13 +1130,7 @@ bool leadsWithLoops(AffineMap map, unsigned n) {
 bool fusesAfterBlockReduction(linalg::GenericOp reduction,
                               linalg::GenericOp consumer) {
   unsigned par = numParallelLoops(reduction);
-  // Loads inside a body read buffers the maps do not describe.
-  auto pureBody = [](linalg::GenericOp g) {
-    return llvm::all_of(g.getBody()->getOperations(), [](Operation &op) {
-      return isMemoryEffectFree(&op);
-    });
-  };
-  if (!pureBody(reduction) || !pureBody(consumer) ||
+  if (!hasPureBody(reduction) || !hasPureBody(consumer) ||
       !consumer.hasPureBufferSemantics() ||
       consumer.getNumParallelLoops() != consumer.getNumLoops() ||
       consumer.getNumLoops() < par || isTrailingReduction(consumer))
@@ -1215,16 +1223,13 @@ bool recomputeProducerInConsumer(
   OpOperand &init = producer.getDpsInitsMutable()[0];
   Value out = init.get();
   if (!out.getDefiningOp<memref::AllocOp>() ||
-      !producer.getMatchingIndexingMap(&init).isIdentity() ||
-      !producer.getMatchingBlockArgument(&init).use_empty())
+      !writesEveryElementOf(producer, out) ||
+      !producer.getMatchingBlockArgument(&init).use_empty() ||
+      !hasPureBody(producer))
     return false;
   for (OpOperand *in : producer.getDpsInputOperands())
     if (!producer.getMatchingIndexingMap(in).isProjectedPermutation())
       return false;
-  if (!llvm::all_of(producer.getBody()->getOperations(), [](Operation &op) {
-        return isMemoryEffectFree(&op);
-      }))
-    return false;
   Operation *next = nextDeviceOp(producer);
   // Whether the consumer writes its result over the whole output in place,
   // so that what reads the buffer after it reads the consumer's values.
@@ -1236,10 +1241,7 @@ bool recomputeProducerInConsumer(
       !isLibraryCall(generic) &&
       generic.getNumParallelLoops() == generic.getNumLoops() &&
       llvm::is_contained(generic.getDpsInputs(), out)) {
-    consumerOverwrites =
-        generic.getNumDpsInits() == 1 && generic.getDpsInits()[0] == out &&
-        generic.getMatchingIndexingMap(&generic.getDpsInitsMutable()[0])
-            .isIdentity();
+    consumerOverwrites = writesEveryElementOf(generic, out);
     rewriter.setInsertionPoint(generic);
     FailureOr<linalg::LinalgLoops> loops =
         linalg::linalgOpToParallelLoops(rewriter, generic);
@@ -1265,12 +1267,9 @@ bool recomputeProducerInConsumer(
   }
   if (nextUse && !consumerOverwrites && !isa<memref::DeallocOp>(nextUse)) {
     auto overwrite = dyn_cast<linalg::GenericOp>(nextUse);
-    if (!overwrite || overwrite.getNumDpsInits() != 1 ||
-        overwrite.getDpsInits()[0] != out ||
+    if (!overwrite || !writesEveryElementOf(overwrite, out) ||
         llvm::is_contained(overwrite.getDpsInputs(), out) ||
         overwrite.getNumParallelLoops() != overwrite.getNumLoops() ||
-        !overwrite.getMatchingIndexingMap(&overwrite.getDpsInitsMutable()[0])
-             .isIdentity() ||
         !overwrite.getMatchingBlockArgument(&overwrite.getDpsInitsMutable()[0])
              .use_empty())
       return false;
