@@ -92,7 +92,8 @@ const BadCase kBadCases[] = {
     {"syntax.json", "expected valid JSON (got parse error at line 2, column 1: syntax error while "
                     "parsing object key - unexpected end of input; expected string literal)"},
     {"no_format.json", "field 'model_type': expected a HuggingFace \"model_type\", a Zonos "
-                       "\"backbone\" or \"format\": \"hybridc\" (got none of them)"},
+                       "\"backbone\", Moshi's \"dep_q\" or \"format\": \"hybridc\" (got none of "
+                       "them)"},
 };
 
 class BadConfig : public ::testing::TestWithParam<BadCase> {};
