@@ -98,8 +98,9 @@ void readPositional(const Fields &f, const std::string &key, const std::string &
   }
   if (s != "rope" && s != "rope_concat") {
     if (s == "sin" || s == "sin_rope")
-      f.failValue(key, "\"rope\", \"rope_concat\" or \"none\" (the sinusoidal embedding is "
-                       "not supported)");
+      f.fail(key, "\"rope\", \"rope_concat\" or \"none\" (the sinusoidal embedding is not "
+                  "supported)",
+             f.has(key) ? describe(*f.find(key)) : "missing: the default, \"sin\"");
     f.failValue(key, "one of \"rope\", \"rope_concat\", \"none\"");
   }
   if (a.headDim % 2 != 0)
