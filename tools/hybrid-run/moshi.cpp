@@ -231,9 +231,12 @@ std::vector<std::string> hybrid_run::runMoshi(hyb_module_t *module, hyb_session_
   }
 
   const int64_t room = maxSeq - hyb_session_position(session, 0);
+  // --bench alone times 25 frames (2 s of audio); with --codes it times the
+  // prompt only (frames start from an empty state).
   const int64_t frames = o.generateFrames > 0 ? o.generateFrames
-                         : o.bench ? std::max<int64_t>(std::min<int64_t>(25, room), 1)
-                                   : 0;
+                         : o.bench && o.codes.empty()
+                             ? std::max<int64_t>(std::min<int64_t>(25, room), 1)
+                             : 0;
   if (frames == 0)
     return {};
   if (!o.codes.empty() || start != 0)
