@@ -233,7 +233,8 @@ Expected<ModelSpec> parseMoshiConfig(const nlohmann::json &config, const std::st
     requireNull(f, "depformer_low_rank_embeddings", "a low-rank depformer embedding");
     requireNull(f, "conditioners", "conditioning");
     requireNull(f, "fuser", "conditioning");
-    requireDefaultBool(f, "depformer_cross_attention", false, "cross-attention (conditioning)");
+    // LMModel sets the depformer's cross_attention to False whatever this says.
+    f.getBool("depformer_cross_attention", false);
     rejectTransformerSettings(f, false);
     rejectTransformerSettings(f, true);
     // Scales only the sinusoidal embedding, which is refused above.

@@ -140,7 +140,7 @@ const Naming *namingFor(WeightNaming n) {
   case WeightNaming::NemotronH: return &kNemotron;
   case WeightNaming::GraniteMoeHybrid: return &kGranite;
   case WeightNaming::Zonos: return &kZonos;
-  case WeightNaming::Moshi: return nullptr; // moshiName
+  case WeightNaming::Moshi: return nullptr; // moshiLayerName, moshiGlobalName
   }
   return nullptr;
 }
