@@ -80,20 +80,6 @@ HostTensor readInput(const std::string &flag, const std::string &path,
        ")");
 }
 
-/// An output of |shape|, zero-filled.
-HostTensor outputTensor(const char *name, hyb_dtype_t dtype,
-                        std::vector<int64_t> shape) {
-  HostTensor t;
-  t.name = name;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  uint64_t n = 1;
-  for (int64_t d : t.shape)
-    n *= uint64_t(d);
-  t.data.assign(size_t(n * hyb_dtype_size(dtype)), 0);
-  return t;
-}
-
 void call(hyb_session_t *session, const char *entry, HostTensor &in,
           HostTensor &out) {
   hyb_tensor_t i = in.view(), o = out.view();
@@ -137,7 +123,7 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
                                 {HYB_DTYPE_I64, HYB_DTYPE_I32}, C,
                                 "[1, " + std::to_string(C) + ", T]");
     T = file.shape[2];
-    codes = outputTensor("tokens", HYB_DTYPE_I64, {B, T, C});
+    codes = zeroTensor("tokens", HYB_DTYPE_I64, {B, T, C});
     auto *dst = reinterpret_cast<int64_t *>(codes.data.data());
     for (int64_t c = 0; c < C; ++c)
       for (int64_t t = 0; t < T; ++t) {
@@ -164,7 +150,7 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
            formatShape(file.shape) + ", expected [1, P, " + std::to_string(D) +
            "]");
     P = file.shape[1];
-    embeds = outputTensor("embeds", HYB_DTYPE_F32, {B, P, D});
+    embeds = zeroTensor("embeds", HYB_DTYPE_F32, {B, P, D});
     for (int64_t b = 0; b < B; ++b)
       std::memcpy(embeds.data.data() + size_t(b) * file.data.size(),
                   file.data.data(), file.data.size());
@@ -190,11 +176,11 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
   auto prefillStart = Clock::now();
   HostTensor prefixLogits, codesLogits;
   if (P) {
-    prefixLogits = outputTensor("logits", HYB_DTYPE_F32, {B, P, C, V});
+    prefixLogits = zeroTensor("logits", HYB_DTYPE_F32, {B, P, C, V});
     call(session, "prefill_embeds", embeds, prefixLogits);
   }
   if (T) {
-    codesLogits = outputTensor("logits", HYB_DTYPE_F32, {B, T, C, V});
+    codesLogits = zeroTensor("logits", HYB_DTYPE_F32, {B, T, C, V});
     call(session, "prefill", codes, codesLogits);
   }
   double prefillSeconds = seconds(prefillStart, Clock::now());
@@ -210,7 +196,7 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
   };
 
   if (!o.dumpLogits.empty()) {
-    HostTensor out = outputTensor("prefill_logits", HYB_DTYPE_F32, {1, C, P + T, V});
+    HostTensor out = zeroTensor("prefill_logits", HYB_DTYPE_F32, {1, C, P + T, V});
     auto *dst = reinterpret_cast<float *>(out.data.data());
     for (int64_t p = 0; p < P + T; ++p)
       for (int64_t c = 0; c < C; ++c)
@@ -225,8 +211,8 @@ std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
     return {};
 
   // Frame 0 from the prompt's last position, then one @frame call a frame.
-  HostTensor current = outputTensor("tokens", HYB_DTYPE_I64, {B, 1, C});
-  HostTensor next = outputTensor("next_token", HYB_DTYPE_I64, {B, 1, C});
+  HostTensor current = zeroTensor("tokens", HYB_DTYPE_I64, {B, 1, C});
+  HostTensor next = zeroTensor("next_token", HYB_DTYPE_I64, {B, 1, C});
   auto *cur = reinterpret_cast<int64_t *>(current.data.data());
   for (int64_t b = 0; b < B; ++b)
     for (int64_t c = 0; c < C; ++c)

@@ -139,18 +139,6 @@ void checkIds(const std::string &flag, const std::string &path, const std::strin
   }
 }
 
-HostTensor tensorOf(const char *name, hyb_dtype_t dtype, std::vector<int64_t> shape) {
-  HostTensor t;
-  t.name = name;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  uint64_t n = 1;
-  for (int64_t d : t.shape)
-    n *= uint64_t(d);
-  t.data.assign(size_t(n * hyb_dtype_size(dtype)), 0);
-  return t;
-}
-
 } // namespace
 
 bool hybrid_run::isMoshi(hyb_module_t *module) {
@@ -181,8 +169,8 @@ std::vector<std::string> hybrid_run::runMoshi(hyb_module_t *module, hyb_session_
       int64_t src = t - 1 - s.delays[size_t(k)];
       return t == 0 || src < 0 ? s.initial[size_t(k)] : codes[size_t(k * T + src)];
     };
-    HostTensor tokens = tensorOf("tokens", HYB_DTYPE_I64, {B, T, K});
-    HostTensor depth = tensorOf("depth_tokens", HYB_DTYPE_I64, {B, T, Q});
+    HostTensor tokens = zeroTensor("tokens", HYB_DTYPE_I64, {B, T, K});
+    HostTensor depth = zeroTensor("depth_tokens", HYB_DTYPE_I64, {B, T, Q});
     auto *tk = reinterpret_cast<int64_t *>(tokens.data.data());
     auto *dk = reinterpret_cast<int64_t *>(depth.data.data());
     for (int64_t b = 0; b < B; ++b)
@@ -192,8 +180,8 @@ std::vector<std::string> hybrid_run::runMoshi(hyb_module_t *module, hyb_session_
         for (int64_t q = 0; q < Q; ++q)
           dk[(b * T + t) * Q + q] = delayed(q, t + 1);
       }
-    HostTensor text = tensorOf("logits", HYB_DTYPE_F32, {B, T, s.textVocab});
-    HostTensor audio = tensorOf("audio_logits", HYB_DTYPE_F32, {B, T, Q, s.card});
+    HostTensor text = zeroTensor("logits", HYB_DTYPE_F32, {B, T, s.textVocab});
+    HostTensor audio = zeroTensor("audio_logits", HYB_DTYPE_F32, {B, T, Q, s.card});
     hyb_tensor_t in[2] = {tokens.view(), depth.view()};
     hyb_tensor_t out[2] = {text.view(), audio.view()};
     auto prefillStart = Clock::now();
@@ -206,8 +194,8 @@ std::vector<std::string> hybrid_run::runMoshi(hyb_module_t *module, hyb_session_
       // _undelay_sequence: stream k's logits at t are those of step
       // t + delays[k], NaN past the end.
       const float nan = std::numeric_limits<float>::quiet_NaN();
-      HostTensor tl = tensorOf("text_logits", HYB_DTYPE_F32, {1, 1, T, s.textVocab});
-      HostTensor al = tensorOf("audio_logits", HYB_DTYPE_F32, {1, Q, T, s.card});
+      HostTensor tl = zeroTensor("text_logits", HYB_DTYPE_F32, {1, 1, T, s.textVocab});
+      HostTensor al = zeroTensor("audio_logits", HYB_DTYPE_F32, {1, Q, T, s.card});
       auto *tsrc = reinterpret_cast<const float *>(text.data.data());
       auto *asrc = reinterpret_cast<const float *>(audio.data.data());
       auto *tdst = reinterpret_cast<float *>(tl.data.data());
@@ -262,8 +250,8 @@ std::vector<std::string> hybrid_run::runMoshi(hyb_module_t *module, hyb_session_
     user.assign(size_t(users * N), 0); // --bench alone: silence-like ids
   }
 
-  HostTensor current = tensorOf("tokens", HYB_DTYPE_I64, {B, 1, K});
-  HostTensor next = tensorOf("next_token", HYB_DTYPE_I64, {B, 1, 1 + Q});
+  HostTensor current = zeroTensor("tokens", HYB_DTYPE_I64, {B, 1, K});
+  HostTensor next = zeroTensor("next_token", HYB_DTYPE_I64, {B, 1, 1 + Q});
   auto *cur = reinterpret_cast<int64_t *>(current.data.data());
   auto *nxt = reinterpret_cast<int64_t *>(next.data.data());
   std::vector<std::vector<int64_t>> lines;

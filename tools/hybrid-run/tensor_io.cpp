@@ -29,6 +29,19 @@ constexpr DtypeName kDtypes[] = {{"F32", HYB_DTYPE_F32},
 
 } // namespace
 
+HostTensor zeroTensor(const char *name, hyb_dtype_t dtype,
+                      std::vector<int64_t> shape) {
+  HostTensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  uint64_t n = 1;
+  for (int64_t d : t.shape)
+    n *= uint64_t(d);
+  t.data.assign(size_t(n * hyb_dtype_size(dtype)), 0);
+  return t;
+}
+
 hyb_tensor_t HostTensor::view() {
   hyb_tensor_t t = {};
   t.name = name.c_str();

@@ -27,6 +27,11 @@ struct HostTensor {
   hyb_tensor_t view();
 };
 
+/// A tensor named |name| of |shape|, zero-filled (an entry point's output,
+/// or an input filled in place).
+HostTensor zeroTensor(const char *name, hyb_dtype_t dtype,
+                      std::vector<int64_t> shape);
+
 /// Every tensor of a safetensors file (F32, F16, BF16, I64, I32), in header
 /// order; fail()s naming the file on any error.
 std::vector<HostTensor> readTensors(const std::string &path);

@@ -85,14 +85,20 @@ struct Moshi {
     }
   }
 
+  /// Elements of state buffer |i| (f32).
+  size_t stateElements(int64_t i) {
+    hyb_tensor_info_t info;
+    fixtureCheck(hyb_module_state_info(module, i, &info), "state");
+    size_t n = 1;
+    for (int64_t r = 0; r < info.rank; ++r)
+      n *= size_t(info.shape[r]);
+    return n;
+  }
+
   std::vector<float> depthCaches(hyb_session_t *s) {
     std::vector<float> all;
     for (int64_t i : depthStates) {
-      hyb_tensor_info_t info;
-      fixtureCheck(hyb_module_state_info(module, i, &info), "state");
-      size_t n = 1;
-      for (int64_t r = 0; r < info.rank; ++r)
-        n *= size_t(info.shape[r]);
+      size_t n = stateElements(i);
       std::vector<float> v(n);
       fixtureCheck(hyb_session_read_state(s, i, v.data(), n * 4), "read state");
       all.insert(all.end(), v.begin(), v.end());
@@ -102,11 +108,7 @@ struct Moshi {
 
   void scribble(hyb_session_t *s) {
     for (int64_t i : depthStates) {
-      hyb_tensor_info_t info;
-      fixtureCheck(hyb_module_state_info(module, i, &info), "state");
-      size_t n = 1;
-      for (int64_t r = 0; r < info.rank; ++r)
-        n *= size_t(info.shape[r]);
+      size_t n = stateElements(i);
       std::vector<float> junk(n);
       for (size_t j = 0; j < n; ++j)
         junk[j] = j % 3 == 0 ? std::numeric_limits<float>::quiet_NaN() : 1e30f;
