@@ -55,12 +55,12 @@ sanitizer_env() {
 # reports DIR: 0 when no sanitizer wrote a report under DIR; else prints
 # the reports (the first 200 lines of each) and returns 1.
 reports() {
-  local logs="$1" found=0
-  for f in "$logs"/*; do
-    [ -s "$f" ] || continue
+  local logs="$1" found=0 report
+  for report in "$logs"/*; do
+    [ -s "$report" ] || continue
     found=1
-    echo "---- sanitizer report: $f"
-    head -200 "$f"
+    echo "---- sanitizer report: $report"
+    head -200 "$report"
   done
   [ "$found" -eq 0 ]
 }

@@ -21,7 +21,7 @@ using namespace hyb::test;
 namespace {
 
 constexpr int64_t kVocab = 8;
-constexpr int kRounds = 50;
+constexpr int kRounds = 300;
 
 class ConcurrencyTest : public ::testing::Test {
 protected:
