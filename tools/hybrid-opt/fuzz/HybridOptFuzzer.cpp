@@ -83,7 +83,11 @@ OwningOpRef<ModuleOp> parse(std::string_view text, MLIRContext &context) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   MLIRContext &context = fuzzContext();
   std::string text(reinterpret_cast<const char *>(data), size);
-  for (std::string_view chunk : splitChunks(text)) {
+  for (std::string_view view : splitChunks(text)) {
+    // A copy of its own, NUL-terminated as every buffer MLIR's lexer reads
+    // (hybrid-opt --split-input-file copies each chunk too): the lexer reads
+    // up to the terminator, not to the end of a view.
+    const std::string chunk(view);
     OwningOpRef<ModuleOp> module = parse(chunk, context);
     if (!module)
       continue;
