@@ -13,7 +13,27 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${HYBRIDC_BUILD_DIR:-$root/build}"
 
 "$root/scripts/bootstrap.sh" || exit 1
-"$root/scripts/build.sh" || { echo "hybridc: build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# What each step costs: wall seconds, and CPU seconds (user + system of every
+# process it ran), printed as "hybridc-ci: STEP: ... (wall W s, cpu C s)".
+# On a shared machine the wall time is an upper bound; the CPU time is not.
+mkdir -p "$build"
+times_file="$build/.ci-times"
+cpu=0
+read_cpu() {
+  times > "$times_file"
+  cpu=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m");
+                       printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$times_file")
+}
+step_start() { step_wall=$SECONDS; read_cpu; step_cpu=$cpu; }
+# Sets $cost (not in $(...): a subshell would not see this shell's children).
+step_cost() { read_cpu; cost="(wall $((SECONDS - step_wall)) s, cpu $((cpu - step_cpu)) s)"; }
+
+step_start
+"$root/scripts/build.sh" || { echo "hybridc: build failed"; echo "hybridc: 0 passed, 1 failed, 0 skipped"; exit 1; }
+step_cost; echo "hybridc-ci: build: $cost"
+
+step_start
 
 lit_log="$build/lit.log"
 /usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$lit_log"
@@ -27,6 +47,7 @@ if [ -f "$build/CTestTestfile.cmake" ]; then
 else
   : > "$ctest_log"
 fi
+step_cost; echo "hybridc-ci: suite (lit + ctest): $cost"
 
 # The sanitizer and fuzzing steps, each with its counts in $build/ci-STEP.counts.
 steps_status=0
@@ -37,11 +58,12 @@ for step in asan tsan fuzz; do
     echo "hybridc-ci: $step: skipped (HYBRIDC_QUICK=1)"
     continue
   fi
-  start=$SECONDS
+  step_start
   "$root/scripts/ci-sanitizers.sh" "$step" "$counts" 2>&1 | tee "$build/ci-$step.log"
   status=${PIPESTATUS[0]}
   read -r p f s < "$counts"
-  echo "hybridc-ci: $step: $p passed, $f failed, $s skipped ($((SECONDS - start)) s)"
+  step_cost
+  echo "hybridc-ci: $step: $p passed, $f failed, $s skipped $cost"
   [ "$status" -eq 0 ] || steps_status=1
 done
 
