@@ -137,6 +137,10 @@ void buildHybridFusionPipeline(OpPassManager &pm,
   // output_scale.
   if (options.fuseLinearArgmax)
     pm.addPass(createHybridFuseLinearArgmaxPass());
+  // What the folds left behind: pieces of a split that fold-scales freed of
+  // their per-piece multipliers and a concat joins again (Falcon-H1's conv
+  // input, x, B and C of in_proj) are one piece, not three copies.
+  pm.addPass(createCanonicalizerPass());
 }
 
 void addABIAnnotationPasses(OpPassManager &pm) {

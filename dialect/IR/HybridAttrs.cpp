@@ -125,6 +125,13 @@ LogicalResult HybridDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a #hybrid.gemm";
     return success();
   }
+  if (name == getWaitsForPriorGridAttrHelper().getName()) {
+    if (!isa<UnitAttr>(attr.getValue()) || op->getName().getStringRef() !=
+                                               "gpu.module")
+      return op->emitError() << "'" << name.getValue()
+                             << "' must be a unit attribute on a gpu.module";
+    return success();
+  }
   if (name == getStateAttrHelper().getName() ||
       name == getRoleAttrHelper().getName() ||
       name == getWeightAttrHelper().getName())

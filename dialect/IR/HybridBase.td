@@ -53,7 +53,13 @@ def Hybrid_Dialect : Dialect {
     // On entry point arguments and results.
     "::mlir::hybrid::StateAttr":$state,
     "::mlir::hybrid::ArgRoleAttr":$role,
-    "::mlir::hybrid::WeightBindingAttr":$weight
+    "::mlir::hybrid::WeightBindingAttr":$weight,
+    // On a gpu.module: every kernel in it waits for the grid launched
+    // before it (griddepcontrol.wait) before it touches memory, so the
+    // runtime may launch each while that one is finishing
+    // (hybrid-cuda-overlap-kernel-launches; the manifest says so to the
+    // runtime as target.kernels_wait_for_prior_grid).
+    "::mlir::UnitAttr":$waits_for_prior_grid
   );
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;

@@ -60,7 +60,13 @@ def HybridConvertToLinalgPass : Pass<"hybrid-convert-to-linalg"> {
            "A causal_conv1d of a few static tokens (decode) runs one lane a "
            "(batch, channel), reading its window and writing its new state "
            "row in place (a GPU's one kernel); otherwise a copy of the old "
-           "state, the new window and the output apart"> 
+           "state, the new window and the output apart">,
+    Option<"cacheWriteLanes", "cache-write-lanes", "bool",
+           /*default=*/"false",
+           "An attention's new keys and values go into their caches one "
+           "lane an element of both, the keys rotated there when RoPE is "
+           "folded into the attention (a GPU's one kernel); otherwise the "
+           "keys are rotated apart and each cache gets a copy of its rows"> 
   ];
 }
 

@@ -41,6 +41,9 @@ struct DeviceCode {
   const char *ptx = nullptr;
   std::string arch; // "sm_90a": what the cubin was built for
   std::vector<std::string> kernels;
+  /// Whether every kernel waits for the grid before it at its entry (the
+  /// manifest's target.kernels_wait_for_prior_grid).
+  bool kernelsWaitForPriorGrid = false;
 };
 
 /// What a launch may do beyond running the entry point once.

@@ -580,6 +580,15 @@ hyb_status_t parseManifest(const std::string &text, Manifest *out) {
                      "'");
       m.targetKernels.push_back(k.get<std::string>());
     }
+    const json *waits = nullptr;
+    HYB_RETURN_IF_ERROR(lookup(*target, "target",
+                               "kernels_wait_for_prior_grid", false, &waits));
+    if (waits) {
+      if (!waits->is_boolean())
+        return fieldError("target.kernels_wait_for_prior_grid", "a boolean",
+                          *waits);
+      m.targetKernelsWaitForPriorGrid = waits->get<bool>();
+    }
   }
 
   HYB_RETURN_IF_ERROR(getInt(root, "", "max_seq", true, 1, &m.maxSeq));

@@ -90,6 +90,9 @@ struct Manifest {
   std::string targetArch;
   int64_t targetPtxVersion = 0;
   std::vector<std::string> targetKernels;
+  /// Every kernel waits for the grid launched before it at its entry
+  /// (griddepcontrol.wait), so it may be launched while that one finishes.
+  bool targetKernelsWaitForPriorGrid = false;
   int64_t maxSeq = 0;
   std::vector<TensorDecl> weights;
   std::vector<TensorDecl> state;

@@ -129,6 +129,7 @@ hyb_status_t loadDeviceCode(hyb_module_t &module) {
     code.ptx = ptxFn();
   code.arch = module.manifest.targetArch;
   code.kernels = module.manifest.targetKernels;
+  code.kernelsWaitForPriorGrid = module.manifest.targetKernelsWaitForPriorGrid;
   return module.backend->loadDeviceCode(code);
 }
 

@@ -23,14 +23,70 @@ using namespace mlir::hybrid::lowering;
 
 namespace {
 
+/// The rotary embedding's parameters.
+struct Rotary {
+  double theta;
+  int64_t dims;
+  bool interleaved;
+};
+
+/// Element (bi, ti, hi, di) of the rotary embedding of `x` ([B, T, H, Dh],
+/// element type `elt`) for a token at position `pos` (i64: its sequence's
+/// position plus ti): x[d] cos + (-)x[partner] sin, in f64 for the angle.
+Value rotatedElement(OpBuilder &b, Location l, Value x, Value xv, Value bi,
+                     Value ti, Value hi, Value di, Value pos,
+                     const Rotary &rope, Type elt) {
+  Type f64 = b.getF64Type();
+  int64_t half = rope.dims / 2;
+  Value rot = indexConst(b, l, rope.dims);
+  Value inRotary =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, rot);
+  // Pair index i, partner feature and the sign of the partner term.
+  Value pair, partner, first;
+  Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
+  if (rope.interleaved) {
+    pair = arith::DivUIOp::create(b, l, di, indexConst(b, l, 2));
+    partner = arith::XOrIOp::create(b, l, di, one);
+    first = arith::CmpIOp::create(
+        b, l, arith::CmpIPredicate::eq,
+        arith::RemUIOp::create(b, l, di, indexConst(b, l, 2)), zero);
+  } else {
+    Value h = indexConst(b, l, half);
+    first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, h);
+    pair = arith::SelectOp::create(b, l, first, di,
+                                   arith::SubIOp::create(b, l, di, h));
+    partner = arith::SelectOp::create(b, l, first,
+                                      arith::AddIOp::create(b, l, di, h),
+                                      arith::SubIOp::create(b, l, di, h));
+  }
+  // Outside the rotary part the partner index is clamped (unused).
+  partner = arith::SelectOp::create(b, l, inRotary, partner, di);
+  Value other = extract(b, l, x, {bi, ti, hi, partner});
+  // angle = pos * theta^(-2i / rotary), in f64.
+  Value posF = arith::SIToFPOp::create(b, l, f64, pos);
+  Value iF = arith::SIToFPOp::create(
+      b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), pair));
+  Value expo = arith::MulFOp::create(
+      b, l, iF, floatConst(b, l, f64, -2.0 / static_cast<double>(rope.dims)));
+  Value invFreq =
+      math::PowFOp::create(b, l, floatConst(b, l, f64, rope.theta), expo);
+  Value angle = arith::MulFOp::create(b, l, posF, invFreq);
+  Value cosv = castFloat(b, l, math::CosOp::create(b, l, angle), elt);
+  Value sinv = castFloat(b, l, math::SinOp::create(b, l, angle), elt);
+  Value signedOther = arith::SelectOp::create(
+      b, l, first, arith::NegFOp::create(b, l, other), other);
+  Value rotated = arith::AddFOp::create(
+      b, l, arith::MulFOp::create(b, l, xv, cosv),
+      arith::MulFOp::create(b, l, signedOther, sinv));
+  return arith::SelectOp::create(b, l, inRotary, rotated, xv);
+}
+
 /// The rotary embedding of `x` ([B, T, H, Dh]) at `position` ([B]).
 Value applyRoPE(OpBuilder &rewriter, Location loc, Value x, Value position,
-                double theta, int64_t rotary, bool interleaved) {
+                const Rotary &rope) {
   MLIRContext *ctx = rewriter.getContext();
   auto type = cast<RankedTensorType>(x.getType());
   Type elt = type.getElementType();
-  int64_t half = rotary / 2;
-  Type f64 = rewriter.getF64Type();
   return mapElements(
       rewriter, loc, x, elt, ValueRange{x, position},
       {identityMap(ctx, 4), leadingMap(ctx, 4, 1)},
@@ -39,49 +95,9 @@ Value applyRoPE(OpBuilder &rewriter, Location loc, Value x, Value position,
         Value ti = linalg::IndexOp::create(b, l, 1);
         Value hi = linalg::IndexOp::create(b, l, 2);
         Value di = linalg::IndexOp::create(b, l, 3);
-        Value rot = indexConst(b, l, rotary);
-        Value inRotary =
-            arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, rot);
-        // Pair index i, partner feature and the sign of the partner term.
-        Value pair, partner, first;
-        Value zero = indexConst(b, l, 0), one = indexConst(b, l, 1);
-        if (interleaved) {
-          pair = arith::DivUIOp::create(b, l, di, indexConst(b, l, 2));
-          partner = arith::XOrIOp::create(b, l, di, one);
-          first = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::eq,
-              arith::RemUIOp::create(b, l, di, indexConst(b, l, 2)), zero);
-        } else {
-          Value h = indexConst(b, l, half);
-          first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, di, h);
-          pair = arith::SelectOp::create(b, l, first, di,
-                                         arith::SubIOp::create(b, l, di, h));
-          partner = arith::SelectOp::create(
-              b, l, first, arith::AddIOp::create(b, l, di, h),
-              arith::SubIOp::create(b, l, di, h));
-        }
-        // Outside the rotary part the partner index is clamped (unused).
-        partner = arith::SelectOp::create(b, l, inRotary, partner, di);
-        Value other = extract(b, l, x, {bi, ti, hi, partner});
-        // angle = (position + t) * theta^(-2i / rotary), in f64.
         Value pos = arith::AddIOp::create(
             b, l, args[1], arith::IndexCastOp::create(b, l, b.getI64Type(), ti));
-        Value posF = arith::SIToFPOp::create(b, l, f64, pos);
-        Value iF = arith::SIToFPOp::create(
-            b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), pair));
-        Value expo = arith::MulFOp::create(
-            b, l, iF, floatConst(b, l, f64, -2.0 / static_cast<double>(rotary)));
-        Value invFreq =
-            math::PowFOp::create(b, l, floatConst(b, l, f64, theta), expo);
-        Value angle = arith::MulFOp::create(b, l, posF, invFreq);
-        Value cosv = castFloat(b, l, math::CosOp::create(b, l, angle), elt);
-        Value sinv = castFloat(b, l, math::SinOp::create(b, l, angle), elt);
-        Value signedOther = arith::SelectOp::create(
-            b, l, first, arith::NegFOp::create(b, l, other), other);
-        Value rotated = arith::AddFOp::create(
-            b, l, arith::MulFOp::create(b, l, args[0], cosv),
-            arith::MulFOp::create(b, l, signedOther, sinv));
-        return arith::SelectOp::create(b, l, inRotary, rotated, args[0]);
+        return rotatedElement(b, l, x, args[0], bi, ti, hi, di, pos, rope, elt);
       });
 }
 
@@ -89,13 +105,14 @@ struct LowerRoPE : OpRewritePattern<RoPEOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RoPEOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, applyRoPE(rewriter, op.getLoc(), op.getInput(),
-                                     op.getPosition(),
-                                     op.getTheta().convertToDouble(),
-                                     op.getRotaryDim(), op.getInterleaved()));
+    rewriter.replaceOp(
+        op, applyRoPE(rewriter, op.getLoc(), op.getInput(), op.getPosition(),
+                      Rotary{op.getTheta().convertToDouble(),
+                             int64_t(op.getRotaryDim()), op.getInterleaved()}));
     return success();
   }
 };
+
 
 /// Converts every element of `t` to `elt` (a no-op when it already is).
 Value castTensor(OpBuilder &b, Location loc, Value t, Type elt) {
@@ -143,6 +160,69 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache,
   return loop.getResult(0);
 }
 
+/// The caches ([B, S, KVH, Dh]) with the step's keys and values ([B, T,
+/// KVH, Dh]) written at rows position[b] + t of each sequence b, the keys
+/// rotated by `rope` on the way: one lane an element of both, so that the
+/// rotation, the cast to the cache's type and both writes are one loop (on
+/// a GPU one kernel, not a rotation, then a copy of each into its cache).
+std::pair<Value, Value> insertKeysAndValues(OpBuilder &b, Location loc,
+                                            Value key, Value value,
+                                            Value keyCache, Value valueCache,
+                                            Value position,
+                                            std::optional<Rotary> rope) {
+  auto keyType = cast<RankedTensorType>(key.getType());
+  auto valueType = cast<RankedTensorType>(value.getType());
+  // Keys and values of one shape share the lanes; otherwise (a value head
+  // dimension of its own) each has its own.
+  SmallVector<std::pair<Value, Value>> groups;
+  if (keyType.getShape() == valueType.getShape())
+    groups.push_back({key, value});
+  else
+    groups = {{key, Value()}, {value, Value()}};
+  Value caches[2] = {keyCache, valueCache};
+  unsigned next = 0;
+  for (auto [first, second] : groups) {
+    SmallVector<Value> outs = {caches[next]};
+    if (second)
+      outs.push_back(caches[next + 1]);
+    SmallVector<OpFoldResult> lanes = sizesOf(b, loc, first);
+    auto forall = scf::ForallOp::create(b, loc, lanes, outs, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    Block *body = forall.getBody();
+    b.setInsertionPointToStart(body);
+    Value bi = body->getArgument(0), ti = body->getArgument(1),
+          hi = body->getArgument(2), di = body->getArgument(3);
+    Value pos = arith::AddIOp::create(
+        b, loc, extract(b, loc, position, {bi}),
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), ti));
+    Value row = toIndex(b, loc, pos);
+    SmallVector<Value> elements;
+    for (Value rows : {first, second}) {
+      if (!rows)
+        continue;
+      Type elt = cast<RankedTensorType>(rows.getType()).getElementType();
+      Value v = extract(b, loc, rows, {bi, ti, hi, di});
+      if (rope && rows == key)
+        v = rotatedElement(b, loc, rows, v, bi, ti, hi, di, pos, *rope, elt);
+      Value cache = outs[elements.size()];
+      Type cacheElt = cast<RankedTensorType>(cache.getType()).getElementType();
+      elements.push_back(tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({1, 1, 1, 1}, cacheElt),
+          ValueRange{castFloat(b, loc, v, cacheElt)}));
+    }
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    SmallVector<OpFoldResult> at = {bi, row, hi, di};
+    SmallVector<OpFoldResult> ones(4, b.getIndexAttr(1));
+    for (auto [i, element] : llvm::enumerate(elements))
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, element, body->getArgument(4 + i), at, ones, ones);
+    for (unsigned i = 0; i < outs.size(); ++i)
+      caches[next + i] = forall.getResult(i);
+    next += outs.size();
+  }
+  return {caches[0], caches[1]};
+}
+
 /// out[bi, ti, hi, :] = acc / sum, as lane (bi, ti, hi) of |forall| writes
 /// its row of the output |out| (the forall's shared output).
 void writeOutputRow(OpBuilder &b, Location loc, scf::ForallOp forall,
@@ -179,8 +259,9 @@ using AttendFn = llvm::function_ref<ResultRange(
 constexpr int64_t kMaxSplitTokens = 4;
 
 struct LowerAttention : OpRewritePattern<AttentionOp> {
-  LowerAttention(MLIRContext *ctx, int64_t maxKVChunks)
-      : OpRewritePattern(ctx), maxKVChunks(maxKVChunks) {}
+  LowerAttention(MLIRContext *ctx, int64_t maxKVChunks, bool cacheWriteLanes)
+      : OpRewritePattern(ctx), maxKVChunks(maxKVChunks),
+        cacheWriteLanes(cacheWriteLanes) {}
 
   /// A step's attention split over the rows it sees: lane (b, t, h, s) runs
   /// the online softmax over rows [s * chunk, (s + 1) * chunk) of the `end`
@@ -332,19 +413,26 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     double scale = op.getScale().convertToDouble();
     int64_t window = op.getWindow(), sink = op.getSink();
     Value position = op.getPosition();
-    Value key = op.getKey();
+    std::optional<Rotary> rope;
     if (int64_t rotary = op.getRotaryDim()) {
-      double theta = op.getRopeTheta()->convertToDouble();
-      q = applyRoPE(rewriter, loc, q, position, theta, rotary,
-                    op.getRopeInterleaved());
-      key = applyRoPE(rewriter, loc, key, position, theta, rotary,
-                      op.getRopeInterleaved());
+      rope = Rotary{op.getRopeTheta()->convertToDouble(), int64_t(rotary),
+                    op.getRopeInterleaved()};
+      q = applyRoPE(rewriter, loc, q, position, *rope);
     }
-
-    Value keyCache = insertRows(rewriter, loc, key, op.getKeyCache(),
-                                position);
-    Value valueCache = insertRows(rewriter, loc, op.getValue(),
-                                  op.getValueCache(), position);
+    Value keyCache, valueCache;
+    if (cacheWriteLanes) {
+      std::tie(keyCache, valueCache) =
+          insertKeysAndValues(rewriter, loc, op.getKey(), op.getValue(),
+                              op.getKeyCache(), op.getValueCache(), position,
+                              rope);
+    } else {
+      Value key = op.getKey();
+      if (rope)
+        key = applyRoPE(rewriter, loc, key, position, *rope);
+      keyCache = insertRows(rewriter, loc, key, op.getKeyCache(), position);
+      valueCache = insertRows(rewriter, loc, op.getValue(),
+                              op.getValueCache(), position);
+    }
 
     // Every element of the output is written below, so a tensor.empty init
     // is replaced by one made here, after the RoPE loops: its buffer is then
@@ -474,12 +562,15 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
   /// The most chunks a step's attention is split into; 0 or 1: not split.
   int64_t maxKVChunks;
+  /// New keys and values into the caches one lane an element of both.
+  bool cacheWriteLanes;
 };
 
 } // namespace
 
 void mlir::hybrid::populateHybridToLinalgAttentionPatterns(
-    RewritePatternSet &patterns, int64_t maxKVChunks) {
+    RewritePatternSet &patterns, int64_t maxKVChunks, bool cacheWriteLanes) {
   patterns.add<LowerRoPE>(patterns.getContext());
-  patterns.add<LowerAttention>(patterns.getContext(), maxKVChunks);
+  patterns.add<LowerAttention>(patterns.getContext(), maxKVChunks,
+                               cacheWriteLanes);
 }

@@ -46,7 +46,8 @@ struct HybridConvertToLinalgPass
                                            argmaxBlockRows);
     populateHybridToLinalgMoEPatterns(patterns);
     populateHybridToLinalgNormPatterns(patterns);
-    populateHybridToLinalgAttentionPatterns(patterns, attentionKVChunks);
+    populateHybridToLinalgAttentionPatterns(patterns, attentionKVChunks,
+                                            cacheWriteLanes);
     populateHybridToLinalgScanPatterns(patterns, decodeConvLanes);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

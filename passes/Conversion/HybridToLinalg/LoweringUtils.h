@@ -140,8 +140,11 @@ void populateHybridToLinalgNormPatterns(RewritePatternSet &patterns);
 /// rope, attention.
 /// |maxKVChunks| > 1: steps of a few tokens (decode) split their attention
 /// over at most that many chunks of the cache rows (a GPU's choice).
+/// With |cacheWriteLanes|, the new keys (rotated there if RoPE is folded
+/// in) and values go into the caches one lane an element of both.
 void populateHybridToLinalgAttentionPatterns(RewritePatternSet &patterns,
-                                             int64_t maxKVChunks = 0);
+                                             int64_t maxKVChunks = 0,
+                                             bool cacheWriteLanes = false);
 /// causal_conv1d, selective_scan, ssd_scan.
 /// With |decodeConvLanes|, a causal_conv1d of at most 4 static tokens in
 /// lanes of (batch, channel) (see the decode-conv-lanes option).

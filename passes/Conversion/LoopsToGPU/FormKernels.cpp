@@ -700,6 +700,9 @@ void shareAmongWarp(scf::ParallelOp loop, Value sub, TripOfIndex &trips) {
 constexpr int64_t kMaxFullUnroll = 8;
 /// The factor of the others that unrollForLatency unrolls.
 constexpr uint64_t kLatencyUnroll = 4;
+/// Trips a thread makes through a block reduction up to which its loop is
+/// unrolled whole.
+constexpr uint64_t kMaxWholeBlockUnroll = 16;
 
 /// Unrolls the loops of a warp lane so that loads of several trips are in
 /// flight together: a warp runs in order, and a loop that loads, then uses
@@ -1212,24 +1215,35 @@ constexpr int64_t kMaxRecomputedOps = 16;
 /// map the identity (a load's indices are the producer's loop point), its
 /// body pure and short; and nothing in the loop writes what the producer
 /// reads.
-bool recomputeProducerInConsumer(
-    RewriterBase &rewriter, linalg::GenericOp producer,
-    const std::function<bool(Operation *)> &isLibraryCall,
-    bool lowerGenericConsumer) {
+/// The output of |producer| if it is a pointwise op cheap to recompute
+/// where its output is read: all loops parallel, a short pure body, inputs
+/// read through projections of its loops, and its one output a fresh
+/// buffer it writes whole without reading it; else null.
+Value recomputableOutput(linalg::GenericOp producer) {
   if (!producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
       producer.getNumParallelLoops() != producer.getNumLoops() ||
       int64_t(producer.getBody()->getOperations().size()) > kMaxRecomputedOps)
-    return false;
+    return Value();
   OpOperand &init = producer.getDpsInitsMutable()[0];
   Value out = init.get();
   if (!out.getDefiningOp<memref::AllocOp>() ||
       !writesEveryElementOf(producer, out) ||
       !producer.getMatchingBlockArgument(&init).use_empty() ||
       !hasPureBody(producer))
-    return false;
+    return Value();
   for (OpOperand *in : producer.getDpsInputOperands())
     if (!producer.getMatchingIndexingMap(in).isProjectedPermutation())
-      return false;
+      return Value();
+  return out;
+}
+
+bool recomputeProducerInConsumer(
+    RewriterBase &rewriter, linalg::GenericOp producer,
+    const std::function<bool(Operation *)> &isLibraryCall,
+    bool lowerGenericConsumer) {
+  Value out = recomputableOutput(producer);
+  if (!out)
+    return false;
   Operation *next = nextDeviceOp(producer);
   // Whether the consumer writes its result over the whole output in place,
   // so that what reads the buffer after it reads the consumer's values.
@@ -1325,6 +1339,211 @@ bool recomputeProducerInConsumer(
     auto yield = cast<linalg::YieldOp>(producer.getBody()->getTerminator());
     rewriter.replaceOp(load, map.lookupOrDefault(yield.getOperand(0)));
   }
+  rewriter.eraseOp(producer);
+  return true;
+}
+
+/// A view of |out| through which a consumer may read it in place of |out|:
+/// |out| itself or a reshape of it.
+bool isReshapeOf(Value v, Value out) {
+  if (v == out)
+    return true;
+  if (auto expand = v.getDefiningOp<memref::ExpandShapeOp>())
+    return expand.getSrc() == out;
+  if (auto collapse = v.getDefiningOp<memref::CollapseShapeOp>())
+    return collapse.getSrc() == out;
+  return false;
+}
+
+/// |in| (of |out|'s shape) seen through the reshape that makes |view| of
+/// |out|, built at |b|.
+Value reshapeLike(OpBuilder &b, Value view, Value out, Value in) {
+  if (view == out)
+    return in;
+  if (auto expand = view.getDefiningOp<memref::ExpandShapeOp>())
+    return memref::ExpandShapeOp::create(
+        b, expand.getLoc(), expand.getResultType().getShape(), in,
+        expand.getReassociationIndices(), expand.getMixedOutputShape());
+  auto collapse = view.getDefiningOp<memref::CollapseShapeOp>();
+  return memref::CollapseShapeOp::create(b, collapse.getLoc(), in,
+                                         collapse.getReassociationIndices());
+}
+
+/// |g| with every read of |out| or of a reshape of it (see isReshapeOf)
+/// replaced by |producer|'s body at that element: the producer's inputs
+/// join g's, through the producer's maps composed with g's map of |out|
+/// (read through a reshape, the producer's maps are identities and its
+/// inputs are reshaped alike).
+linalg::GenericOp inlineProducerInto(RewriterBase &rewriter,
+                                     linalg::GenericOp producer, Value out,
+                                     linalg::GenericOp g) {
+  rewriter.setInsertionPoint(g);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  // For each input of g: its new position, or for a read of |out| the
+  // position of the producer's first input it became.
+  SmallVector<std::pair<bool, unsigned>> slots;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    if (!isReshapeOf(in->get(), out)) {
+      slots.push_back({false, unsigned(inputs.size())});
+      inputs.push_back(in->get());
+      maps.push_back(g.getMatchingIndexingMap(in));
+      continue;
+    }
+    slots.push_back({true, unsigned(inputs.size())});
+    AffineMap at = g.getMatchingIndexingMap(in);
+    for (OpOperand *pin : producer.getDpsInputOperands()) {
+      inputs.push_back(reshapeLike(rewriter, in->get(), out, pin->get()));
+      maps.push_back(in->get() == out
+                         ? producer.getMatchingIndexingMap(pin).compose(at)
+                         : at);
+    }
+  }
+  for (OpOperand &init : g.getDpsInitsMutable())
+    maps.push_back(g.getMatchingIndexingMap(&init));
+  auto fused = linalg::GenericOp::create(
+      rewriter, g.getLoc(), TypeRange{}, inputs, g.getDpsInits(), maps,
+      g.getIteratorTypesArray(),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        IRMapping map;
+        for (auto [in, slot] : llvm::zip(g.getDpsInputOperands(), slots)) {
+          BlockArgument arg = g.getMatchingBlockArgument(in);
+          if (!slot.first) {
+            map.map(arg, args[slot.second]);
+            continue;
+          }
+          IRMapping pmap;
+          for (auto [i, pin] : llvm::enumerate(producer.getDpsInputOperands()))
+            pmap.map(producer.getMatchingBlockArgument(pin),
+                     args[slot.second + i]);
+          for (Operation &op : producer.getBody()->without_terminator())
+            b.clone(op, pmap);
+          auto yield = cast<linalg::YieldOp>(producer.getBody()->getTerminator());
+          map.map(arg, pmap.lookupOrDefault(yield.getOperand(0)));
+        }
+        for (auto [j, init] : llvm::enumerate(g.getDpsInitsMutable()))
+          map.map(g.getMatchingBlockArgument(&init),
+                  args[inputs.size() + j]);
+        for (Operation &op : g.getBody()->without_terminator())
+          b.clone(op, map);
+        auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+        linalg::YieldOp::create(
+            b, loc,
+            llvm::map_to_vector(yield.getOperands(), [&](Value v) {
+              return map.lookupOrDefault(v);
+            }));
+      });
+  fused->setDiscardableAttrs(g->getDiscardableAttrDictionary());
+  rewriter.eraseOp(g);
+  return fused;
+}
+
+/// Fuses the cheap pointwise |producer| into the linalg ops right after it
+/// that read its output, each recomputing it at its own loop point: a
+/// gated norm's gate `y * silu(z)`, read by the norm's sum of squares and
+/// by its scaling (which recomputeProducerInConsumer cannot take: the
+/// first is a block reduction, not a parallel loop). The producer is then
+/// no kernel and its output no buffer traffic. Only where that is cheap
+/// and safe: the conditions of recomputeProducerInConsumer on the producer
+/// (and no linalg.index in its body); the consumers consecutive device ops
+/// each reading the output (or a reshape of it, if the producer's maps are
+/// identities) as an input, the last of them possibly writing its result
+/// over the output whole; no other use of the output until a later op
+/// overwrites it whole; and no consumer writing what the producer reads.
+bool fuseProducerIntoGenerics(
+    RewriterBase &rewriter, linalg::GenericOp producer,
+    const std::function<bool(Operation *)> &isLibraryCall,
+    const std::function<void(Operation *, Operation *)> &replaced) {
+  // Its body is cloned at other loop points: no linalg.index in it.
+  Value out = recomputableOutput(producer);
+  if (!out || !producer.getBody()->getOps<linalg::IndexOp>().empty())
+    return false;
+  bool identities = llvm::all_of(
+      producer.getDpsInputOperands(), [&](OpOperand *in) {
+        return producer.getMatchingIndexingMap(in).isIdentity();
+      });
+  llvm::SmallPtrSet<Value, 4> read;
+  for (Value in : producer.getDpsInputs())
+    read.insert(bufferRoot(in));
+  auto readsOut = [&](Value v) {
+    return v == out || (identities && isReshapeOf(v, out));
+  };
+  SmallVector<linalg::GenericOp> consumers;
+  bool overwritten = false;
+  for (Operation *next = nextDeviceOp(producer); next && !overwritten;
+       next = nextDeviceOp(next)) {
+    auto g = dyn_cast<linalg::GenericOp>(next);
+    if (!g || isLibraryCall(g) || !g.hasPureBufferSemantics() ||
+        !hasPureBody(g) || !llvm::any_of(g.getDpsInputs(), readsOut))
+      break;
+    for (OpOperand &gInit : g.getDpsInitsMutable()) {
+      Value v = gInit.get();
+      if (read.contains(bufferRoot(v)))
+        return false;
+      if (bufferRoot(v) != bufferRoot(out))
+        continue;
+      // Written over in place: whole, and the last of the consumers.
+      if (!readsOut(v) || g.getNumDpsInits() != 1 ||
+          !g.getMatchingIndexingMap(&gInit).isIdentity() ||
+          !g.getMatchingBlockArgument(&gInit).use_empty())
+        return false;
+      overwritten = true;
+    }
+    // Every operand that views the output is a read the producer replaces
+    // or the overwrite just checked.
+    for (OpOperand *in : g.getDpsInputOperands())
+      if (bufferRoot(in->get()) == bufferRoot(out) && !readsOut(in->get()))
+        return false;
+    consumers.push_back(g);
+  }
+  if (consumers.empty())
+    return false;
+  Block *top = producer->getBlock();
+  Operation *last = consumers.back();
+  // Past the consumers the buffer is another value's (bufferization reuses
+  // temporaries): its next use must overwrite it whole. The reshapes that
+  // view it are followed to their users.
+  Operation *nextUse = nullptr;
+  SmallVector<Value> views = {out};
+  for (size_t i = 0; i < views.size(); ++i)
+    for (Operation *user : views[i].getUsers()) {
+      Operation *at = top->findAncestorOpInBlock(*user);
+      if (!at)
+        return false;
+      if (isa<memref::DimOp>(user))
+        continue;
+      if (isa<ViewLikeOpInterface>(user)) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      if (at == producer.getOperation() || isa<memref::DeallocOp>(at) ||
+          llvm::is_contained(consumers, at) || at->isBeforeInBlock(producer))
+        continue;
+      if (at->isBeforeInBlock(last))
+        return false;
+      if (!nextUse || at->isBeforeInBlock(nextUse))
+        nextUse = at;
+    }
+  if (nextUse && !overwritten) {
+    auto overwrite = dyn_cast<linalg::GenericOp>(nextUse);
+    if (!overwrite || !writesEveryElementOf(overwrite, out) ||
+        llvm::is_contained(overwrite.getDpsInputs(), out) ||
+        !overwrite.getMatchingBlockArgument(&overwrite.getDpsInitsMutable()[0])
+             .use_empty())
+      return false;
+  }
+  // The producer's inputs are now read by the consumers: a deallocation
+  // of one between the two moves after the last.
+  SmallVector<Operation *> deallocs;
+  for (Operation *op = producer->getNextNode(); op != last;
+       op = op->getNextNode())
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op);
+        dealloc && read.contains(bufferRoot(dealloc.getMemref())))
+      deallocs.push_back(op);
+  for (Operation *op : llvm::reverse(deallocs))
+    rewriter.moveOpAfter(op, last);
+  for (linalg::GenericOp g : consumers)
+    replaced(g, inlineProducerInto(rewriter, producer, out, g));
   rewriter.eraseOp(producer);
   return true;
 }
@@ -1486,13 +1705,15 @@ private:
                               init.get(), at);
     }
     scf::ForOp consumerLoop;
+    Value consumerCount;
     if (consumer) {
       b.setInsertionPointAfter(only);
       gpu::BarrierOp::create(b, loc);
       SmallVector<Value> consumerSizes = loopSizes(b, loc, consumer);
       ArrayRef<Value> inner = ArrayRef<Value>(consumerSizes).drop_front(par);
+      consumerCount = product(b, loc, inner);
       consumerLoop = scf::ForOp::create(
-          b, loc, tid, product(b, loc, inner), block, ValueRange{},
+          b, loc, tid, consumerCount, block, ValueRange{},
           [&](OpBuilder &fb, Location fl, Value lin, ValueRange) {
             SmallVector<Value> ivs(parIvs);
             ivs.append(delinearize(fb, fl, lin, inner));
@@ -1522,10 +1743,21 @@ private:
     g.erase();
     // A row of thousands over 256 threads is a few trips each (a decode
     // step's norm is one block): unrolled, so that a thread's loads of
-    // several trips are in flight together rather than a latency a trip.
-    (void)loopUnrollByFactor(loop, kLatencyUnroll);
+    // several trips are in flight together rather than a latency a trip;
+    // whole where the trips are static and few (a row of 2048 or 4096:
+    // every load of the thread in flight at once, one latency a phase).
+    auto unroll = [&](scf::ForOp f, Value count) {
+      uint64_t factor = kLatencyUnroll;
+      if (std::optional<int64_t> n = foldedConstant(count)) {
+        int64_t trips = (*n + blockSize - 1) / blockSize;
+        if (trips > 1 && trips <= int64_t(kMaxWholeBlockUnroll))
+          factor = uint64_t(trips);
+      }
+      (void)loopUnrollByFactor(f, factor);
+    };
+    unroll(loop, reduced);
     if (consumerLoop)
-      (void)loopUnrollByFactor(consumerLoop, kLatencyUnroll);
+      unroll(consumerLoop, consumerCount);
   }
 
   /// One thread a point of |loop|'s iteration space, or one warp a point
@@ -1781,7 +2013,9 @@ struct HybridFormGPUKernelsPass
     // Last producer first, so that a chain (dt, then its decay) goes whole
     // into the loop; then into elementwise ops still linalg (their loops
     // formed first), once no loop can take them.
-    for (bool intoLinalg : {false, true})
+    // Applies |fuse| to the device generics of the body, last first, until
+    // none changes.
+    auto untilFixpoint = [&](auto fuse) {
       for (bool changed = true; changed;) {
         changed = false;
         SmallVector<linalg::GenericOp> producers;
@@ -1790,9 +2024,27 @@ struct HybridFormGPUKernelsPass
               generic && !onHost(generic))
             producers.push_back(generic);
         for (linalg::GenericOp producer : llvm::reverse(producers))
-          changed |= recomputeProducerInConsumer(rewriter, producer, onHost,
-                                                 intoLinalg);
+          changed |= fuse(producer);
       }
+    };
+    for (bool intoLinalg : {false, true})
+      untilFixpoint([&](linalg::GenericOp producer) {
+        return recomputeProducerInConsumer(rewriter, producer, onHost,
+                                           intoLinalg);
+      });
+    // A cheap pointwise producer that the linalg ops after it read (a
+    // gated norm's gate): recomputed in each of them.
+    untilFixpoint([&](linalg::GenericOp producer) {
+      return fuseProducerIntoGenerics(
+          rewriter, producer, onHost, [&](Operation *old, Operation *now) {
+            // A reduction's folded fill goes with it.
+            if (auto it = foldedInits.find(old); it != foldedInits.end()) {
+              SmallVector<Value> values = std::move(it->second);
+              foldedInits.erase(it);
+              foldedInits[now] = std::move(values);
+            }
+          });
+    });
     // An elementwise op right after a block reduction runs in its kernel.
     DenseMap<Operation *, linalg::GenericOp> fusedConsumers;
     llvm::SmallPtrSet<Operation *, 16> consumers;

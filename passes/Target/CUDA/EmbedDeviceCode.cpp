@@ -120,6 +120,9 @@ struct HybridCUDAEmbedDeviceCodePass
     for (StringRef name : names)
       kernelNames.push_back(name.str());
     (*target)["kernels"] = std::move(kernelNames);
+    if (getHybridDialect(ctx)->getWaitsForPriorGridAttrHelper().isAttrPresent(
+            kernels))
+      (*target)["kernels_wait_for_prior_grid"] = true;
     std::string updated;
     llvm::raw_string_ostream os(updated);
     os << *manifest;

@@ -3,6 +3,7 @@
 #ifndef HYBRIDC_PASSES_TARGET_CUDA_PASSES_H
 #define HYBRIDC_PASSES_TARGET_CUDA_PASSES_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

@@ -37,6 +37,27 @@ def HybridCUDALowerHostToDeviceOpsPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def HybridCUDAOverlapKernelLaunchesPass
+    : Pass<"hybrid-cuda-overlap-kernel-launches", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lets each kernel start while the kernel before it finishes";
+  let description = [{
+    A decode step is hundreds of short kernels; between two of them the GPU
+    drains the first, then launches the second and waits a memory latency
+    before its first load returns. On Hopper (sm_90 and later), a kernel
+    launched with programmatic stream serialization may start once every
+    block of the one before has signalled `griddepcontrol.launch_dependents`,
+    and `griddepcontrol.wait` holds it until that grid has completed and its
+    writes are visible. This pass puts both at the entry of every kernel of
+    a gpu.module whose `#nvvm.target` chip is sm_90 or later, before any
+    memory access: the signal first (the next kernel may be scheduled as
+    soon as this one is), then the wait (nothing this kernel reads or writes
+    is touched before the grid it depends on is done). It marks the module
+    `hybrid.waits_for_prior_grid`; the manifest then tells the runtime that
+    it may launch these kernels overlapped. Other chips are left as they are.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 def HybridCUDAEmbedDeviceCodePass
     : Pass<"hybrid-cuda-embed-device-code", "::mlir::ModuleOp"> {
   let summary = "Compiles the kernels to a cubin and embeds it with its PTX";

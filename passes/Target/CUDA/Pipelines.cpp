@@ -38,6 +38,8 @@ void buildHybridCUDAKernelsPipeline(OpPassManager &pm,
   lowering.attentionKVChunks = options.attentionKVChunks;
   lowering.argmaxBlockRows = options.argmaxBlockRows;
   lowering.decodeConvLanes = true;
+  // A step's keys (rotated) and values into their caches in one kernel.
+  lowering.cacheWriteLanes = true;
   pm.addPass(createHybridConvertToLinalgPass(
       [](LinearArgmaxOp) -> int64_t { return 0; }, lowering));
   addABIBindingPasses(pm, "cuda");
@@ -51,6 +53,12 @@ void buildHybridCUDAKernelsPipeline(OpPassManager &pm,
   // Fold the launch sizes before outlining copies them into kernels.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Constants (and the index arithmetic and dims on them) into the kernels
+  // rather than kernel arguments: a lane's private array indexed by a
+  // constant is promoted to registers (by an argument, it stays in local
+  // memory), loops of constant trips unroll, and a shuffle's offset is an
+  // immediate.
+  pm.addNestedPass<func::FuncOp>(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
 }
 
@@ -64,6 +72,10 @@ void buildHybridCUDALLVMPipeline(OpPassManager &pm,
   // Kernels: views to descriptor arithmetic, loops to branches, then NVVM
   // (math through libdevice, linked at serialization).
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  // Each kernel waits for the one before at its entry, so the runtime may
+  // launch it while that one finishes: first, before any memory access.
+  if (options.overlapKernelLaunches)
+    kernels.addPass(createHybridCUDAOverlapKernelLaunchesPass());
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());

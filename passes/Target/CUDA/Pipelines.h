@@ -44,6 +44,11 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
       llvm::cl::desc("Logits a lane of the greedy head's argmax reduces "
                      "(then one lane over the blocks' candidates)"),
       llvm::cl::init(512)};
+  Option<bool> overlapKernelLaunches{
+      *this, "overlap-kernel-launches",
+      llvm::cl::desc("On sm_90 and later, let each kernel start while the "
+                     "one before it finishes (griddepcontrol)"),
+      llvm::cl::init(true)};
 };
 
 /// hybrid IR -> host functions on buffers launching outlined kernels.

@@ -334,6 +334,8 @@ public:
       d_->moduleUnload(module_);
     if (convertModule_)
       d_->moduleUnload(convertModule_);
+    if (overlapModule_)
+      d_->moduleUnload(overlapModule_);
     if (copyStream_)
       d_->streamDestroy(copyStream_);
     d_->devicePrimaryCtxRelease(device_);
@@ -387,6 +389,26 @@ public:
           getRuntimeKernel(&gemvBf16_[i], cu::gemvKernelName(2, i).c_str()));
       HYB_RETURN_IF_ERROR(
           getRuntimeKernel(&gemvF32_[i], cu::gemvKernelName(4, i).c_str()));
+    }
+    const char *overlap = std::getenv("HYBRID_CUDA_OVERLAP");
+    overlapSupported_ =
+        ccMajor_ >= 9 && !(overlap && std::strcmp(overlap, "0") == 0);
+    if (overlapSupported_) {
+      const std::string text =
+          ".version 7.8\n.target sm_90\n.address_size 64\n" +
+          cu::gemvPtx(/*waitForPriorGrid=*/true);
+      HYB_RETURN_IF_ERROR(check(d_->moduleLoadData(&overlapModule_,
+                                                   text.c_str()),
+                                "cuModuleLoadData (the runtime's overlapped "
+                                "GEMV kernels)"));
+      for (unsigned i = 0; i < cu::kNumGemvTilings; ++i)
+        for (auto [slot, bytes] : {std::pair{&gemvBf16Overlapped_[i], 2},
+                                   {&gemvF32Overlapped_[i], 4}}) {
+          std::string name = cu::gemvKernelName(bytes, i, true);
+          HYB_RETURN_IF_ERROR(check(
+              d_->moduleGetFunction(slot, overlapModule_, name.c_str()),
+              ("cuModuleGetFunction(" + name + ")").c_str()));
+        }
     }
     const char *graphs = std::getenv("HYBRID_CUDA_GRAPHS");
     profiling_ = cu::LaunchProfile::requested();
@@ -560,6 +582,7 @@ public:
                      log[0] ? std::string(": ") + log : std::string());
     }
     kernelNames_ = code.kernels;
+    overlapArtifactKernels_ = overlapSupported_ && code.kernelsWaitForPriorGrid;
     kernels_.assign(code.kernels.size(), nullptr);
     sharedLimit_.assign(code.kernels.size(), kDefaultDynamicSharedBytes);
     for (size_t i = 0; i < code.kernels.size(); ++i)
@@ -727,10 +750,9 @@ public:
                                              std::string(s.entryName) + ": " +
                                                  kernelNames_[kernel])
                            : -1;
-    if (cu::Result r = d_->launchKernel(kernels_[kernel], grid[0], grid[1],
-                                        grid[2], block[0], block[1], block[2],
-                                        sharedBytes, s.stream, params, nullptr))
-      s.record(where() + cu::describe(*d_, r, "cuLaunchKernel"), r);
+    if (cu::Result r = launch(kernels_[kernel], grid, block, sharedBytes,
+                              s.stream, params, overlapArtifactKernels_))
+      s.record(where() + cu::describe(*d_, r, "cuLaunchKernelEx"), r);
     if (profiling_)
       s.profile.end(*d_, s.stream, timed);
   }
@@ -938,13 +960,17 @@ public:
                ": too many rows of B for the GEMV kernel's grid");
       return;
     }
-    cu::Function f = bBytes == 2 ? gemvBf16_[tiling] : gemvF32_[tiling];
-    if (cu::Result r = d_->launchKernel(f, unsigned(blocks),
-                                        unsigned(g.batch * g.m), 1, t.threads,
-                                        1, 1, 0, s.stream, params, nullptr))
+    cu::Function f =
+        overlapSupported_
+            ? (bBytes == 2 ? gemvBf16Overlapped_ : gemvF32Overlapped_)[tiling]
+            : (bBytes == 2 ? gemvBf16_ : gemvF32_)[tiling];
+    const uint32_t grid[3] = {unsigned(blocks), unsigned(g.batch * g.m), 1},
+                   block[3] = {t.threads, 1, 1};
+    if (cu::Result r =
+            launch(f, grid, block, 0, s.stream, params, overlapSupported_))
       s.record("gemm m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
                    " k=" + std::to_string(g.k) + ": " +
-                   cu::describe(*d_, r, "cuLaunchKernel") + " (the GEMV kernel)",
+                   cu::describe(*d_, r, "cuLaunchKernelEx") + " (the GEMV kernel)",
                r);
   }
 
@@ -977,6 +1003,23 @@ public:
 
 private:
   /// |name| of the runtime's own module.
+  /// Launches |f|; |overlapped|: with programmatic stream serialization, so
+  /// that it may start while the kernel before it in the stream finishes
+  /// (|f| must wait for that grid, griddepcontrol.wait, before it touches
+  /// memory).
+  cu::Result launch(cu::Function f, const uint32_t grid[3],
+                    const uint32_t block[3], uint32_t sharedBytes,
+                    cu::Stream stream, void **params, bool overlapped) {
+    cu::LaunchAttribute attribute = {};
+    attribute.id = cu::kLaunchAttributeProgrammaticStreamSerialization;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    cu::LaunchConfig config = {grid[0],     grid[1],  grid[2],
+                               block[0],    block[1], block[2],
+                               sharedBytes, stream,   &attribute,
+                               overlapped ? 1u : 0u};
+    return d_->launchKernelEx(&config, f, params, nullptr);
+  }
+
   hyb_status_t getRuntimeKernel(cu::Function *function, const char *name) {
     return check(d_->moduleGetFunction(function, convertModule_, name),
                  (std::string("cuModuleGetFunction(") + name + ")").c_str());
@@ -1153,6 +1196,15 @@ private:
   cu::Function splitBf16_ = nullptr, combineSplit_ = nullptr;
   cu::Function gemvBf16_[cu::kNumGemvTilings] = {},
                gemvF32_[cu::kNumGemvTilings] = {};
+  /// sm_90 and later: the GEMV kernels that wait for the grid before them
+  /// (launched overlapping it), in a module of their own (PTX ISA 7.8).
+  cu::Module overlapModule_ = nullptr;
+  cu::Function gemvBf16Overlapped_[cu::kNumGemvTilings] = {},
+               gemvF32Overlapped_[cu::kNumGemvTilings] = {};
+  /// Whether launches may overlap the kernel before them (programmatic
+  /// stream serialization): this GPU has it and HYBRID_CUDA_OVERLAP is not
+  /// 0. The artifact's kernels overlap only if they wait at their entry.
+  bool overlapSupported_ = false, overlapArtifactKernels_ = false;
   const std::string convertPtxText_ = convertPtx();
   std::vector<cu::Function> kernels_;
   std::vector<std::string> kernelNames_;

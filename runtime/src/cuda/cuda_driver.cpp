@@ -59,6 +59,7 @@ const char *resolve(void *lib, Driver &d) {
       HYB_CU(moduleGetFunction, "cuModuleGetFunction"),
       HYB_CU(funcSetAttribute, "cuFuncSetAttribute"),
       HYB_CU(launchKernel, "cuLaunchKernel"),
+      HYB_CU(launchKernelEx, "cuLaunchKernelEx"),
       HYB_CU(streamBeginCapture, "cuStreamBeginCapture_v2"),
       HYB_CU(streamEndCapture, "cuStreamEndCapture"),
       HYB_CU(graphInstantiateWithFlags, "cuGraphInstantiateWithFlags"),

@@ -48,6 +48,31 @@ constexpr int kDeviceAttributeMaxSharedMemoryPerBlockOptin = 97;
 constexpr int kMemPoolAttrReleaseThreshold = 4; // CU_MEMPOOL_ATTR_RELEASE_THRESHOLD
 constexpr int kJitErrorLogBuffer = 5;             // CU_JIT_ERROR_LOG_BUFFER
 constexpr int kJitErrorLogBufferSizeBytes = 6;    // ..._SIZE_BYTES
+// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel may
+// start before the one before it in the stream completes (it waits for it
+// with griddepcontrol.wait).
+constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+
+/// CUlaunchAttribute: an attribute id and its 64-byte value.
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+static_assert(sizeof(LaunchAttribute) == 72, "CUlaunchAttribute's layout");
+
+/// CUlaunchConfig.
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  struct CUstream_st *stream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
 
 /// The driver's functions, resolved once per process.
 struct Driver {
@@ -90,6 +115,8 @@ struct Driver {
                          unsigned bx, unsigned by, unsigned bz,
                          unsigned sharedBytes, Stream, void **params,
                          void **extra);
+  Result (*launchKernelEx)(const LaunchConfig *, Function, void **params,
+                           void **extra);
   Result (*streamBeginCapture)(Stream, int mode);     // _v2
   Result (*streamEndCapture)(Stream, Graph *);
   Result (*graphInstantiateWithFlags)(GraphExec *, Graph,

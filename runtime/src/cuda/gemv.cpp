@@ -15,7 +15,7 @@ std::string u(int64_t i) { return std::to_string(i); }
 } // namespace
 
 std::string gemvKernelPtx(const std::string &name, int elementBytes,
-                          const GemvTiling &tiling) {
+                          const GemvTiling &tiling, bool waitForPriorGrid) {
   const int rows = int(tiling.rowsPerBlock), unroll = int(tiling.unroll);
   const int threads = int(tiling.threads), warps = threads / 32;
   const int log2Bytes = elementBytes == 2 ? 1 : 2;
@@ -64,6 +64,12 @@ std::string gemvKernelPtx(const std::string &name, int elementBytes,
   mov.u32 %r4, %ctaid.x;
   mov.u32 %r5, %ctaid.y;
 )";
+  // Overlapped with the kernel before it: the next kernel may be scheduled
+  // now, and B (weights, which no kernel writes) streams in while the
+  // kernel before finishes; A and C wait for it (after the first trip's
+  // loads of B, and before the reduction for a thread with no trip).
+  if (waitForPriorGrid)
+    line("griddepcontrol.launch_dependents;");
   // The block's first row of B; its rows past n read row n - 1 (any row
   // in bounds) and are not stored, so the loop below has no row checks.
   line("mul.wide.u32 %rd13, %r4, " + u(rows) + ";");
@@ -112,6 +118,8 @@ std::string gemvKernelPtx(const std::string &name, int elementBytes,
            ", %w" + u(w + 1) + ", %w" + u(w + 2) + ", %w" + u(w + 3) +
            "}, [%rd23];");
     }
+  if (waitForPriorGrid)
+    line("griddepcontrol.wait;");
   for (int i = 0; i < unroll; ++i) {
     // A's offset is the chunk's byte offset in B times aChunkBytes / 16.
     line(aVectors == 2 ? "shl.b64 %rd24, %kc" + u(i) + ", 1;"
@@ -151,6 +159,8 @@ std::string gemvKernelPtx(const std::string &name, int elementBytes,
   // Each row's sum over the warp (butterflies), then over the block's
   // warps (shared memory): thread r < rows stores row r.
   t += "REDUCE:\n";
+  if (waitForPriorGrid)
+    line("griddepcontrol.wait;");
   for (int r = 0; r < rows; ++r) {
     const std::string acc = "%acc" + u(r);
     for (int offset = 16; offset >= 1; offset /= 2) {
@@ -215,16 +225,18 @@ unsigned gemvTilingFor(int64_t k, int elementBytes) {
   return kNumGemvTilings - 1;
 }
 
-std::string gemvKernelName(int elementBytes, unsigned index) {
+std::string gemvKernelName(int elementBytes, unsigned index,
+                           bool waitForPriorGrid) {
   return std::string(elementBytes == 2 ? "hyb_gemv_f32_bf16_" : "hyb_gemv_f32_f32_") +
-         std::to_string(index);
+         std::to_string(index) + (waitForPriorGrid ? "_overlapped" : "");
 }
 
-std::string gemvPtx() {
+std::string gemvPtx(bool waitForPriorGrid) {
   std::string text;
   for (int bytes : {2, 4})
     for (unsigned i = 0; i < kNumGemvTilings; ++i)
-      text += gemvKernelPtx(gemvKernelName(bytes, i), bytes, kGemvTilings[i]);
+      text += gemvKernelPtx(gemvKernelName(bytes, i, waitForPriorGrid), bytes,
+                            kGemvTilings[i], waitForPriorGrid);
   return text;
 }
 bool gemvTakes(const hyb_gemm_t &g) {

@@ -46,20 +46,27 @@ constexpr unsigned kNumGemvTilings = 3;
 /// The index in kGemvTilings for a row of |k| elements of |elementBytes|.
 unsigned gemvTilingFor(int64_t k, int elementBytes);
 
-/// The GEMV kernel's entry name for B of |elementBytes| and tiling |index|.
-std::string gemvKernelName(int elementBytes, unsigned index);
+/// The GEMV kernel's entry name for B of |elementBytes| and tiling |index|
+/// (|waitForPriorGrid|: the variant below).
+std::string gemvKernelName(int elementBytes, unsigned index,
+                           bool waitForPriorGrid = false);
 
 /// One GEMV kernel's PTX, entry |name|, for B of |elementBytes| (2: bf16,
-/// 4: f32) under |tiling|, without the module header.
+/// 4: f32) under |tiling|, without the module header. |waitForPriorGrid|
+/// (sm_90 and later, PTX ISA 7.8): the kernel is launched overlapping the
+/// one before it (programmatic stream serialization); it signals the next
+/// kernel at once, loads its first rows of B, then waits for the grid
+/// before it (griddepcontrol.wait) before it reads A or touches C.
 std::string gemvKernelPtx(const std::string &name, int elementBytes,
-                          const GemvTiling &tiling);
+                          const GemvTiling &tiling,
+                          bool waitForPriorGrid = false);
 
 /// Every GEMV kernel's PTX (gemvKernelName(bytes, i) for B in bf16 and f32
 /// and each tiling), without the module header. Parameters, in order: c,
 /// a, b (pointers), m, n, k, lda, ldb, ldc, stride_a, stride_b, stride_c
 /// (u64, in elements), alpha, beta (f32); grid (ceil(n / rowsPerBlock),
 /// batch * m), the tiling's threads.
-std::string gemvPtx();
+std::string gemvPtx(bool waitForPriorGrid = false);
 
 /// Whether the GEMV kernels take |g|: f32 A and C, bf16 or f32 B, at most
 /// kGemvMaxRows rows, k a multiple of 8 and every row of A and B 16-byte

@@ -220,3 +220,111 @@ func.func @producer_read_in_an_inner_loop(%raw: memref<16xf32>, %h: memref<4x16x
   memref.dealloc %e : memref<16xf32>
   return
 }
+
+// -----
+
+// Tests that a gate `y * silu(z)` read by a norm's sum of squares (a block
+// reduction) and by its scaling, which writes over the gate in place
+// through a reshape, is recomputed in both: one kernel, the gate's buffer
+// only the output, y and z read through the same reshape.
+// CHECK-LABEL: func.func @gate_into_gated_norm
+// CHECK:       memref.expand_shape %arg0
+// CHECK:       memref.expand_shape %arg1
+// CHECK:       gpu.launch
+// CHECK:         math.exp
+// CHECK:         gpu.all_reduce
+// CHECK:         math.exp
+// CHECK:         math.rsqrt
+// CHECK-NOT:   gpu.launch
+// CHECK:       return
+func.func @gate_into_gated_norm(%y: memref<?x1x64xf32>, %z: memref<?x1x64xf32>, %w: memref<1x64xf32>, %o: memref<?x1x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %y, %c0 : memref<?x1x64xf32>
+  %g = memref.alloc(%n) : memref<?x1x64xf32>
+  linalg.generic {indexing_maps = [affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%y, %z : memref<?x1x64xf32>, memref<?x1x64xf32>) outs(%g : memref<?x1x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %e = arith.negf %b : f32
+    %x = math.exp %e : f32
+    %d = arith.addf %x, %one : f32
+    %s = arith.divf %b, %d : f32
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  }
+  %gv = memref.expand_shape %g [[0], [1], [2, 3]] output_shape [%n, 1, 1, 64] : memref<?x1x64xf32> into memref<?x1x1x64xf32>
+  %n2 = memref.dim %gv, %c0 : memref<?x1x1x64xf32>
+  %ss = memref.alloc(%n2) : memref<?x1x1xf32>
+  linalg.fill ins(%zero : f32) outs(%ss : memref<?x1x1xf32>)
+  linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%gv : memref<?x1x1x64xf32>) outs(%ss : memref<?x1x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %p = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b, c)>, affine_map<(a, b, c, d) -> (c, d)>, affine_map<(a, b, c, d) -> (a, b, c, d)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%gv, %ss, %w : memref<?x1x1x64xf32>, memref<?x1x1xf32>, memref<1x64xf32>) outs(%gv : memref<?x1x1x64xf32>) {
+  ^bb0(%a: f32, %s: f32, %wt: f32, %out: f32):
+    %r = math.rsqrt %s : f32
+    %t = arith.mulf %a, %r : f32
+    %u = arith.mulf %t, %wt : f32
+    linalg.yield %u : f32
+  }
+  memref.dealloc %ss : memref<?x1x1xf32>
+  memref.dealloc %g : memref<?x1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the gate stays a kernel of its own where something between
+// its consumers reads it another way (a copy of it, which must see the
+// gate, not the norm's output).
+// CHECK-LABEL: func.func @gate_read_by_a_copy
+// CHECK:       gpu.launch
+// CHECK:         math.exp
+// CHECK:       gpu.launch
+// CHECK:       gpu.all_reduce
+func.func @gate_read_by_a_copy(%y: memref<?x64xf32>, %z: memref<?x64xf32>, %o: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %y, %c0 : memref<?x64xf32>
+  %g = memref.alloc(%n) : memref<?x64xf32>
+  linalg.generic {indexing_maps = [affine_map<(a, c) -> (a, c)>, affine_map<(a, c) -> (a, c)>, affine_map<(a, c) -> (a, c)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%y, %z : memref<?x64xf32>, memref<?x64xf32>) outs(%g : memref<?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %e = arith.negf %b : f32
+    %x = math.exp %e : f32
+    %m = arith.mulf %a, %x : f32
+    linalg.yield %m : f32
+  }
+  %ss = memref.alloc(%n) : memref<?xf32>
+  linalg.fill ins(%zero : f32) outs(%ss : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(a, c) -> (a, c)>, affine_map<(a, c) -> (a)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%g : memref<?x64xf32>) outs(%ss : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %p = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %g, %o : memref<?x64xf32> to memref<?x64xf32>
+  linalg.generic {indexing_maps = [affine_map<(a, c) -> (a, c)>, affine_map<(a, c) -> (a)>, affine_map<(a, c) -> (a, c)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%g, %ss : memref<?x64xf32>, memref<?xf32>) outs(%g : memref<?x64xf32>) {
+  ^bb0(%a: f32, %s: f32, %out: f32):
+    %r = math.rsqrt %s : f32
+    %t = arith.mulf %a, %r : f32
+    linalg.yield %t : f32
+  }
+  memref.dealloc %ss : memref<?xf32>
+  memref.dealloc %g : memref<?x64xf32>
+  return
+}

@@ -195,9 +195,14 @@ TEST(ManifestTest, CudaTarget) {
   EXPECT_EQ(m.targetPtxVersion, 80);
   EXPECT_EQ(m.targetKernels,
             (std::vector<std::string>{"prefill_kernel_0", "decode_kernel_0"}));
+  EXPECT_FALSE(m.targetKernelsWaitForPriorGrid); // absent: launched apart
   json j = cudaManifest();
   j["target"]["kernels"] = json::array(); // an artifact of GEMMs only
   EXPECT_EQ(parse(j).code, HYB_STATUS_OK);
+  j = cudaManifest();
+  j["target"]["kernels_wait_for_prior_grid"] = true;
+  ASSERT_EQ(parse(j, &m).code, HYB_STATUS_OK);
+  EXPECT_TRUE(m.targetKernelsWaitForPriorGrid);
 }
 
 TEST(ManifestErrorTest, CudaTargetFields) {
@@ -219,6 +224,9 @@ TEST(ManifestErrorTest, CudaTargetFields) {
   j = cudaManifest();
   j["target"]["kernels"][1] = "prefill_kernel_0";
   expectError(j, {"'target.kernels[1]'", "duplicate kernel 'prefill_kernel_0'"});
+  j = cudaManifest();
+  j["target"]["kernels_wait_for_prior_grid"] = 1;
+  expectError(j, {"'target.kernels_wait_for_prior_grid'", "a boolean"});
 }
 
 TEST(ManifestErrorTest, WeightsNotAnArray) {
