@@ -94,6 +94,13 @@ std::optional<SourceFormat> detectFormat(const nlohmann::json &config) {
     return SourceFormat::Native;
   if (config.contains("backbone"))
     return SourceFormat::Zonos;
+  // LMModel's own arguments (a Moshi config.json may also say
+  // "model_type": "moshi", which is not a HuggingFace type).
+  if (config.contains("dep_q") || config.contains("n_q") || config.contains("depformer_dim"))
+    return SourceFormat::Moshi;
+  if (config.contains("model_type") && config["model_type"].is_string() &&
+      (config["model_type"] == "moshi" || config["model_type"] == "hibiki"))
+    return SourceFormat::Moshi;
   if (config.contains("model_type"))
     return SourceFormat::HF;
   return std::nullopt;
@@ -121,14 +128,16 @@ Expected<ModelSpec> parseModelSpec(const std::string &text, const std::string &f
   std::optional<SourceFormat> format = detectFormat(config);
   if (!format)
     return ConfigError{file, "model_type",
-                       "a HuggingFace \"model_type\", a Zonos \"backbone\" or "
-                       "\"format\": \"hybridc\"",
+                       "a HuggingFace \"model_type\", a Zonos \"backbone\", Moshi's "
+                       "\"dep_q\" or \"format\": \"hybridc\"",
                        "none of them"};
   switch (*format) {
   case SourceFormat::Native:
     return parseNativeConfig(config, file);
   case SourceFormat::Zonos:
     return parseZonosConfig(config, file);
+  case SourceFormat::Moshi:
+    return parseMoshiConfig(config, file);
   case SourceFormat::HF:
     return parseHFConfig(config, file);
   }

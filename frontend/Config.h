@@ -3,7 +3,8 @@
 // Three readers produce the same validated ModelSpec:
 //   - native hybridc JSON ("format": "hybridc"; schema in docs/Frontend.md),
 //   - HuggingFace config.json ("model_type": one of supportedHFModelTypes()),
-//   - Zonos config.json (a "backbone" object, mamba_ssm conventions).
+//   - Zonos config.json (a "backbone" object, mamba_ssm conventions),
+//   - Moshi LM config.json (moshi.models.lm.LMModel's keyword arguments).
 // Every failure is a ConfigError; no exception escapes, whatever the input.
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +24,7 @@ namespace hybrid::frontend {
 
 // `path` is a JSON file or a directory holding config.json. The format is
 // detected: "format": "hybridc" -> native, "backbone" -> Zonos,
+// "dep_q"/"n_q"/"depformer_dim" or model_type moshi -> Moshi,
 // "model_type" -> HuggingFace.
 Expected<ModelSpec> loadModelSpec(const std::string &path);
 
@@ -37,6 +39,9 @@ std::optional<SourceFormat> detectFormat(const nlohmann::json &config);
 Expected<ModelSpec> parseNativeConfig(const nlohmann::json &config, const std::string &file);
 Expected<ModelSpec> parseHFConfig(const nlohmann::json &config, const std::string &file);
 Expected<ModelSpec> parseZonosConfig(const nlohmann::json &config, const std::string &file);
+// A Moshi LM config.json (LMModel's keyword arguments); the checkpoint next
+// to `file`, if any, decides how attention projections are named.
+Expected<ModelSpec> parseMoshiConfig(const nlohmann::json &config, const std::string &file);
 
 // llama, mistral, mamba, mamba2, jamba, bamba, falcon_h1, nemotron_h,
 // granitemoehybrid.

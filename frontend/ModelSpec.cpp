@@ -48,6 +48,7 @@ const char *toString(SourceFormat f) {
   case SourceFormat::Native: return "native";
   case SourceFormat::HF: return "hf";
   case SourceFormat::Zonos: return "zonos";
+  case SourceFormat::Moshi: return "moshi";
   }
   return "?";
 }

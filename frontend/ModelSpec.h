@@ -35,8 +35,8 @@ constexpr int64_t kMaxExperts = 4096;
 // Enums
 //===----------------------------------------------------------------------===//
 
-enum class SourceFormat { Native, HF, Zonos };
-const char *toString(SourceFormat f);     // "native", "hf", "zonos"
+enum class SourceFormat { Native, HF, Zonos, Moshi };
+const char *toString(SourceFormat f);     // "native", "hf", "zonos", "moshi"
 
 // How checkpoint tensor names are spelled (see docs/Frontend.md).
 enum class WeightNaming {
@@ -47,6 +47,7 @@ enum class WeightNaming {
   NemotronH,        // backbone.layers.3.mixer.*
   GraniteMoeHybrid, // model.layers.3.{mamba,self_attn,shared_mlp,...}
   Zonos,            // backbone.layers.3.mixer.*, embeddings.0, heads.0
+  Moshi,            // transformer.layers.3.self_attn.*, depformer.layers.0.*, emb.0
 };
 
 enum class FfnKind { None, Mlp, GatedMlp, Moe };
@@ -113,6 +114,46 @@ struct LayerSpec {
 };
 
 //===----------------------------------------------------------------------===//
+// Moshi: a temporal transformer and a depth transformer
+//===----------------------------------------------------------------------===//
+
+// Moshi's depth transformer (LMModel.depformer): once per frame, after the
+// temporal step, it runs `steps` times, one step per audio codebook the
+// model produces. Step s reads depformer_in[inputOf[s]](temporal output) plus
+// the embedding of the token sampled at step s - 1 (the text token at step
+// 0), attends over this frame's earlier steps (a cache of `steps` rows,
+// reset every frame) and its layers use weight set weightSet[s].
+struct DepthSpec {
+  int64_t steps = 0;              // dep_q
+  int64_t dim = 0;                // depformer_dim
+  int64_t numLayers = 0;
+  bool perStep = false;           // weights_per_step: indexed in_projs/gating
+  int64_t numWeightSets = 1;      // distinct per-step weight sets
+  std::vector<int64_t> weightSet; // [steps]: the weight set of each step
+  int64_t numInputs = 1;          // depformer_in linears
+  std::vector<int64_t> inputOf;   // [steps]: the depformer_in of each step
+  AttentionSpec attention;        // every layer's (no window)
+  NormSpec norm;                  // every layer's norm1 and norm2
+  std::vector<FfnSpec> ffn;       // [numWeightSets]: the gating of each set
+  NormSpec outNorm;               // depformer_norms.{s} (None: nn.Identity)
+};
+
+struct MoshiSpec {
+  int64_t textCard = 0;   // text ids < textCard; textCard is the initial token
+  int64_t textOut = 0;    // rows of text_linear (text_card_out)
+  int64_t card = 0;       // audio ids < card; card is the initial token
+  int64_t numAudio = 0;   // n_q: the model's dep_q streams, then the user's
+  std::vector<int64_t> delays; // [1 + n_q]: text, then the audio streams
+  bool headBias = false;  // bias_proj: text_linear and linears have biases
+  // Checkpoints published by Kyutai store each attention's projections
+  // stacked (self_attn.in_proj_weight, out_proj.weight; LMModel's load hook
+  // splits them), the module's own state_dict splits them
+  // (self_attn.in_projs.{i}.weight): the reader looks at the checkpoint.
+  bool stackedProjections = true;
+  DepthSpec depth;
+};
+
+//===----------------------------------------------------------------------===//
 // ModelSpec
 //===----------------------------------------------------------------------===//
 
@@ -143,6 +184,10 @@ struct ModelSpec {
   DType stateDtype = DType::F32;   // dtype of the state buffers
 
   std::vector<LayerSpec> layers;
+  // Moshi: `layers` is the temporal transformer, numCodebooks is 1 + n_q
+  // (text first), and the depth transformer's layers are numbered after
+  // the temporal ones (layer numLayers + j is depformer.layers.j).
+  std::optional<MoshiSpec> moshi;
 
   // Every tensor, in a stable order: embeddings, then layer by layer, then the
   // final norm and lm head. The tied lm head is omitted, as HF saves it.

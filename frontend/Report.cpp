@@ -69,6 +69,25 @@ std::string formatCount(double v) {
   return buf;
 }
 
+// Moshi's depth transformer, per position (a frame, or a teacher-forced
+// position): every step runs depformer_in, the depth layers with the step's
+// weight set over the steps so far, and its linears head.
+double depthFlops(const ModelSpec &spec) {
+  const MoshiSpec &m = *spec.moshi;
+  const DepthSpec &d = m.depth;
+  ModelSpec depthShape;
+  depthShape.hidden = d.dim;
+  double total = 0;
+  for (int64_t s = 0; s < d.steps; ++s) {
+    FlopCount f;
+    countMixerFlops(MixerSpec(d.attention), FlopContext{d.dim, s + 1}, f);
+    double perLayer = f.decode + denseFfnFlops(depthShape, d.ffn[size_t(d.weightSet[size_t(s)])]);
+    total += linearFlops(double(spec.hidden), double(d.dim)) + double(d.numLayers) * perLayer +
+             linearFlops(double(d.dim), double(m.card));
+  }
+  return total;
+}
+
 } // namespace
 
 ModelReport computeReport(const ModelSpec &spec, int64_t seqLen) {
@@ -77,8 +96,10 @@ ModelReport computeReport(const ModelSpec &spec, int64_t seqLen) {
   r.seqLen = seqLen < 1 ? 1 : seqLen;
   r.stateDtype = spec.stateDtype;
 
-  // Row 0 = embed, rows 1..L = layers, row L+1 = head.
-  std::vector<ReportRow> rows(spec.layers.size() + 2);
+  // Row 0 = embed, rows 1..L = layers, (Moshi: row L+1 = the depth
+  // transformer,) then head.
+  const bool moshi = spec.moshi.has_value();
+  std::vector<ReportRow> rows(spec.layers.size() + (moshi ? 3 : 2));
   rows.front().label = "embed";
   rows.front().kind = spec.numCodebooks > 1 ? "embedding x" + std::to_string(spec.numCodebooks)
                                             : "embedding";
@@ -94,23 +115,38 @@ ModelReport computeReport(const ModelSpec &spec, int64_t seqLen) {
   ReportRow &head = rows.back();
   head.label = "head";
   head.kind = spec.tiedEmbeddings ? "norm+lm_head (tied)" : "norm+lm_head";
-  double headFlops = double(spec.numCodebooks) *
+  double headFlops = double(moshi ? 1 : spec.numCodebooks) *
                      linearFlops(double(spec.hidden), double(spec.outputVocabSize));
   head.prefillFlops = head.decodeFlops = headFlops;
+  const size_t depthRow = spec.layers.size() + 1;
+  if (moshi) {
+    ReportRow &depth = rows[depthRow];
+    depth.label = "depth";
+    depth.kind = "depth x" + std::to_string(spec.moshi->depth.steps) + " steps";
+    depth.prefillFlops = depth.decodeFlops = depthFlops(spec);
+  }
 
   forEachWeight(spec, [&](const std::string &role, int64_t layer,
                           const std::vector<int64_t> &shape) {
     size_t idx;
     if (layer >= 0 && size_t(layer) < spec.layers.size())
       idx = size_t(layer) + 1;
+    else if (moshi && (layer >= 0 || role.rfind("depformer", 0) == 0 ||
+                       role.rfind("linears.", 0) == 0))
+      idx = depthRow;
+    else if (moshi)
+      idx = role.rfind("emb.", 0) == 0 || role.rfind("text_emb.", 0) == 0 ? 0 : rows.size() - 1;
     else
       idx = role.rfind("embed", 0) == 0 ? 0 : rows.size() - 1;
     rows[idx].params = satAdd(rows[idx].params, numelOf(shape));
   });
-  for (const StateSpec &st : stateBuffers(spec, r.seqLen))
+  for (const StateSpec &st : stateBuffers(spec, r.seqLen)) {
     if (st.layer >= 0 && size_t(st.layer) < spec.layers.size())
       rows[size_t(st.layer) + 1].stateBytes =
           satAdd(rows[size_t(st.layer) + 1].stateBytes, st.bytes());
+    else if (moshi && st.perFrame)
+      rows[depthRow].stateBytes = satAdd(rows[depthRow].stateBytes, st.bytes());
+  }
 
   r.total.label = "total";
   for (const ReportRow &row : rows)

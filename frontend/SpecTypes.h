@@ -49,6 +49,8 @@ struct StateSpec {
   int64_t layer = 0;
   DType dtype = DType::F32;
   std::vector<int64_t> shape; // per sequence
+  bool perFrame = false;      // reset every frame (a depth transformer's
+                              // cache), else carried for the sequence
   int64_t numel() const;      // saturates at INT64_MAX
   int64_t bytes() const;      // saturates at INT64_MAX
 };

@@ -83,6 +83,33 @@ public:
       moe(p + ".ffn", l.moe);
   }
 
+  // Moshi's parts, under the LMModel argument names.
+  void moshi(const MoshiSpec &m) {
+    const DepthSpec &d = m.depth;
+    dim("text_card", m.textCard);
+    dim("text_card_out", m.textOut);
+    dim("card", m.card);
+    dim("n_q", m.numAudio);
+    dim("dep_q", d.steps, 1, m.numAudio);
+    if (int64_t(m.delays.size()) != 1 + m.numAudio)
+      fail("delays", str(1 + m.numAudio) + " entries", str(int64_t(m.delays.size())));
+    dim("depformer_dim", d.dim);
+    dim("depformer_num_layers", d.numLayers, 1, kMaxLayers);
+    dim("depformer_weights_per_step_schedule", d.numWeightSets, 1, d.steps);
+    dim("depformer_in", d.numInputs, 1, d.steps);
+    if (int64_t(d.weightSet.size()) != d.steps || int64_t(d.inputOf.size()) != d.steps ||
+        int64_t(d.ffn.size()) != d.numWeightSets)
+      fail("depformer_weights_per_step_schedule", "one entry per step", "another count");
+    for (int64_t s = 0; s < d.steps; ++s) {
+      dim("depformer_weights_per_step_schedule[" + str(s) + "]", d.weightSet[size_t(s)], 0,
+          d.numWeightSets - 1);
+      dim("depformer_in[" + str(s) + "]", d.inputOf[size_t(s)], 0, d.numInputs - 1);
+    }
+    validate(d.attention, *this, "depformer");
+    for (size_t i = 0; i < d.ffn.size(); ++i)
+      ffn("depformer.ffn[" + str(int64_t(i)) + "]", d.ffn[i], true);
+  }
+
   void run() {
     dim("vocab_size", spec.vocabSize);
     dim("output_vocab_size", spec.outputVocabSize);
@@ -102,6 +129,8 @@ public:
       fail("state_dtype", "f32, bf16 or f16", "f64");
     for (size_t i = 0; i < spec.layers.size(); ++i)
       layer(spec.layers[i], i);
+    if (spec.moshi)
+      moshi(*spec.moshi);
 
     // Bound the tensor count and sizes before anyone names or sums them.
     int64_t count = 0;

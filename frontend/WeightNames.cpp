@@ -140,6 +140,7 @@ const Naming *namingFor(WeightNaming n) {
   case WeightNaming::NemotronH: return &kNemotron;
   case WeightNaming::GraniteMoeHybrid: return &kGranite;
   case WeightNaming::Zonos: return &kZonos;
+  case WeightNaming::Moshi: return nullptr; // moshiLayerName, moshiGlobalName
   }
   return nullptr;
 }
@@ -155,9 +156,77 @@ std::string rewrite(const std::string &role, const Rule *rules, size_t n) {
   return role;
 }
 
+bool startsWith(const std::string &s, const char *prefix) {
+  return s.compare(0, std::strlen(prefix), prefix) == 0;
+}
+
+// Moshi (moshi/modules/transformer.py StreamingTransformerLayer): norm1,
+// self_attn, norm2, then gating (gated FFN) or linear1/linear2; an RMSNorm's
+// parameter is `alpha`. Per-step tensors of the depth transformer carry the
+// step's weight set after the module name (in_projs.{i}, gating.{i}).
+std::string moshiLayerName(const ModelSpec &spec, const std::string &role, int64_t layer) {
+  bool depth = layer >= spec.numLayers;
+  const MoshiSpec &m = *spec.moshi;
+  std::string prefix = depth ? "depformer.layers." + std::to_string(layer - spec.numLayers) + "."
+                             : "transformer.layers." + std::to_string(layer) + ".";
+  const NormSpec &n1 = depth ? m.depth.norm : spec.layers[size_t(layer)].mixerNorm;
+  auto normName = [&](const char *module, const std::string &rest) {
+    // rest: "weight" or "bias"
+    return prefix + module + "." + (rest == "weight" && n1.kind == NormKind::RMS ? "alpha" : rest);
+  };
+  if (startsWith(role, "mixer_norm."))
+    return normName("norm1", role.substr(11));
+  if (startsWith(role, "ffn_norm."))
+    return normName("norm2", role.substr(9));
+  // attn.qkv_proj.weight (stacked or unindexed) or attn.qkv_proj.{i}.weight
+  auto proj = [&](const std::string &rest, const char *stacked, const char *split) {
+    if (m.stackedProjections)
+      return prefix + stacked;
+    std::string index = rest == "weight" ? "0." : "";
+    return prefix + split + index + rest;
+  };
+  if (startsWith(role, "attn.qkv_proj."))
+    return proj(role.substr(14), "self_attn.in_proj_weight", "self_attn.in_projs.");
+  if (startsWith(role, "attn.o_proj."))
+    return proj(role.substr(12), "self_attn.out_proj.weight", "self_attn.out_projs.");
+  // ffn.[{i}.]gate_up_proj.weight -> gating.[{i}.]linear_in.weight
+  if (startsWith(role, "ffn.")) {
+    std::string rest = role.substr(4), index;
+    size_t dot = rest.find('.');
+    if (dot != std::string::npos && rest[0] >= '0' && rest[0] <= '9') {
+      index = rest.substr(0, dot + 1);
+      rest = rest.substr(dot + 1);
+    }
+    if (startsWith(rest, "gate_up_proj."))
+      return prefix + "gating." + index + "linear_in." + rest.substr(13);
+    if (startsWith(rest, "up_proj."))
+      return prefix + "linear1." + rest.substr(8);
+    bool gated = depth || spec.layers[size_t(layer)].ffn.kind == FfnKind::GatedMlp;
+    if (startsWith(rest, "down_proj."))
+      return prefix + (gated ? "gating." + index + "linear_out." : std::string("linear2.")) +
+             rest.substr(10);
+  }
+  return prefix + role;
+}
+
+// Outside the layers the roles are the names, but for the RMS norms'
+// `alpha` (out_norm, depformer_norms.{i}).
+std::string moshiGlobalName(const ModelSpec &spec, const std::string &role) {
+  const MoshiSpec &m = *spec.moshi;
+  bool rmsOut = startsWith(role, "out_norm.") && spec.finalNorm.kind == NormKind::RMS;
+  bool rmsDepth = startsWith(role, "depformer_norms.") && m.depth.outNorm.kind == NormKind::RMS;
+  const std::string suffix = ".weight";
+  if ((rmsOut || rmsDepth) && role.size() > suffix.size() &&
+      role.compare(role.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return role.substr(0, role.size() - suffix.size()) + ".alpha";
+  return role;
+}
+
 } // namespace
 
 std::string ModelSpec::weightName(const std::string &role, int64_t layer) const {
+  if (naming == WeightNaming::Moshi && moshi)
+    return layer < 0 ? moshiGlobalName(*this, role) : moshiLayerName(*this, role, layer);
   const Naming *n = namingFor(naming);
   if (layer < 0)
     return n ? rewrite(role, n->globalRules, n->numGlobalRules) : role;

@@ -96,10 +96,91 @@ void listHead(WeightList &w, const ModelSpec &spec) {
       w.add("lm_head." + std::to_string(c) + ".weight", {spec.outputVocabSize, spec.hidden});
   }
 }
+// Moshi: roles are the checkpoint names (LMModel's state_dict) for the
+// tensors outside the layers; inside, the usual roles, which
+// ModelSpec::weightName spells per Moshi (WeightNames.cpp). An RMSNorm's
+// parameter is `alpha` [1, 1, dim]: role `<norm>.weight` with that shape.
+void moshiNorm(WeightList &w, const std::string &prefix, const NormSpec &n, int64_t width) {
+  if (n.kind == NormKind::RMS)
+    w.add(prefix + "weight", {1, 1, width});
+  else
+    w.norm(prefix, n, width);
+}
+
+void listMoshiAttention(WeightList &w, const AttentionSpec &a, int64_t dim, int64_t sets,
+                        bool perStep, bool stacked) {
+  int64_t qkv = a.width() + 2 * a.numKvHeads * a.headDim;
+  if (stacked) {
+    w.add("attn.qkv_proj.weight", {sets * qkv, dim});
+    w.add("attn.o_proj.weight", {sets * dim, a.width()});
+    return;
+  }
+  for (int64_t i = 0; i < sets; ++i) {
+    std::string s = perStep ? std::to_string(i) + "." : "";
+    w.add("attn.qkv_proj." + s + "weight", {qkv, dim});
+  }
+  for (int64_t i = 0; i < sets; ++i) {
+    std::string s = perStep ? std::to_string(i) + "." : "";
+    w.add("attn.o_proj." + s + "weight", {dim, a.width()});
+  }
+}
+
+void listMoshi(WeightList &w, const ModelSpec &spec) {
+  const MoshiSpec &m = *spec.moshi;
+  const DepthSpec &d = m.depth;
+  int64_t dim = spec.hidden;
+  for (int64_t c = 0; c < m.numAudio; ++c)
+    w.add("emb." + std::to_string(c) + ".weight", {m.card + 1, dim});
+  w.add("text_emb.weight", {m.textCard + 1, dim});
+  w.add("text_linear.weight", {m.textOut, dim});
+  if (m.headBias)
+    w.add("text_linear.bias", {m.textOut});
+  for (const LayerSpec &l : spec.layers) {
+    w.setLayer(l.index);
+    moshiNorm(w, "mixer_norm.", l.mixerNorm, dim);
+    listMoshiAttention(w, *l.attention(), dim, 1, false, m.stackedProjections);
+    moshiNorm(w, "ffn_norm.", l.ffnNorm, dim);
+    listFfn(w, "ffn.", l.ffn);
+    w.setLayer(-1);
+  }
+  moshiNorm(w, "out_norm.", spec.finalNorm, dim);
+  for (int64_t i = 0; i < d.numInputs; ++i)
+    w.add("depformer_in." + std::to_string(i) + ".weight", {d.dim, dim});
+  for (int64_t s = 0; s + 1 < d.steps; ++s)
+    w.add("depformer_emb." + std::to_string(s) + ".weight", {m.card + 1, d.dim});
+  w.add("depformer_text_emb.weight", {m.textCard + 1, d.dim});
+  // The depth layers' widths are depformer_dim (WeightList keeps a
+  // reference to its Emit: a named one).
+  WeightList::Emit toOuter = [&](const std::string &role, int64_t layer, const Shape &shape) {
+    w.setLayer(layer);
+    w.add(role, shape);
+    w.setLayer(-1);
+  };
+  WeightList dw(toOuter, d.dim);
+  for (int64_t j = 0; j < d.numLayers; ++j) {
+    dw.setLayer(spec.numLayers + j);
+    moshiNorm(dw, "mixer_norm.", d.norm, d.dim);
+    listMoshiAttention(dw, d.attention, d.dim, d.numWeightSets, d.perStep,
+                       m.stackedProjections);
+    moshiNorm(dw, "ffn_norm.", d.norm, d.dim);
+    for (int64_t i = 0; i < d.numWeightSets; ++i)
+      listFfn(dw, d.perStep ? "ffn." + std::to_string(i) + "." : "ffn.", d.ffn[size_t(i)]);
+  }
+  for (int64_t s = 0; s < d.steps; ++s) {
+    moshiNorm(w, "depformer_norms." + std::to_string(s) + ".", d.outNorm, d.dim);
+    w.add("linears." + std::to_string(s) + ".weight", {m.card, d.dim});
+    if (m.headBias)
+      w.add("linears." + std::to_string(s) + ".bias", {m.card});
+  }
+}
 } // namespace
 
 void forEachWeight(const ModelSpec &spec, const WeightList::Emit &fn) {
   WeightList w(fn, spec.hidden);
+  if (spec.moshi) {
+    listMoshi(w, spec);
+    return;
+  }
   listEmbeddings(w, spec);
   for (const LayerSpec &l : spec.layers)
     listLayer(w, l);
@@ -151,6 +232,21 @@ std::vector<StateSpec> stateBuffers(const ModelSpec &spec, int64_t maxSeq) {
   for (const LayerSpec &l : spec.layers) {
     s.setLayer(l.index);
     listMixerState(l.mixer, s);
+  }
+  // Moshi's depth transformer: a cache of one row per step, reset every
+  // frame (the published DepFormer opens a new streaming state per frame).
+  if (spec.moshi) {
+    const DepthSpec &d = spec.moshi->depth;
+    StateList ds(out, spec.stateDtype, d.steps);
+    for (int64_t j = 0; j < d.numLayers; ++j) {
+      ds.setLayer(spec.numLayers + j);
+      listState(d.attention, ds);
+    }
+    for (size_t i = out.size() - size_t(2 * d.numLayers); i < out.size(); ++i) {
+      out[i].perFrame = true;
+      out[i].name = "depformer.layers." + std::to_string(out[i].layer - spec.numLayers) + "." +
+                    out[i].kind;
+    }
   }
   return out;
 }

@@ -176,7 +176,8 @@ LogicalResult HybridDialect::verifyRegionResultAttribute(Operation *op,
   if (auto role = dyn_cast<ArgRoleAttr>(attr.getValue());
       role && (role.getValue() == ArgRole::tokens ||
                role.getValue() == ArgRole::position ||
-               role.getValue() == ArgRole::embeds))
+               role.getValue() == ArgRole::embeds ||
+               role.getValue() == ArgRole::depth_tokens))
     return op->emitError() << "result #" << resultIndex << " has input role "
                            << stringifyArgRole(role.getValue());
   return checkEntryValue(op, attr, "result");

@@ -59,7 +59,13 @@ def Hybrid_ArgRole : I32Enum<"ArgRole",
       I32EnumCase<"next_token", 3>,
       // Hidden vectors given in place of token ids ([B, T, hidden] f32):
       // a prompt that begins with them (Zonos' conditioning prefix).
-      I32EnumCase<"embeds", 4>
+      I32EnumCase<"embeds", 4>,
+      // Moshi's depth transformer in a teacher-forced pass: the tokens each
+      // depth step embeds ([B, T, dep_q] i64: the frame's text token, then
+      // its first dep_q - 1 audio tokens), and the logits of every step
+      // ([B, T, dep_q, card] f32).
+      I32EnumCase<"depth_tokens", 5>,
+      I32EnumCase<"audio_logits", 6>
     ]> {
   let cppNamespace = "::mlir::hybrid";
 }
@@ -195,7 +201,12 @@ def Hybrid_ModelAttr : Hybrid_Attr<"Model", "model"> {
     "int64_t":$max_seq,
     OptionalParameter<"::mlir::StringAttr">:$config_hash,
     // An audio model's codec frames per second (Zonos' DAC: 44100 / 512).
-    OptionalParameter<"::mlir::FloatAttr">:$frame_rate
+    OptionalParameter<"::mlir::FloatAttr">:$frame_rate,
+    // Moshi: each stream's delay (text, then the audio streams) and the
+    // token a stream reads before its delay has passed (its initial token,
+    // also its largest id): what the caller's delay pattern needs.
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$stream_delays,
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$initial_tokens
   );
   let assemblyFormat = "`<` struct(params) `>`";
 }

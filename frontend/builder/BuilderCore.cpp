@@ -119,6 +119,16 @@ SmallVector<Value> ModelIRBuilder::split(Value x, ArrayRef<int64_t> sizes) {
 Value ModelIRBuilder::norm(Value x, const NormSpec &n,
                            const std::string &prefix, int64_t layer) {
   Value w = optionalWeight(prefix + "weight", layer);
+  // Moshi's RMSNorm stores `alpha` as [1, 1, D]: the norm reads [D].
+  if (auto t = w ? dyn_cast<RankedTensorType>(w.getType()) : RankedTensorType();
+      t && t.getRank() > 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      all.push_back(i);
+    w = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({t.getNumElements()}, t.getElementType()),
+        w, SmallVector<ReassociationIndices>{all});
+  }
   Value bias = optionalWeight(prefix + "bias", layer);
   switch (n.kind) {
   case NormKind::None:

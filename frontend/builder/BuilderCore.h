@@ -20,6 +20,7 @@
 
 #include "dialect/IR/HybridOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -225,6 +226,23 @@ private:
   /// The logits ([B, T, V], or [B, T, C, V] over C codebooks) or, |greedy|,
   /// the next token ids ([B, T] or [B, T, C]) of the final hidden states.
   Value head(Value h, bool greedy);
+
+  //===--------------------------------------------------------------------===//
+  // Moshi: temporal transformer, depth loop (Moshi.cpp)
+  //===--------------------------------------------------------------------===//
+
+  /// @prefill / @decode (teacher-forced, over |tokens| positions) or
+  /// @frame (greedy, the depth loop inside).
+  void buildMoshiEntry(StringRef name, int64_t tokens, bool frame);
+  Value column(Value ids, int64_t c);
+  Value filled(ArrayRef<OpFoldResult> shape, Type elt, TypedAttr value);
+  Value depthWeight(const std::string &proj, int64_t layer, int64_t set,
+                    int64_t rows);
+  Value moshiTemporal(Value ids);
+  Value depthInput(int64_t s, Value h, Value prev);
+  Value depthStep(int64_t s, Value x, Value pos, MutableArrayRef<Value> caches);
+  Value rowsToBatch(Value x, OpFoldResult rows);
+  Value batchToRows(Value x, OpFoldResult batch, OpFoldResult seq);
 
   MLIRContext &ctx;
   const ModelSpec &spec;

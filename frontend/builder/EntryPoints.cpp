@@ -30,6 +30,13 @@ std::optional<std::string> unsupportedFeature(const ModelSpec &spec) {
 
 OwningOpRef<ModuleOp> ModelIRBuilder::build() {
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc, spec.name);
+  DenseI64ArrayAttr delays, initial;
+  if (spec.moshi) {
+    delays = b.getDenseI64ArrayAttr(spec.moshi->delays);
+    SmallVector<int64_t> init = {spec.moshi->textCard};
+    init.append(size_t(spec.moshi->numAudio), spec.moshi->card);
+    initial = b.getDenseI64ArrayAttr(init);
+  }
   contract->getModelAttrHelper().setAttr(
       *module, ModelAttr::get(&ctx, b.getStringAttr(spec.name),
                               b.getStringAttr(spec.modelType), spec.vocabSize,
@@ -37,7 +44,17 @@ OwningOpRef<ModuleOp> ModelIRBuilder::build() {
                               options.maxSeq, /*config_hash=*/nullptr,
                               spec.frameRate > 0
                                   ? b.getF64FloatAttr(spec.frameRate)
-                                  : FloatAttr()));
+                                  : FloatAttr(),
+                              delays, initial));
+  if (spec.moshi) {
+    b.setInsertionPointToEnd(module->getBody());
+    buildMoshiEntry("prefill", kDyn, /*frame=*/false);
+    b.setInsertionPointToEnd(module->getBody());
+    buildMoshiEntry("decode", 1, /*frame=*/false);
+    b.setInsertionPointToEnd(module->getBody());
+    buildMoshiEntry("frame", 1, /*frame=*/true);
+    return module;
+  }
   b.setInsertionPointToEnd(module->getBody());
   buildEntry("prefill", kDyn);
   b.setInsertionPointToEnd(module->getBody());

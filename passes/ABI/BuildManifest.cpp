@@ -115,6 +115,10 @@ struct HybridBuildManifestPass
         {"max_seq", maxSeq}};
     if (FloatAttr rate = model.getFrameRate())
       modelJson["frame_rate"] = rate.getValueAsDouble();
+    if (DenseI64ArrayAttr delays = model.getStreamDelays())
+      modelJson["stream_delays"] = staticShape(delays.asArrayRef());
+    if (DenseI64ArrayAttr initial = model.getInitialTokens())
+      modelJson["initial_tokens"] = staticShape(initial.asArrayRef());
     if (StringAttr hash = model.getConfigHash())
       modelJson["config_hash"] = hash.getValue();
 

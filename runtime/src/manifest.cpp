@@ -21,6 +21,8 @@ const char *argRoleName(ArgRole role) {
   case ArgRole::Logits: return "logits";
   case ArgRole::NextToken: return "next_token";
   case ArgRole::Embeds: return "embeds";
+  case ArgRole::DepthTokens: return "depth_tokens";
+  case ArgRole::AudioLogits: return "audio_logits";
   }
   return "?";
 }
@@ -273,7 +275,8 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
       {"weight", ArgRole::Weight},     {"state", ArgRole::State},
       {"tokens", ArgRole::Tokens},     {"position", ArgRole::Position},
       {"logits", ArgRole::Logits},     {"next_token", ArgRole::NextToken},
-      {"embeds", ArgRole::Embeds}};
+      {"embeds", ArgRole::Embeds},     {"depth_tokens", ArgRole::DepthTokens},
+      {"audio_logits", ArgRole::AudioLogits}};
   bool known = false;
   for (const auto &r : kRoles)
     if (role == r.first) {
@@ -284,7 +287,7 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "role"), "': unknown role '", role,
                  "' (expected weight, state, tokens, position, logits, "
-                 "next_token or embeds)");
+                 "next_token, embeds, depth_tokens or audio_logits)");
 
   bool hasDtype;
   hyb_dtype_t dtype;
@@ -356,13 +359,15 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
   out->shape = dims;
 
   bool wantOutput = out->role == ArgRole::Logits ||
-                    out->role == ArgRole::NextToken;
+                    out->role == ArgRole::NextToken ||
+                    out->role == ArgRole::AudioLogits;
   if (out->isOutput != wantOutput)
     return error(HYB_STATUS_INVALID_FORMAT, "manifest field '",
                  join(path, "io"), "': a '", role, "' argument is an ",
                  wantOutput ? "output (\"out\")" : "input (\"in\")");
   hyb_dtype_t expectedDtype =
-      out->role == ArgRole::Logits || out->role == ArgRole::Embeds
+      out->role == ArgRole::Logits || out->role == ArgRole::Embeds ||
+              out->role == ArgRole::AudioLogits
           ? HYB_DTYPE_F32
           : HYB_DTYPE_I64;
   if (dtype != expectedDtype)
@@ -376,7 +381,8 @@ hyb_status_t parseArg(EntryContext &ctx, const json &v, const std::string &path,
   if (out->role == ArgRole::Position) {
     ok = ok && dims.size() == 1;
     want = "[\"B\"]";
-  } else if (out->role == ArgRole::Tokens || out->role == ArgRole::Embeds) {
+  } else if (out->role == ArgRole::Tokens || out->role == ArgRole::Embeds ||
+             out->role == ArgRole::DepthTokens) {
     ok = ok && dims.size() >= 2 && sameDim(dims[1], ctx.entry.advance);
     std::string t = formatDims({ctx.entry.advance});
     want = "[\"B\", " + t.substr(1, t.size() - 2) +

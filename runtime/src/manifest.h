@@ -36,8 +36,12 @@ struct TensorDecl {
   uint64_t numBytes = 0;
 };
 
-enum class ArgRole { Weight, State, Tokens, Position, Logits, NextToken, Embeds };
-constexpr int kNumArgRoles = 7;
+enum class ArgRole {
+  Weight, State, Tokens, Position, Logits, NextToken, Embeds,
+  DepthTokens, // Moshi's teacher-forced depth inputs, i64 [B, advance, dep_q]
+  AudioLogits  // and the depth steps' logits, f32 [B, advance, dep_q, card]
+};
+constexpr int kNumArgRoles = 9;
 const char *argRoleName(ArgRole role);
 
 /// One dimension of an argument's shape: "B", "T", or a number.

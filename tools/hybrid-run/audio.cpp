@@ -104,12 +104,17 @@ void call(hyb_session_t *session, const char *entry, HostTensor &in,
 } // namespace
 
 bool hybrid_run::audioMode(const Options &o) {
-  return !o.codes.empty() || !o.prefix.empty() || o.generateFrames > 0;
+  return !o.codes.empty() || !o.prefix.empty() || o.generateFrames > 0 ||
+         !o.userAudio.empty();
 }
 
 std::vector<std::string> hybrid_run::runAudio(hyb_module_t *module,
                                               hyb_session_t *session,
                                               const Options &o) {
+  if (isMoshi(module))
+    return runMoshi(module, session, o);
+  if (!o.userAudio.empty())
+    fail("--user-audio is for Moshi models (user streams)");
   if (o.codes.empty() && o.prefix.empty())
     fail("--generate-frames and --bench need a prompt: --codes FILE and/or "
          "--prefix FILE");

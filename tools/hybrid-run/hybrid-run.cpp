@@ -85,16 +85,24 @@ const char kUsage[] =
     "                       session supplies 'position' if absent), its\n"
     "  --outputs FILE       outputs by name to a safetensors file\n"
     "\n"
-    "Multi-codebook audio models (Zonos), safetensors files with batch 1 "
-    "leading:\n"
+    "Multi-codebook audio models (Zonos, Moshi), safetensors files with batch "
+    "1 leading:\n"
     "  --codes FILE         tensor 'codes', I64 or I32 [1, n_codebooks, T]\n"
+    "                       (Moshi: [1, 1 + n_q, T], text first, undelayed)\n"
     "  --prefix FILE        tensor 'prefix_hidden_states', F32 [1, P, d_model]:\n"
     "                       hidden vectors before the codes (conditioning)\n"
     "  --dump-logits FILE   with --codes: tensor 'prefill_logits', F32\n"
     "                       [1, n_codebooks, P + T, vocab] of one prefill\n"
+    "                       (Moshi: 'text_logits' [1, 1, T, text_card] and\n"
+    "                       'audio_logits' [1, dep_q, T, card])\n"
     "  --generate-frames N  N greedy frames (frame 0 from the prompt's last\n"
     "                       position, then the frame entry point), one line\n"
     "                       of n_codebooks tokens each: the last N lines\n"
+    "                       (Moshi: from an empty state, the text token and\n"
+    "                       the dep_q audio tokens of each frame)\n"
+    "  --user-audio FILE    Moshi: tensor 'gen_user_audio', I64 or I32\n"
+    "                       [1, n_q - dep_q, N]: the user's streams, a step\n"
+    "                       a column\n"
     "  --bench              prefill time, frames/s and the real-time factor\n"
     "                       (N frames; default 86, a second of audio, or\n"
     "                       what max_seq leaves room for)\n";
@@ -206,6 +214,8 @@ Options parseArgs(int argc, char **argv) {
       o.codes = needValue();
     } else if (flag == "--prefix") {
       o.prefix = needValue();
+    } else if (flag == "--user-audio") {
+      o.userAudio = needValue();
     } else if (flag == "--generate-frames") {
       o.generateFrames = parseInt(flag, needValue(), 1, kInt64Max);
     } else if (flag == "--bench-buffer-mb") {
@@ -424,7 +434,9 @@ int main(int argc, char **argv) {
               (unsigned long long)hyb_module_weight_bytes(module),
               (long long)hyb_module_state_count(module));
 
-  if (o.bench && o.benchAgainst.empty() && !audioMode(o))
+  // Moshi's --bench alone times frames (from an empty state), not tokens.
+  const bool audio = audioMode(o) || (o.bench && prompt.empty() && isMoshi(module));
+  if (o.bench && o.benchAgainst.empty() && !audio)
     runBench(module, o, prompt);
   if (!o.benchAgainst.empty()) {
     hyb_module_t *other = nullptr;
@@ -459,7 +471,7 @@ int main(int argc, char **argv) {
   if (!o.call.empty())
     runCall(module, session, o);
   std::vector<std::string> frameLines;
-  if (audioMode(o))
+  if (audio)
     frameLines = runAudio(module, session, o);
 
   std::vector<int64_t> generated;

@@ -16,6 +16,7 @@ struct Options {
   std::string benchAgainst;
   std::string call, inputs, outputs; // --call NAME --inputs F --outputs F
   std::string codes, prefix;         // audio: --codes F --prefix F
+  std::string userAudio;             // Moshi: --user-audio F
   int64_t generateFrames = -1;       // audio: --generate-frames N
   std::string device = "auto";
   int64_t generate = -1, batch = 1, threads = 0, benchRuns = 5;
@@ -47,6 +48,13 @@ bool audioMode(const Options &o);
 /// (--dump-logits), greedy frames and --bench's frames/s. Returns the lines
 /// of --generate-frames, which the caller prints last.
 std::vector<std::string> runAudio(hyb_module_t *module, hyb_session_t *session,
+                                  const Options &o);
+
+/// Whether the artifact is a Moshi LM (its prefill takes depth_tokens).
+bool isMoshi(hyb_module_t *module);
+/// The audio contract for Moshi (moshi.cpp): --codes and its logits,
+/// frames from an empty state with --user-audio, --bench.
+std::vector<std::string> runMoshi(hyb_module_t *module, hyb_session_t *session,
                                   const Options &o);
 
 /// --bench (bench.cpp): prefill and decode tokens/s, bandwidth, roofline.

@@ -389,7 +389,8 @@ int main(int argc, char **argv) {
                        m.getVocabSize(), m.getHiddenSize(), m.getNumLayers(),
                        m.getNumCodebooks(), m.getMaxSeq(),
                        mlir::StringAttr::get(&context, configHash(inputPath)),
-                       m.getFrameRate()));
+                       m.getFrameRate(), m.getStreamDelays(),
+                       m.getInitialTokens()));
   }
   progress("built " + spec->name + ": " + Twine(spec->numLayers) +
            " layers, " + Twine(spec->numParams()) + " parameters");

@@ -71,6 +71,23 @@ const BadCase kBadCases[] = {
      "field 'backbone.attn_cfg.num_heads_kv': expected a positive integer (got missing)"},
     {"zonos_mamba3.json",
      "field 'backbone.ssm_cfg.layer': expected \"Mamba1\" or \"Mamba2\" (got \"Mamba3\")"},
+    {"moshi_conditioners.json", "field 'conditioners': expected null (conditioning is not "
+                                "supported) (got {\"description\":{\"type\":\"lut\"}})"},
+    {"moshi_delays.json", "field 'delays': expected 5 delays (1 + n_q) (got [0,0,1])"},
+    {"moshi_dep_q.json", "field 'dep_q': expected at most n_q (4) (got 5)"},
+    {"moshi_depformer_heads.json",
+     "field 'depformer_num_heads': expected a positive integer (got missing)"},
+    {"moshi_gating.json",
+     "field 'depformer_gating': expected one of none, silu, gelu, relu (got \"mish\")"},
+    {"moshi_layer_scale.json",
+     "field 'layer_scale': expected null (LayerScale is not supported) (got 0.01)"},
+    {"moshi_schedule.json", "field 'depformer_weights_per_step_schedule': expected 2 entries "
+                            "(one per depformer step, dep_q) (got [0,0,1])"},
+    {"moshi_sin.json", "field 'positional_embedding': expected \"rope\", \"rope_concat\" or "
+                       "\"none\" (the sinusoidal embedding is not supported) (got missing: the "
+                       "default, \"sin\")"},
+    {"moshi_unknown_key.json", "field 'dropout': expected a moshi.models.lm.LMModel argument or "
+                               "a Moshi config.json key (got an unknown key)"},
     {"native_missing_hidden.json", "field 'hidden_size': expected a positive integer (got missing)"},
     {"native_kv.json",
      "field 'layers[1].attention.num_kv_heads': expected a divisor of num_heads (4) (got 3)"},
@@ -92,7 +109,8 @@ const BadCase kBadCases[] = {
     {"syntax.json", "expected valid JSON (got parse error at line 2, column 1: syntax error while "
                     "parsing object key - unexpected end of input; expected string literal)"},
     {"no_format.json", "field 'model_type': expected a HuggingFace \"model_type\", a Zonos "
-                       "\"backbone\" or \"format\": \"hybridc\" (got none of them)"},
+                       "\"backbone\", Moshi's \"dep_q\" or \"format\": \"hybridc\" (got none of "
+                       "them)"},
 };
 
 class BadConfig : public ::testing::TestWithParam<BadCase> {};
