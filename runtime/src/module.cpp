@@ -237,10 +237,23 @@ hyb_status_t hyb_module_load(const char *artifact_path,
 }
 
 hyb_status_t hyb_module_bind_weights(hyb_module_t *module, const char *path) {
+  return hyb_module_bind_weights_with_flags(module, path, HYB_BIND_DEFAULT);
+}
+
+hyb_status_t hyb_module_bind_weights_with_flags(hyb_module_t *module,
+                                                const char *path,
+                                                uint32_t flags) {
   HYB_API_BEGIN
   if (!module || !path)
     return error(HYB_STATUS_INVALID_ARGUMENT,
                  "hyb_module_bind_weights: module and path must not be NULL");
+  if (flags & ~uint32_t(HYB_BIND_IGNORE_CONFIG_HASH))
+    return error(HYB_STATUS_INVALID_ARGUMENT,
+                 "hyb_module_bind_weights: unknown flags ",
+                 flags & ~uint32_t(HYB_BIND_IGNORE_CONFIG_HASH));
+  if (!(flags & HYB_BIND_IGNORE_CONFIG_HASH))
+    HYB_RETURN_IF_ERROR(
+        checkConfigHash(module->manifest, path, module->artifactPath));
   WeightBinding binding;
   HYB_RETURN_IF_ERROR(
       bindWeights(module->manifest, *module->backend, path, &binding));

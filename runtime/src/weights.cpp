@@ -1,6 +1,7 @@
 //===- weights.cpp - Resolving weight files and binding weights -----------===//
 
 #include "runtime/src/weights.h"
+#include "runtime/src/config_hash.h"
 #include "runtime/src/files.h"
 
 #include <cmath>
@@ -155,6 +156,36 @@ hyb_status_t openTensorSet(const std::string &path, TensorSet *out) {
   set.description = path;
   HYB_RETURN_IF_ERROR(addFile(set, path));
   *out = std::move(set);
+  return nullptr;
+}
+
+hyb_status_t checkConfigHash(const Manifest &manifest, const std::string &path,
+                             const std::string &artifact) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return nullptr;
+  std::string config = joinPath(path, ConfigHash::kFileName);
+  if (lstat(config.c_str(), &st) != 0 && errno == ENOENT)
+    return nullptr;
+  const char *skip = " (hybrid-run --ignore-config-hash, or "
+                     "HYB_BIND_IGNORE_CONFIG_HASH, binds it anyway)";
+  ConfigHash found = ConfigHash::ofBytes("", 0);
+  if (hyb_status_t s = ConfigHash::ofFile(config, &found))
+    return annotate(s, "weights directory " + path +
+                           ": cannot check its config against " + artifact);
+  std::optional<ConfigHash> want = ConfigHash::parse(manifest.configHash);
+  if (!want)
+    return error(HYB_STATUS_MISMATCH, "weights directory ", path, " has ",
+                 ConfigHash::kFileName, " (config_hash ", found.str(), "), but ",
+                 artifact, "'s manifest config_hash '",
+                 printable(manifest.configHash),
+                 "' is not fnv1a64:HEX, so the two cannot be compared", skip);
+  if (found != *want)
+    return error(HYB_STATUS_MISMATCH, "weights directory ", path,
+                 " is not the model ", artifact, " was compiled from: its ",
+                 ConfigHash::kFileName, " has config_hash ", found.str(),
+                 ", the artifact's model '", printable(manifest.modelName),
+                 "' has config_hash ", want->str(), skip);
   return nullptr;
 }
 

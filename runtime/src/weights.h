@@ -40,6 +40,13 @@ struct WeightBinding {
 hyb_status_t bindWeights(const Manifest &manifest, Backend &backend,
                          const std::string &path, WeightBinding *out);
 
+/// Where |path| is a directory with a config.json, checks that the file's
+/// ConfigHash is the manifest's config_hash (HYB_STATUS_MISMATCH naming the
+/// directory, both hashes, the model and |artifact| otherwise). A file
+/// |path|, or a directory without config.json, passes.
+hyb_status_t checkConfigHash(const Manifest &manifest, const std::string &path,
+                             const std::string &artifact);
+
 /// Deterministic pseudo-random weights (hyb_module_generate_weights).
 hyb_status_t generateWeights(const Manifest &manifest, Backend &backend,
                              uint64_t seed, WeightBinding *out);

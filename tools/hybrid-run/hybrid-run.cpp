@@ -40,8 +40,8 @@ using namespace hybrid_run;
 namespace {
 
 const char kUsage[] =
-    "usage: hybrid-run ARTIFACT (--weights PATH | --generated-weights SEED)\n"
-    "                  [--tokens 1,2,3] [--generate N]\n"
+    "usage: hybrid-run ARTIFACT (--weights PATH [--ignore-config-hash] |\n"
+    "                  --generated-weights SEED) [--tokens 1,2,3] [--generate N]\n"
     "                  [--dump-logits FILE] [--device=cpu|cuda|auto] [--bench]\n"
     "                  [--batch B] [--threads N] [--save-state FILE]\n"
     "                  [--load-state FILE] [--bench-runs N] [--bench-buffer-mb N]\n"
@@ -55,6 +55,10 @@ const char kUsage[] =
     "                  [--load-state FILE] [--save-state FILE]\n"
     "\n"
     "  --weights PATH       .safetensors file, sharded index, or a directory\n"
+    "                       (whose config.json, if any, must be the one the\n"
+    "                       artifact was compiled from: same config_hash)\n"
+    "  --ignore-config-hash bind a weights directory whose config.json differs\n"
+    "                       (re-saved or edited; names and shapes still checked)\n"
     "  --generated-weights SEED  deterministic pseudo-random weights instead\n"
     "                       (benchmarks and demos)\n"
     "  --tokens LIST        prompt token ids, comma-separated (every sequence)\n"
@@ -129,6 +133,11 @@ constexpr int64_t kMaxBenchBufferMb = int64_t(1) << 20;
 constexpr int64_t kMaxBatch = 1 << 20;
 constexpr int64_t kMaxBenchRuns = 1000000;
 
+uint32_t bindFlags(const Options &o) {
+  return o.ignoreConfigHash ? uint32_t(HYB_BIND_IGNORE_CONFIG_HASH)
+                            : uint32_t(HYB_BIND_DEFAULT);
+}
+
 Options parseArgs(int argc, char **argv) {
   Options o;
   bool haveArtifact = false;
@@ -167,6 +176,10 @@ Options parseArgs(int argc, char **argv) {
       o.bench = true;
     } else if (flag == "--weights") {
       o.weights = needValue();
+    } else if (flag == "--ignore-config-hash") {
+      if (hasValue)
+        fail("--ignore-config-hash takes no value");
+      o.ignoreConfigHash = true;
     } else if (flag == "--generated-weights") {
       o.generatedSeed = parseInt(flag, needValue(), 0, kInt64Max);
     } else if (flag == "--tokens") {
@@ -405,7 +418,7 @@ int main(int argc, char **argv) {
   if (!o.weights.empty() && o.generatedSeed >= 0)
     fail("--weights and --generated-weights are exclusive");
   if (!o.weights.empty())
-    check(hyb_module_bind_weights(module, o.weights.c_str()));
+    check(hyb_module_bind_weights_with_flags(module, o.weights.c_str(), bindFlags(o)));
   else if (o.generatedSeed >= 0)
     check(hyb_module_generate_weights(module, uint64_t(o.generatedSeed)));
   else if (hyb_module_weight_count(module) > 0)
@@ -437,7 +450,7 @@ int main(int argc, char **argv) {
            hyb_module_model_name(other) + ", config_hash " +
            hyb_module_config_hash(other) + ") or max_seq than " + o.artifact);
     if (!o.weights.empty())
-      check(hyb_module_bind_weights(other, o.weights.c_str()));
+      check(hyb_module_bind_weights_with_flags(other, o.weights.c_str(), bindFlags(o)));
     else if (o.generatedSeed >= 0)
       check(hyb_module_generate_weights(other, uint64_t(o.generatedSeed)));
     runPairedBench(module, other, o, prompt);

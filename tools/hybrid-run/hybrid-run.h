@@ -23,6 +23,7 @@ struct Options {
   int64_t benchBufferMb = 1024;
   int64_t generatedSeed = -1;
   bool bench = false;
+  bool ignoreConfigHash = false; // --ignore-config-hash
 };
 
 /// Prints "hybrid-run: error: MESSAGE" (one line) and exits with status 1.

@@ -19,6 +19,7 @@
 #include "frontend/builder/ModelBuilder.h"
 #include "dialect/IR/HybridOps.h"
 #include "passes/Passes.h"
+#include "runtime/src/config_hash.h"
 #include "passes/Target/CUDA/Pipelines.h"
 #include "targets/OutputFile.h"
 #include "targets/TargetBackend.h"
@@ -145,23 +146,20 @@ void progress(const Twine &message) {
     errs() << "hybridc: " << message << "\n";
 }
 
-/// FNV-1a 64 of the config file, so an artifact names the config it was
-/// compiled from.
+/// The hash of the config file (a directory's config.json), so that an
+/// artifact names the config it was compiled from and the runtime can refuse
+/// another model's checkpoint directory (runtime/src/config_hash.h).
 std::string configHash(StringRef path) {
   SmallString<256> file(path);
   if (sys::fs::is_directory(file))
-    sys::path::append(file, "config.json");
-  auto buffer = MemoryBuffer::getFile(file);
-  uint64_t h = 1469598103934665603ull;
-  if (buffer)
-    for (unsigned char c : (*buffer)->getBuffer()) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  std::string text;
-  raw_string_ostream os(text);
-  os << "fnv1a64:" << format_hex_no_prefix(h, 16);
-  return text;
+    sys::path::append(file, hyb::ConfigHash::kFileName);
+  hyb::ConfigHash hash = hyb::ConfigHash::ofBytes("", 0);
+  if (hyb_status_t status = hyb::ConfigHash::ofFile(file.str().str(), &hash)) {
+    std::string message = hyb_status_message(status);
+    hyb_status_free(status);
+    die(message);
+  }
+  return hash.str();
 }
 
 /// The layer an op was built for (its location's #hybrid.site), or "-".

@@ -148,6 +148,28 @@ HYB_API hyb_status_t hyb_module_load(const char *artifact_path,
  * Must not run while a session of this module is running. */
 HYB_API hyb_status_t hyb_module_bind_weights(hyb_module_t *module,
                                              const char *path);
+
+/* Flags of hyb_module_bind_weights_with_flags(), or'ed. */
+typedef enum hyb_bind_flags_t {
+  HYB_BIND_DEFAULT = 0,
+  /* Bind a weights directory whose config.json is not the config the
+   * artifact was compiled from (see below). Names, shapes and dtypes are
+   * still checked. */
+  HYB_BIND_IGNORE_CONFIG_HASH = 1u << 0,
+} hyb_bind_flags_t;
+
+/* hyb_module_bind_weights() with |flags|. hyb_module_bind_weights(m, p) is
+ * hyb_module_bind_weights_with_flags(m, p, HYB_BIND_DEFAULT): where |path| is
+ * a directory holding a config.json, its hash (FNV-1a 64 of the bytes, as
+ * hybridc computes the manifest's model.config_hash) must equal the
+ * manifest's config_hash, else HYB_STATUS_MISMATCH naming both: the
+ * checkpoint of another model with the same tensor names and shapes (a
+ * llama artifact and a mistral directory: another rope theta) would
+ * otherwise bind and give wrong numbers. A path that is a file is not
+ * checked. Unknown flag bits are HYB_STATUS_INVALID_ARGUMENT. */
+HYB_API hyb_status_t hyb_module_bind_weights_with_flags(hyb_module_t *module,
+                                                        const char *path,
+                                                        uint32_t flags);
 /* Binds deterministic pseudo-random weights generated from |seed| instead of
  * a checkpoint: every weight of the manifest, in its dtype, with scales that
  * keep activations finite (rows ~ U(±sqrt(3/fan_in)), embeddings of std

@@ -37,6 +37,8 @@
 
 enum { V = 8, MAX_SEQ = 16 };
 
+/* Updated atomically: concurrency_test.cpp calls entry points of one loaded
+ * mock from several threads at once. */
 EXPORT int64_t mock_calls = 0;             /* entry point calls */
 EXPORT int64_t mock_descriptor_errors = 0; /* malformed descriptors seen */
 EXPORT int64_t mock_position_errors = 0;   /* position != state count */
@@ -115,7 +117,7 @@ typedef struct { void *allocated, *aligned; int64_t offset, sizes[4], strides[4]
 
 static void check(int ok) {
   if (!ok)
-    ++mock_descriptor_errors;
+    __atomic_fetch_add(&mock_descriptor_errors, 1, __ATOMIC_RELAXED);
 }
 static void check1(const D1 *d, int64_t s0) {
   check(d->allocated == d->aligned && d->offset == 0 && d->sizes[0] == s0 &&
@@ -147,13 +149,13 @@ static void run(void **args, const hyb_env_t *env, int greedy) {
   const D2 *acc = (const D2 *)args[3];
   const D3 *cache = (const D3 *)args[4];
   int64_t B = tok->sizes[0], T = tok->sizes[1];
-  ++mock_calls;
+  __atomic_fetch_add(&mock_calls, 1, __ATOMIC_RELAXED);
   if (!env || env->abi_version != HYB_ABI_VERSION ||
       env->struct_size != sizeof(hyb_env_t) || env->device != 0 ||
       env->stream != 0)
-    ++mock_env_errors;
+    __atomic_fetch_add(&mock_env_errors, 1, __ATOMIC_RELAXED);
   else
-    mock_last_seed = env->seed;
+    __atomic_store_n(&mock_last_seed, env->seed, __ATOMIC_RELAXED);
   check1(w, V);
   if (K > 1)
     check3((const D3 *)args[1], B, T, K);
@@ -187,7 +189,7 @@ static void run(void **args, const hyb_env_t *env, int greedy) {
     int64_t *a = av + b * 2;
     float *c = cv + b * MAX_SEQ * 2;
     if (a[1] != pv[b])
-      ++mock_position_errors;
+      __atomic_fetch_add(&mock_position_errors, 1, __ATOMIC_RELAXED);
     for (int64_t t = 0; t < T; ++t) {
       int64_t x = 0, p = pv[b] + t;
       if (K > 1)
@@ -197,7 +199,7 @@ static void run(void **args, const hyb_env_t *env, int greedy) {
         x = tv[b * T + t];
       x %= V;
       if (p < 0 || p >= MAX_SEQ) { /* the runtime must prevent this */
-        ++mock_position_errors;
+        __atomic_fetch_add(&mock_position_errors, 1, __ATOMIC_RELAXED);
         return;
       }
       a[0] = (a[0] * 3 + x + 1) % 1000003;

@@ -2,6 +2,7 @@
 
 #include "test_util.h"
 
+#include "runtime/src/config_hash.h"
 #include "runtime/src/module.h"
 
 #include <cstring>
@@ -313,4 +314,88 @@ TEST(WeightsErrorTest, PackedPartsMustAddUp) {
                                  &binding));
   EXPECT_EQ(absent.code, HYB_STATUS_NOT_FOUND);
   EXPECT_NE(absent.message.find("weight 'v' not found"), std::string::npos);
+}
+
+// The one function hybridc writes model.config_hash with and the runtime
+// checks weights directories with: FNV-1a 64 (the published test vectors),
+// spelled fnv1a64:<16 hex digits>.
+TEST(ConfigHashTest, IsFnv1a64OfTheBytes) {
+  EXPECT_EQ(ConfigHash::ofBytes("", 0).str(), "fnv1a64:cbf29ce484222325");
+  EXPECT_EQ(ConfigHash::ofBytes("a", 1).str(), "fnv1a64:af63dc4c8601ec8c");
+  EXPECT_EQ(ConfigHash::ofBytes("foobar", 6).str(),
+            "fnv1a64:85944171f73967e8");
+  TempDir dir;
+  writeFile(dir.file("config.json"), "foobar");
+  ConfigHash h = ConfigHash::ofBytes("", 0);
+  HYB_ASSERT_OK(ConfigHash::ofFile(dir.file("config.json"), &h));
+  EXPECT_EQ(h, ConfigHash::ofBytes("foobar", 6));
+  StatusResult r = take(ConfigHash::ofFile(dir.file("absent.json"), &h));
+  EXPECT_EQ(r.code, HYB_STATUS_NOT_FOUND);
+}
+
+TEST(ConfigHashTest, ParsesWhatItPrints) {
+  ConfigHash h = ConfigHash::ofBytes("a", 1);
+  ASSERT_TRUE(ConfigHash::parse(h.str()));
+  EXPECT_EQ(*ConfigHash::parse(h.str()), h);
+  EXPECT_EQ(ConfigHash::parse("fnv1a64:DEADbeef")->value(), 0xdeadbeefu);
+  for (const char *bad : {"", "fnv1a64:", "fnv1a64:12345678901234567",
+                          "fnv1a64:12g4", "sha256:00", "fnv1a64: 1"})
+    EXPECT_FALSE(ConfigHash::parse(bad)) << bad;
+}
+
+// A weights directory whose config.json is not the artifact's config (the
+// mock's manifest says fnv1a64:00000000deadbeef) is refused before anything
+// is bound, naming the directory and both hashes; the flag binds it; a
+// directory without config.json, or a file path, is not checked.
+TEST(WeightsErrorTest, ConfigOfAnotherModelIsRefused) {
+  TempDir dir;
+  writeFile(dir.file("model.safetensors"), mockWeightsFile());
+  writeFile(dir.file("config.json"), R"({"rope_theta": 1000000.0})");
+  const std::string found =
+      ConfigHash::ofBytes(R"({"rope_theta": 1000000.0})", 25).str();
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, dir.path().c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_EQ(r.message,
+            "weights directory " + dir.path() + " is not the model " +
+                HYB_TEST_ARTIFACT + " was compiled from: its config.json has "
+                "config_hash " + found + ", the artifact's model 'mock' has "
+                "config_hash fnv1a64:00000000deadbeef (hybrid-run "
+                "--ignore-config-hash, or HYB_BIND_IGNORE_CONFIG_HASH, binds "
+                "it anyway)");
+  EXPECT_FALSE(hyb_module_weights_bound(h.m));
+
+  HYB_ASSERT_OK(hyb_module_bind_weights(
+      h.m, dir.file("model.safetensors").c_str()));
+  HYB_ASSERT_OK(hyb_module_bind_weights_with_flags(
+      h.m, dir.path().c_str(), HYB_BIND_IGNORE_CONFIG_HASH));
+  EXPECT_EQ(firstLogits(h.m), expectedLogits(HYB_DTYPE_F32));
+
+  // A refused directory keeps the binding there was.
+  r = take(hyb_module_bind_weights(h.m, dir.path().c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_MISMATCH);
+  EXPECT_TRUE(hyb_module_weights_bound(h.m));
+
+  r = take(hyb_module_bind_weights_with_flags(h.m, dir.path().c_str(), 6));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, "hyb_module_bind_weights: unknown flags 6");
+
+  ASSERT_EQ(unlink(dir.file("config.json").c_str()), 0);
+  HYB_ASSERT_OK(hyb_module_bind_weights(h.m, dir.path().c_str()));
+}
+
+// A config.json that is a FIFO or a directory cannot be hashed: refused
+// (without blocking), not skipped.
+TEST(WeightsErrorTest, ConfigThatIsNotAFileIsRefused) {
+  TempDir dir;
+  writeFile(dir.file("model.safetensors"), mockWeightsFile());
+  ASSERT_EQ(mkfifo(dir.file("config.json").c_str(), 0600), 0);
+  BlockingWatchdog watchdog(10);
+  ModuleHolder h;
+  StatusResult r = take(hyb_module_bind_weights(h.m, dir.path().c_str()));
+  EXPECT_EQ(r.code, HYB_STATUS_INVALID_ARGUMENT);
+  EXPECT_EQ(r.message, "weights directory " + dir.path() +
+                           ": cannot check its config against " +
+                           HYB_TEST_ARTIFACT + ": " + dir.file("config.json") +
+                           ": is a FIFO, not a regular file");
 }

@@ -1,0 +1,4 @@
+func.func @dead_weight() {
+  %0 = hybrid.weight "unused" : tensor<4xf32>
+  return
+}

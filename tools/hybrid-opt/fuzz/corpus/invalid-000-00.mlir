@@ -1,0 +1,1 @@
+%w = hybrid.weight "" : tensor<4xf32>

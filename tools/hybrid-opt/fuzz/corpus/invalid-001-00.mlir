@@ -1,0 +1,1 @@
+%w = hybrid.weight "w" : tensor<?x4xf32>

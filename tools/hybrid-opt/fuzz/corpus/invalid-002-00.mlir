@@ -1,0 +1,1 @@
+%w = hybrid.stacked_weight [] : tensor<0x4xf32>

@@ -1,0 +1,1 @@
+%w = hybrid.stacked_weight ["a", ""] : tensor<2x4xf32>

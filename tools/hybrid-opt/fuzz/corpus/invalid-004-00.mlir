@@ -1,0 +1,1 @@
+%w = hybrid.stacked_weight ["a", "b"] : tensor<3x4xf32>

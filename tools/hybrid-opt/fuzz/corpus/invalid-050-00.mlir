@@ -1,0 +1,4 @@
+func.func @rope_odd(%x: tensor<1x8x4x16xf32>, %p: tensor<1xi64>) {
+  %0 = hybrid.rope %x at %p theta 1.0e4 rotary_dim 7 : tensor<1x8x4x16xf32>, tensor<1xi64>
+  return
+}

@@ -1,0 +1,4 @@
+func.func @ssd_a(%x: tensor<1x8x4x16xf32>, %dt: tensor<1x8x4xf32>, %a: tensor<4x16xf32>, %b: tensor<1x8x1x16xf32>, %s: tensor<1x4x16x16xf32>) {
+  %y, %s1 = hybrid.ssd_scan %x, %dt, %a, %b, %b state %s into %x chunk_size 8 : tensor<1x8x4x16xf32>, tensor<1x8x4xf32>, tensor<4x16xf32>, tensor<1x8x1x16xf32>, tensor<1x4x16x16xf32>
+  return
+}

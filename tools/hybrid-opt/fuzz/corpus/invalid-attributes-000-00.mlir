@@ -1,0 +1,2 @@
+module attributes {hybrid.model = {name = "m"}} {
+}

@@ -1,0 +1,2 @@
+module attributes {hybrid.manifest = 1 : i64} {
+}

@@ -1,0 +1,3 @@
+func.func @unknown() attributes {hybrid.kernel = "linear"} {
+  return
+}
